@@ -1,0 +1,828 @@
+package io.troupe.actors;
+
+import io.troupe.actors.SystemMessages.ChildTerminated;
+import io.troupe.actors.SystemMessages.DeathNotification;
+import io.troupe.actors.SystemMessages.Run;
+import io.troupe.actors.SystemMessages.Stop;
+import io.troupe.actors.SystemMessages.Unwatch;
+import io.troupe.actors.SystemMessages.Watch;
+import io.troupe.actors.SystemMessages.Watcher;
+import io.troupe.actors.internal.ActivationProbe;
+import io.troupe.actors.internal.Dispatcher;
+import io.troupe.mailbox.BoundedMailbox;
+import io.troupe.mailbox.MailboxFullException;
+import io.troupe.mailbox.OverflowPolicy;
+import io.troupe.mailbox.SystemMessage;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One actor's runtime: its mailbox (by inheritance, to save an object per actor), its ref, its
+ * context, and the task a dispatcher runs to process a batch of its messages.
+ */
+final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, ActorContext<M>, Runnable, Watcher {
+    /*
+     * Implementation overview
+     *
+     * Threading protocol. Any thread sends (tell/offer/send/enqueueSystem, inherited from the
+     * mailbox). The first message that finds the cell IDLE CASes `status` to SCHEDULED and
+     * hands the cell to its dispatcher; exactly one dispatcher thread then runs run(): all
+     * system messages, then up to `throughput` user messages (checking the system lane before
+     * each), then IDLE again, then a re-check that re-schedules the cell if messages arrived.
+     * Everything except `status`, the mailbox and the children list is touched only inside
+     * run(), so only by one thread at a time. The children list is guarded by this cell's
+     * monitor because the guardians' children are spawned from any thread.
+     *
+     * Lifecycle (`lifecycle`, written in run(); STOPPING and TERMINATED also under the monitor):
+     *   NEW -> RUNNING        // first activation: factory, preStart
+     *   NEW/RUNNING -> STOPPING   // Stop message, self-stop, failure, or the factory threw
+     *   STOPPING -> TERMINATED    // the last child terminated: postStop, close, notify
+     *
+     * Invariants.
+     *  1. One activation at a time: status SCHEDULED is held from the CAS until run() ends.
+     *  2. Per-sender order: the mailbox is FIFO and a single consumer drains it.
+     *  3. System messages are processed before the next user message.
+     *  4. At TERMINATED the mailbox is closed: later messages go to dead letters, Watch
+     *     requests still queued are answered at once, so every watcher hears exactly once.
+     *  5. A cell terminates only after all its children terminated (ChildTerminated).
+     *
+     * Memory ordering. The status CAS (release) at schedule and the volatile write of IDLE at
+     * the end of run(), followed by the next CAS (acquire), order one activation before the next:
+     * each handling happens-before the next. The mailbox orders each send before its handling.
+     *
+     * Shutdown. Stop is a tree walk: Stop to every child, wait for each ChildTerminated, then
+     * postStop, cancel timers, run stop hooks, close the mailbox (dead letters), tell the parent
+     * and the watchers.
+     *
+     * References. Pekko's ActorCell and dungeon/ (Children, DeathWatch, FaultHandling);
+     * Erlang's process links and monitors.
+     */
+    static final int NEW = 0;
+    static final int RUNNING = 1;
+    static final int STOPPING = 2;
+    static final int TERMINATED = 3;
+
+    private static final int IDLE = 0;
+    private static final int SCHEDULED = 1;
+
+    private static final System.Logger LOG = System.getLogger("io.troupe.actors.ActorCell");
+
+    final ActorSystem system;
+    final ActorCell<?> parent;
+    /** The name given at spawn, or null for a generated one (derived from uid). */
+    private final String givenName;
+    private final long uid;
+    final Dispatcher dispatcher;
+    private final Supplier<? extends Actor<M>> factory;
+    private Actor<M> actor;
+    private volatile int status;
+    private int lifecycle;
+
+    // Children: an intrusive doubly linked list, guarded by this cell's monitor.
+    private ActorCell<?> firstChild;
+    private ActorCell<?> prevSibling;
+    private ActorCell<?> nextSibling;
+    private HashMap<String, ActorCell<?>> namedChildren;
+
+    /** Rarely used state, allocated on first use. */
+    private Extras extras;
+
+    ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
+              Supplier<? extends Actor<M>> factory, int capacity, OverflowPolicy policy) {
+        super(capacity, policy);
+        this.system = system;
+        this.parent = parent;
+        this.givenName = name;
+        this.uid = uid;
+        this.dispatcher = dispatcher;
+        this.factory = factory;
+    }
+
+    /** Watchers, watchees, timers, failure, stop hooks: only actors that use them pay for them. */
+    private static final class Extras {
+        HashSet<Watcher> watchers;
+        HashSet<ActorCell<?>> watching;
+        TimerSupport<?> timers;
+        Throwable failure;
+        List<Runnable> stopHooks;
+        CompletableFuture<Void> terminated;
+    }
+
+    private Extras extras() {
+        Extras e = extras;
+        if (e == null) {
+            e = new Extras();
+            extras = e;
+        }
+        return e;
+    }
+
+    // ================================================================ ActorRef
+
+    @Override
+    public void tell(M message) {
+        enqueue(message);
+    }
+
+    @Override
+    public <R> CompletionStage<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("ask timeout must be positive, was " + timeout);
+        }
+        final AskPromise<R> promise = new AskPromise<>(this);
+        if (!enqueueSystem(new Watch(promise))) {
+            promise.onWatchedTerminated(this);
+            return promise.future;
+        }
+        promise.startTimer(timeout);
+        try {
+            final M message = Objects.requireNonNull(request.apply(promise), "the request built by ask must not be null");
+            if (!enqueue(message) && !isClosed()) {
+                promise.fail(new MailboxFullException(path() + " is full (capacity " + capacity() + "): the request went to dead letters"));
+            }
+        } catch (RuntimeException e) {
+            promise.fail(e);
+        }
+        return promise.future;
+    }
+
+    @Override
+    public String path() {
+        final StringBuilder sb = new StringBuilder(64);
+        appendPath(sb);
+        return sb.toString();
+    }
+
+    private void appendPath(StringBuilder sb) {
+        if (parent != null) {
+            parent.appendPath(sb);
+        }
+        sb.append('/').append(name());
+    }
+
+    @Override
+    public String name() {
+        return givenName != null ? givenName : "$" + Long.toString(uid, 36);
+    }
+
+    @Override
+    public String toString() {
+        return "ActorRef[" + path() + "]";
+    }
+
+    // ================================================================ mailbox hooks
+
+    @Override
+    protected void onEnqueued() {
+        if (status == IDLE && STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
+            dispatcher.execute(this);
+        }
+    }
+
+    @Override
+    protected void onOverflow(M dropped) {
+        deadLetter(dropped, getPolicyReason());
+    }
+
+    private DeadLetter.Reason getPolicyReason() {
+        return policy() == OverflowPolicy.DROP_OLDEST ? DeadLetter.Reason.DROPPED_OLDEST : DeadLetter.Reason.MAILBOX_FULL;
+    }
+
+    @Override
+    protected void onClosed(M undelivered) {
+        deadLetter(undelivered, DeadLetter.Reason.RECIPIENT_STOPPED);
+    }
+
+    @Override
+    protected String describe() {
+        return "the mailbox of " + path();
+    }
+
+    void deadLetter(Object message, DeadLetter.Reason reason) {
+        final Object payload = message instanceof InternalMessage im ? im.payload() : message;
+        final ActivationProbe probe = ActivationProbe.current();
+        final Object running = probe == null ? null : probe.current;
+        final ActorRef<?> sender = running instanceof ActorCell<?> c ? c : null;
+        system.deadLetters().publish(new DeadLetter(payload, sender, this, reason));
+    }
+
+    // ================================================================ the activation
+
+    /** Schedules the first activation (factory and preStart). Called once, by the spawner. */
+    void start() {
+        if (STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
+            dispatcher.execute(this);
+        }
+    }
+
+    @Override
+    public void run() {
+        final ActivationProbe probe = ActivationProbe.current();
+        if (probe != null) {
+            probe.current = this;
+        }
+        boolean usedBudget = false;
+        try {
+            if (lifecycle == NEW) {
+                create();
+            }
+            processSystemMessages();
+            if (lifecycle == RUNNING) {
+                usedBudget = processUserMessages(probe);
+            }
+        } finally {
+            if (probe != null) {
+                probe.current = null;
+            }
+            status = IDLE;
+            if (lifecycle == RUNNING ? hasMessages() : lifecycle == STOPPING && hasSystemMessages()) {
+                if (STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
+                    if (usedBudget) {
+                        dispatcher.yieldTask(this);
+                    } else {
+                        dispatcher.execute(this);
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean processUserMessages(ActivationProbe probe) {
+        final int budget = dispatcher.throughput();
+        int n = 0;
+        try {
+            while (n < budget) {
+                if (hasSystemMessages()) {
+                    processSystemMessages();
+                    if (lifecycle != RUNNING) {
+                        break;
+                    }
+                }
+                final M message = poll();
+                if (message == null) {
+                    break;
+                }
+                n++;
+                invoke(message);
+                if (probe != null) {
+                    probe.handled++;
+                }
+                if (lifecycle != RUNNING) {
+                    break;
+                }
+            }
+        } finally {
+            release(n);
+        }
+        return n == budget;
+    }
+
+    private void invoke(M message) {
+        try {
+            if (message instanceof InternalMessage im) {
+                im.deliver(this);
+            } else {
+                actor.handle(message);
+                afterUserMessage();
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    /** Called after each user message was handled: restarts the receive timeout. */
+    private void afterUserMessage() {
+        final Extras e = extras;
+        if (e != null && e.timers != null) {
+            e.timers.onMessageHandled();
+        }
+    }
+
+    /** Handles a message produced by the runtime (pipeToSelf, timers) on the actor's thread. */
+    @SuppressWarnings("unchecked")
+    void handleAdapted(Object message) {
+        actor.handle((M) message);
+        afterUserMessage();
+    }
+
+    private void create() {
+        lifecycle = RUNNING;
+        try {
+            final Actor<M> created = Objects.requireNonNull(factory.get(), "the actor factory returned null");
+            created.attach(this);
+            actor = created;
+            created.preStart();
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    private void fail(Throwable cause) {
+        final Extras e = extras();
+        if (e.failure == null) {
+            e.failure = cause;
+        }
+        LOG.log(System.Logger.Level.ERROR, "actor " + path() + " failed and stops", cause);
+        beginStop();
+        if (cause instanceof VirtualMachineError vme) {
+            throw vme; // never swallowed: the dispatcher thread's uncaught-exception handler sees it
+        }
+    }
+
+    // ================================================================ system messages
+
+    private void processSystemMessages() {
+        SystemMessage m = drainSystem();
+        while (m != null) {
+            final SystemMessage next = m.next();
+            try {
+                processSystemMessage(m);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                fail(t);
+            }
+            m = next;
+        }
+    }
+
+    private void processSystemMessage(SystemMessage m) {
+        if (m instanceof Stop) {
+            beginStop();
+        } else if (m instanceof Watch w) {
+            addWatcher(w.watcher);
+        } else if (m instanceof Unwatch u) {
+            final Extras e = extras;
+            if (e != null && e.watchers != null) {
+                e.watchers.remove(u.watcher);
+            }
+        } else if (m instanceof DeathNotification d) {
+            onDeathNotification(d.who);
+        } else if (m instanceof ChildTerminated c) {
+            onChildTerminated(c.child, c.cause);
+        } else if (m instanceof Run r) {
+            r.action.run();
+        }
+    }
+
+    private void addWatcher(Watcher watcher) {
+        if (watcher == this) {
+            return;
+        }
+        final Extras e = extras();
+        if (e.watchers == null) {
+            e.watchers = new HashSet<>(4);
+        }
+        e.watchers.add(watcher);
+    }
+
+    private void onDeathNotification(ActorCell<?> who) {
+        final Extras e = extras;
+        if (e == null || e.watching == null || !e.watching.remove(who)) {
+            return; // unwatched, or already told (ChildFailed)
+        }
+        if (lifecycle == RUNNING) {
+            signal(new Terminated(who));
+        }
+    }
+
+    private void onChildTerminated(ActorCell<?> child, Throwable cause) {
+        synchronized (this) {
+            unlinkChild(child);
+        }
+        if (cause != null && lifecycle == RUNNING) {
+            final Extras e = extras;
+            if (e != null && e.watching != null) {
+                e.watching.remove(child); // ChildFailed replaces Terminated
+            }
+            signal(new ChildFailed(child, cause));
+        }
+        if (lifecycle == STOPPING && firstChildSnapshot() == null) {
+            finishTermination();
+        }
+    }
+
+    private void signal(Signal s) {
+        try {
+            actor.onSignal(s);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    // ================================================================ stopping
+
+    private void beginStop() {
+        if (lifecycle == STOPPING || lifecycle == TERMINATED) {
+            return;
+        }
+        final List<ActorCell<?>> kids;
+        synchronized (this) {
+            lifecycle = STOPPING;
+            kids = childList();
+        }
+        for (ActorCell<?> kid : kids) {
+            kid.enqueueSystem(new Stop());
+        }
+        if (kids.isEmpty()) {
+            finishTermination();
+        }
+    }
+
+    private void finishTermination() {
+        synchronized (this) {
+            lifecycle = TERMINATED;
+        }
+        final Extras e = extras;
+        if (e != null && e.timers != null) {
+            e.timers.cancelAllTimers();
+        }
+        final Actor<M> a = actor;
+        if (a != null) {
+            try {
+                a.postStop();
+            } catch (VirtualMachineError vme) {
+                throw vme;
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "postStop of " + path() + " threw", t);
+            }
+        }
+        if (e != null && e.stopHooks != null) {
+            for (Runnable hook : e.stopHooks) {
+                try {
+                    hook.run();
+                } catch (VirtualMachineError vme) {
+                    throw vme;
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.WARNING, "a stop hook of " + path() + " threw", t);
+                }
+            }
+        }
+        SystemMessage rest = close();
+        while (rest != null) {
+            if (rest instanceof Watch w && w.watcher != this) {
+                w.watcher.onWatchedTerminated(this);
+            }
+            rest = rest.next();
+        }
+        final Throwable failure = e == null ? null : e.failure;
+        if (parent != null) {
+            if (!parent.enqueueSystem(new ChildTerminated(this, failure))) {
+                LOG.log(System.Logger.Level.WARNING, "parent of " + path() + " terminated before it");
+            }
+        }
+        if (e != null && e.watchers != null) {
+            for (Watcher w : e.watchers) {
+                w.onWatchedTerminated(this);
+            }
+            e.watchers = null;
+        }
+        if (e != null && e.watching != null) {
+            for (ActorCell<?> watched : e.watching) {
+                watched.enqueueSystem(new Unwatch(this));
+            }
+            e.watching = null;
+        }
+        actor = null;
+        if (e != null && e.terminated != null) {
+            e.terminated.complete(null);
+        }
+        if (parent == null) {
+            system.onGuardianTerminated(this);
+        }
+    }
+
+    @Override
+    public void onWatchedTerminated(ActorCell<?> who) {
+        enqueueSystem(new DeathNotification(who)); // false once we terminated too: nothing to tell
+    }
+
+    /** Whether this actor has terminated. Any thread. */
+    boolean isTerminated() {
+        return isClosed();
+    }
+
+    /** Requests a stop from any thread. */
+    void requestStop() {
+        enqueueSystem(new Stop());
+    }
+
+    /** Runs {@code action} on this actor's thread ahead of user messages; false if terminated. */
+    boolean runOnActorThread(Runnable action) {
+        return enqueueSystem(new Run(action));
+    }
+
+    /**
+     * Registers a hook run on the actor's thread when it stops (after postStop). The socket
+     * actors use it to close what an actor owns. Actor thread only.
+     */
+    void addStopHook(Runnable hook) {
+        final Extras e = extras();
+        if (e.stopHooks == null) {
+            e.stopHooks = new ArrayList<>(2);
+        }
+        e.stopHooks.add(hook);
+    }
+
+    // ================================================================ children
+
+    /** Links a new child; called by spawners under any thread. */
+    private <C> ActorCell<C> spawnChild(Supplier<? extends Actor<C>> factory, SpawnOptions options) {
+        Objects.requireNonNull(factory, "factory");
+        Objects.requireNonNull(options, "options");
+        final ActorSystem sys = system;
+        final int capacity = options.mailboxCapacity() > 0 ? options.mailboxCapacity() : sys.defaultMailboxCapacity();
+        final OverflowPolicy policy = options.overflowPolicy() != null ? options.overflowPolicy() : sys.defaultOverflowPolicy();
+        final ActorCell<C> child = new ActorCell<>(sys, this, options.name(), sys.nextUid(),
+                sys.dispatcher(options.dispatcher()), factory, capacity, policy);
+        synchronized (this) {
+            if (lifecycle >= STOPPING) {
+                throw new IllegalStateException(parent == null && sys.isClosed()
+                        ? "actor system '" + sys.name() + "' is closed"
+                        : "cannot spawn under " + path() + ": it is stopping");
+            }
+            final String name = options.name();
+            if (name != null) {
+                if (namedChildren == null) {
+                    namedChildren = new HashMap<>(4);
+                }
+                if (namedChildren.putIfAbsent(name, child) != null) {
+                    throw new IllegalArgumentException("actor name '" + name + "' is not unique under " + path());
+                }
+            }
+            child.nextSibling = firstChild;
+            if (firstChild != null) {
+                firstChild.prevSibling = child;
+            }
+            firstChild = child;
+        }
+        child.start();
+        return child;
+    }
+
+    <C> ActorCell<C> spawnFromOutside(Supplier<? extends Actor<C>> factory, SpawnOptions options) {
+        return spawnChild(factory, options);
+    }
+
+    private void unlinkChild(ActorCell<?> child) {
+        if (child.prevSibling != null) {
+            child.prevSibling.nextSibling = child.nextSibling;
+        } else if (firstChild == child) {
+            firstChild = child.nextSibling;
+        } else {
+            return; // not linked
+        }
+        if (child.nextSibling != null) {
+            child.nextSibling.prevSibling = child.prevSibling;
+        }
+        child.prevSibling = null;
+        child.nextSibling = null;
+        if (child.givenName != null && namedChildren != null) {
+            namedChildren.remove(child.givenName, child);
+        }
+    }
+
+    private synchronized ActorCell<?> firstChildSnapshot() {
+        return firstChild;
+    }
+
+    /** Children, oldest first. Caller holds the monitor. */
+    private List<ActorCell<?>> childList() {
+        final ArrayList<ActorCell<?>> list = new ArrayList<>();
+        for (ActorCell<?> c = firstChild; c != null; c = c.nextSibling) {
+            list.add(c);
+        }
+        java.util.Collections.reverse(list);
+        return list;
+    }
+
+    /** Children that have not terminated, for diagnostics. Any thread. */
+    synchronized List<ActorCell<?>> childrenSnapshot() {
+        return childList();
+    }
+
+    int lifecycleForDiagnostics() {
+        return isClosed() ? TERMINATED : lifecycle;
+    }
+
+    // ================================================================ ActorContext
+
+    @Override
+    public ActorRef<M> self() {
+        return this;
+    }
+
+    @Override
+    public ActorRef<?> parent() {
+        return parent == null ? this : parent;
+    }
+
+    @Override
+    public List<ActorRef<?>> children() {
+        synchronized (this) {
+            return List.copyOf(childList());
+        }
+    }
+
+    @Override
+    public Optional<ActorRef<?>> child(String name) {
+        Objects.requireNonNull(name, "name");
+        synchronized (this) {
+            if (namedChildren != null && namedChildren.containsKey(name)) {
+                return Optional.of(namedChildren.get(name));
+            }
+            for (ActorCell<?> c = firstChild; c != null; c = c.nextSibling) {
+                if (c.givenName == null && c.name().equals(name)) {
+                    return Optional.of(c);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public <C> ActorRef<C> spawn(Supplier<? extends Actor<C>> factory, String name) {
+        return spawnChild(factory, SpawnOptions.named(name));
+    }
+
+    @Override
+    public <C> ActorRef<C> spawnAnonymous(Supplier<? extends Actor<C>> factory) {
+        return spawnChild(factory, SpawnOptions.defaults());
+    }
+
+    @Override
+    public <C> ActorRef<C> spawn(Supplier<? extends Actor<C>> factory, SpawnOptions options) {
+        return spawnChild(factory, options);
+    }
+
+    @Override
+    public void stop(ActorRef<?> ref) {
+        Objects.requireNonNull(ref, "ref");
+        if (ref == this) {
+            beginStopAfterCurrentMessage();
+            return;
+        }
+        if (!(ref instanceof ActorCell<?> cell) || cell.parent != this) {
+            throw new IllegalArgumentException("an actor can stop only itself and its children; "
+                    + ref.path() + " is not a child of " + path());
+        }
+        cell.requestStop();
+    }
+
+    private void beginStopAfterCurrentMessage() {
+        enqueueSystem(new Stop()); // processed before the next user message
+    }
+
+    @Override
+    public void watch(ActorRef<?> ref) {
+        Objects.requireNonNull(ref, "ref");
+        if (ref == this) {
+            return;
+        }
+        if (!(ref instanceof ActorCell<?> cell)) {
+            throw new IllegalArgumentException("cannot watch " + ref + ": not an actor of this runtime");
+        }
+        final Extras e = extras();
+        if (e.watching == null) {
+            e.watching = new HashSet<>(4);
+        }
+        if (e.watching.add(cell) && !cell.enqueueSystem(new Watch(this))) {
+            enqueueSystem(new DeathNotification(cell)); // already gone: tell at once, through the lane
+        }
+    }
+
+    @Override
+    public void unwatch(ActorRef<?> ref) {
+        Objects.requireNonNull(ref, "ref");
+        final Extras e = extras;
+        if (e != null && e.watching != null && ref instanceof ActorCell<?> cell && e.watching.remove(cell)) {
+            cell.enqueueSystem(new Unwatch(this));
+        }
+    }
+
+    @Override
+    public Timers<M> timers() {
+        return timerSupport();
+    }
+
+    @SuppressWarnings("unchecked")
+    private TimerSupport<M> timerSupport() {
+        final Extras e = extras();
+        if (e.timers == null) {
+            e.timers = new TimerSupport<>(this);
+        }
+        return (TimerSupport<M>) e.timers;
+    }
+
+    @Override
+    public void setReceiveTimeout(Duration timeout, M message) {
+        timerSupport().setReceiveTimeout(timeout, message);
+    }
+
+    @Override
+    public void cancelReceiveTimeout() {
+        final Extras e = extras;
+        if (e != null && e.timers != null) {
+            e.timers.cancelReceiveTimeout();
+        }
+    }
+
+    @Override
+    public <T> void pipeToSelf(CompletionStage<T> stage, BiFunction<? super T, Throwable, ? extends M> mapper) {
+        Objects.requireNonNull(stage, "stage");
+        Objects.requireNonNull(mapper, "mapper");
+        stage.whenComplete((value, error) -> tellInternal(new Adapted<>(value, error, mapper)));
+    }
+
+    @Override
+    public <T> void spawnBlocking(Callable<T> task, BiFunction<? super T, Throwable, ? extends M> mapper) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(mapper, "mapper");
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            system.blockingPool().execute(() -> {
+                try {
+                    result.complete(task.call());
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                    if (t instanceof VirtualMachineError vme) {
+                        throw vme;
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
+        pipeToSelf(result, mapper);
+    }
+
+    @Override
+    public System.Logger log() {
+        final Actor<M> a = actor;
+        return System.getLogger(a == null ? "io.troupe.actors.Actor" : a.getClass().getName());
+    }
+
+    @Override
+    public ActorSystem system() {
+        return system;
+    }
+
+    @SuppressWarnings("unchecked")
+    void tellInternal(InternalMessage message) {
+        enqueue((M) message);
+    }
+
+    /** A pipeToSelf result: the mapper runs on the actor's thread. */
+    private static final class Adapted<T, M> extends InternalMessage {
+        private final T value;
+        private final Throwable error;
+        private final BiFunction<? super T, Throwable, ? extends M> mapper;
+
+        Adapted(T value, Throwable error, BiFunction<? super T, Throwable, ? extends M> mapper) {
+            this.value = value;
+            this.error = error;
+            this.mapper = mapper;
+        }
+
+        @Override
+        void deliver(ActorCell<?> cell) {
+            final Throwable cause = error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : error;
+            final M message = mapper.apply(cause == null ? value : null, cause);
+            if (message != null) {
+                cell.handleAdapted(message);
+            }
+        }
+
+        @Override
+        Object payload() {
+            return error != null ? error : value;
+        }
+    }
+
+    private static final VarHandle STATUS;
+
+    static {
+        try {
+            STATUS = MethodHandles.lookup().findVarHandle(ActorCell.class, "status", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.troupe.actors;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+
+/**
+ * What an actor sees of the runtime. Only the actor's own thread may call these methods (from
+ * {@code receive}, {@code preStart}, {@code postStop}, {@code onSignal} or a {@code become}
+ * handler); {@link #self()} may be handed to other threads.
+ *
+ * @param <M> the type of message the actor accepts
+ */
+public interface ActorContext<M> {
+    /** This actor's ref. */
+    ActorRef<M> self();
+
+    /** The parent's ref (a guardian's for top-level actors). */
+    ActorRef<?> parent();
+
+    /** A snapshot of the children that have not yet terminated. Allocates the list. */
+    List<ActorRef<?>> children();
+
+    /** The child with this name, if it has not yet terminated. */
+    Optional<ActorRef<?>> child(String name);
+
+    /** Spawns a child with this name; see {@link #spawn(Supplier, SpawnOptions)}. */
+    <C> ActorRef<C> spawn(Supplier<? extends Actor<C>> factory, String name);
+
+    /** Spawns a child with a generated name ({@code $} and a number). */
+    <C> ActorRef<C> spawnAnonymous(Supplier<? extends Actor<C>> factory);
+
+    /**
+     * Spawns a child. The factory runs on the child's dispatcher before its {@code preStart};
+     * if it throws, the child fails. Cost: a few small objects (about 200 bytes) and one
+     * scheduling of the child.
+     *
+     * @throws IllegalArgumentException if the name is taken by a living sibling
+     * @throws IllegalStateException if this actor is stopping or the system is closed
+     */
+    <C> ActorRef<C> spawn(Supplier<? extends Actor<C>> factory, SpawnOptions options);
+
+    /**
+     * Stops {@code ref}, which must be this actor or one of its children: it finishes the
+     * message in hand, stops its children, runs {@code postStop}, and its watchers get
+     * {@link Terminated}. Its queued messages go to dead letters.
+     *
+     * @throws IllegalArgumentException if {@code ref} is neither this actor nor a child
+     */
+    void stop(ActorRef<?> ref);
+
+    /**
+     * Watches {@code ref}: when it stops this actor gets {@link Terminated} (or
+     * {@link ChildFailed} for a failed child) exactly once. Watching a stopped actor delivers
+     * it at once. Watching twice is the same as once.
+     */
+    void watch(ActorRef<?> ref);
+
+    /** Stops watching {@code ref}: no {@link Terminated} for it arrives after this call. */
+    void unwatch(ActorRef<?> ref);
+
+    /** This actor's timers: keyed single and periodic messages to itself. */
+    Timers<M> timers();
+
+    /**
+     * Sets a receive timeout: if no message arrives for {@code timeout}, {@code message} is sent
+     * to this actor. Every handled message (other than the timeout message) restarts the
+     * countdown. Replaces any previous receive timeout.
+     */
+    void setReceiveTimeout(Duration timeout, M message);
+
+    /** Cancels the receive timeout. */
+    void cancelReceiveTimeout();
+
+    /**
+     * When {@code stage} completes, hands its result or failure to {@code mapper} on this
+     * actor's thread and handles what it returns as a message. The result arrives through the
+     * mailbox like any message.
+     */
+    <T> void pipeToSelf(CompletionStage<T> stage, BiFunction<? super T, Throwable, ? extends M> mapper);
+
+    /**
+     * Runs {@code task} on the system's bounded blocking pool, away from the dispatcher, and
+     * handles {@code mapper}'s message on this actor's thread when it ends. If the pool is
+     * saturated the mapper receives a {@link java.util.concurrent.RejectedExecutionException}.
+     */
+    <T> void spawnBlocking(Callable<T> task, BiFunction<? super T, Throwable, ? extends M> mapper);
+
+    /** A logger named after the actor's class. */
+    System.Logger log();
+
+    /** The actor system. */
+    ActorSystem system();
+}

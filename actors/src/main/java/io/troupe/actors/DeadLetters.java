@@ -1,0 +1,91 @@
+package io.troupe.actors;
+
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Where undeliverable messages go: counted, offered to subscribers, and logged at a bounded
+ * rate. One per {@link ActorSystem}; any thread may use it.
+ */
+public final class DeadLetters {
+    /*
+     * Threading protocol: publish() runs on the thread that failed to deliver (a sender or a
+     * dispatcher thread); subscribers run there too, synchronously, in subscription order.
+     * Invariants: count() equals the number of publish() calls; at most `logsPerSecond` log
+     * lines per second (plus one summary of the suppressed ones).
+     * Memory ordering: LongAdder and AtomicLong; subscribers in a copy-on-write list.
+     * Shutdown: nothing to release.
+     * References: Pekko's DeadLetterListener and its dead-letter log rate limit.
+     */
+    private static final System.Logger LOG = System.getLogger("io.troupe.actors.DeadLetters");
+    private static final long SECOND_NANOS = 1_000_000_000L;
+
+    private final LongAdder count = new LongAdder();
+    private final CopyOnWriteArrayList<Consumer<? super DeadLetter>> subscribers = new CopyOnWriteArrayList<>();
+    private final int logsPerSecond;
+    private final AtomicLong windowStartNanos = new AtomicLong(System.nanoTime());
+    private final AtomicLong loggedInWindow = new AtomicLong();
+    private final AtomicLong suppressed = new AtomicLong();
+
+    DeadLetters(int logsPerSecond) {
+        this.logsPerSecond = logsPerSecond;
+    }
+
+    /** How many dead letters there have been. Any thread; a sum over striped counters. */
+    public long count() {
+        return count.sum();
+    }
+
+    /**
+     * Calls {@code subscriber} with every later dead letter, on the thread that produced it.
+     * The subscriber must be quick and must not block. Any thread.
+     *
+     * @return closing it unsubscribes
+     */
+    public AutoCloseable subscribe(Consumer<? super DeadLetter> subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        subscribers.add(subscriber);
+        return () -> subscribers.remove(subscriber);
+    }
+
+    void publish(DeadLetter letter) {
+        count.increment();
+        for (Consumer<? super DeadLetter> s : subscribers) {
+            try {
+                s.accept(letter);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "dead-letter subscriber failed", t);
+            }
+        }
+        if (logsPerSecond > 0) {
+            maybeLog(letter);
+        }
+    }
+
+    private void maybeLog(DeadLetter letter) {
+        final long now = System.nanoTime();
+        final long start = windowStartNanos.get();
+        if (now - start >= SECOND_NANOS && windowStartNanos.compareAndSet(start, now)) {
+            loggedInWindow.set(0);
+            final long missed = suppressed.getAndSet(0);
+            if (missed > 0) {
+                LOG.log(System.Logger.Level.INFO, "{0} more dead letters were not logged", missed);
+            }
+        }
+        if (loggedInWindow.incrementAndGet() <= logsPerSecond) {
+            if (LOG.isLoggable(System.Logger.Level.INFO)) {
+                LOG.log(System.Logger.Level.INFO, "dead letter ({0}): {1} from {2} to {3}", letter.reason(),
+                        letter.message().getClass().getName(),
+                        letter.sender() == null ? "outside the actor system" : letter.sender().path(),
+                        letter.recipient() == null ? "?" : letter.recipient().path());
+            }
+        } else {
+            suppressed.incrementAndGet();
+        }
+    }
+}

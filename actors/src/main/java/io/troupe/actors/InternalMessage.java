@@ -1,0 +1,13 @@
+package io.troupe.actors;
+
+/**
+ * A framework message that travels in the user lane (so it keeps order and obeys capacity)
+ * but is interpreted by the cell instead of being handed to {@code receive} as is.
+ */
+abstract class InternalMessage {
+    /** Runs on the actor's thread. */
+    abstract void deliver(ActorCell<?> cell);
+
+    /** What dead letters show for this message. */
+    abstract Object payload();
+}

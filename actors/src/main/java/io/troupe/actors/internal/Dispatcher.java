@@ -1,0 +1,38 @@
+package io.troupe.actors.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs actors (and small framework tasks) on a pool of threads. Implementations: the
+ * {@link WorkStealingDispatcher} and the {@link ForkJoinDispatcher}.
+ */
+public interface Dispatcher {
+    /**
+     * Schedules {@code task}. From one of this dispatcher's threads the task goes to that
+     * thread's local queue (the LIFO slot on the work-stealing dispatcher); from any other thread
+     * it goes to the shared injection queue. Lock-free; any thread.
+     */
+    void execute(Runnable task);
+
+    /**
+     * Re-schedules a task that used its whole budget: it goes to the back of the queue, never to
+     * the LIFO slot. Called by the task's own thread.
+     */
+    void yieldTask(Runnable task);
+
+    /** Messages an actor handles per activation before it yields. */
+    int throughput();
+
+    /** A name for logs and thread names. */
+    String name();
+
+    /** The probes of this dispatcher's threads, for the slow-handler watchdog. */
+    List<ActivationProbe> probes();
+
+    /** Stops accepting work and lets the threads end. Idempotent. */
+    void shutdown();
+
+    /** Waits until every thread has ended; returns {@code false} on timeout. */
+    boolean awaitTermination(Duration timeout) throws InterruptedException;
+}

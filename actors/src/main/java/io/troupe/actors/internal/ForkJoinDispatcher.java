@@ -1,0 +1,115 @@
+package io.troupe.actors.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The alternative dispatcher: a {@link ForkJoinPool} in async (FIFO) mode. {@link #execute}
+ * from a pool thread pushes to that thread's work queue; from any other thread it submits to
+ * the pool's shared queues. Each submission allocates the pool's task adapter.
+ */
+public final class ForkJoinDispatcher implements Dispatcher {
+    /*
+     * Threading protocol: delegated to ForkJoinPool; tasks may be submitted from any thread.
+     * Invariants: the pool has exactly `parallelism` threads unless a task blocks in a managed
+     * way (we never use ManagedBlocker, so it does not grow).
+     * Memory ordering: ForkJoinPool's: submission happens-before execution.
+     * Shutdown: shutdownNow() interrupts idle threads; queued tasks are dropped (actors are
+     * stopped before the dispatcher is shut down).
+     * References: java.util.concurrent.ForkJoinPool (asyncMode); Pekko's ForkJoinExecutorConfigurator.
+     */
+    private final String name;
+    private final int throughput;
+    private final ForkJoinPool pool;
+    private final List<ActivationProbe> probes = new CopyOnWriteArrayList<>();
+
+    /**
+     * Creates the pool.
+     *
+     * @param name used in thread names
+     * @param parallelism threads; positive
+     * @param throughput messages per actor activation; positive
+     */
+    public ForkJoinDispatcher(String name, int parallelism, int throughput) {
+        if (parallelism <= 0) {
+            throw new IllegalArgumentException("parallelism must be positive, was " + parallelism);
+        }
+        if (throughput <= 0) {
+            throw new IllegalArgumentException("throughput must be positive, was " + throughput);
+        }
+        this.name = name;
+        this.throughput = throughput;
+        this.pool = new ForkJoinPool(parallelism, p -> {
+            final Thread t = new ProbedThread(p, this);
+            t.setName(name + "-fj-" + t.getName().replaceAll("\\D+", ""));
+            t.setDaemon(true);
+            return (ForkJoinWorkerThread) t;
+        }, null, true);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        pool.execute(task);
+    }
+
+    @Override
+    public void yieldTask(Runnable task) {
+        pool.execute(task);
+    }
+
+    @Override
+    public int throughput() {
+        return throughput;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<ActivationProbe> probes() {
+        return probes;
+    }
+
+    @Override
+    public void shutdown() {
+        pool.shutdownNow();
+    }
+
+    @Override
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return pool.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static final class ProbedThread extends ForkJoinWorkerThread implements ActivationProbe.ProbeHolder {
+        private final ActivationProbe probe = new ActivationProbe();
+        private final ForkJoinDispatcher owner;
+
+        ProbedThread(ForkJoinPool pool, ForkJoinDispatcher owner) {
+            super(pool);
+            this.owner = owner;
+        }
+
+        @Override
+        protected void onStart() {
+            super.onStart();
+            owner.probes.add(probe);
+        }
+
+        @Override
+        protected void onTermination(Throwable exception) {
+            owner.probes.remove(probe);
+            super.onTermination(exception);
+        }
+
+        @Override
+        public ActivationProbe probe() {
+            return probe;
+        }
+    }
+}

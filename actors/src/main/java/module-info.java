@@ -1,0 +1,12 @@
+/**
+ * Troupe's actor runtime: {@link io.troupe.actors.ActorSystem}, typed
+ * {@link io.troupe.actors.ActorRef}s, {@link io.troupe.actors.Actor}s, dispatchers, ask, death
+ * watch, dead letters, and a test kit.
+ */
+module io.troupe.actors {
+    requires transitive io.troupe.mailbox;
+    requires org.jctools.core;
+    exports io.troupe.actors;
+    exports io.troupe.actors.testkit;
+    exports io.troupe.actors.internal to io.troupe.supervision, io.troupe.io;
+}

@@ -1,0 +1,523 @@
+package io.troupe.mailbox;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import org.jctools.queues.unpadded.MpscLinkedUnpaddedQueue;
+
+/**
+ * A bounded multi-producer, single-consumer mailbox with an overflow policy, a lossless
+ * waiting {@link #send}, and a separate system lane that is never dropped.
+ *
+ * <p>Any thread may call the producer methods ({@link #enqueue}, {@link #offer}, {@link #send},
+ * {@link #enqueueSystem}). Only one thread at a time, the consumer, may call {@link #poll},
+ * {@link #release}, {@link #drain}, {@link #drainSystem} and {@link #close}; the consumer may
+ * change from one turn to the next if the hand-over is ordered by a happens-before edge (an
+ * actor runtime's scheduling provides it).
+ *
+ * <p>Cost: an empty mailbox holds one small linked queue and no array sized to its capacity, so
+ * a million idle mailboxes fit in a small heap. {@code enqueue} and {@code offer} take no lock
+ * and allocate one queue node; {@code send} allocates a waiter only when the mailbox is full.
+ *
+ * <p>Memory consistency effects: actions in a thread before it enqueues a message
+ * <em>happen-before</em> the consumer's actions after it polls that message.
+ *
+ * <p>Subclasses supply what happens around the queue: {@link #onEnqueued()} (schedule the
+ * consumer), {@link #onOverflow} and {@link #onClosed} (dead letters).
+ *
+ * @param <E> the type of user messages
+ */
+public abstract class BoundedMailbox<E> {
+    /*
+     * Implementation overview
+     *
+     * Threading protocol. Producers reserve a slot by CAS on `count` before they put the message
+     * on `queue` (a JCTools MPSC linked queue, or a ConcurrentLinkedQueue under DROP_OLDEST,
+     * where a producer must be able to remove the oldest element). The consumer polls, and
+     * gives slots back with release(n) once a batch is handled. A full mailbox parks `send`s as
+     * Waiters in an MPSC queue; whoever holds the waiters' transfer lock (any thread) moves them
+     * into the mailbox, in order, as slots free up.
+     *
+     * Invariants.
+     *  - queue size <= (count & COUNT_MASK) <= capacity: a slot is reserved before its message
+     *    is enqueued and released only after its message left the queue.
+     *  - While sends wait, enqueue and offer see the mailbox as full: a waiting send is never
+     *    overtaken by a later tell from the same sender.
+     *  - Once CLOSED is set in `count` no reservation succeeds: every later message goes to
+     *    onClosed, and close() drains every message reserved before it.
+     *  - The system lane is a Treiber stack (LIFO); drainSystem reverses it to arrival order.
+     *    After close it holds the SYSTEM_CLOSED sentinel and rejects pushes.
+     *
+     * Memory ordering. The JCTools queue publishes the element with release semantics and the
+     * consumer reads it with acquire semantics. `count`, `waiters` and `systemHead` are accessed
+     * as volatile (CAS, getAndAdd): producer "add waiter, then read count" and consumer
+     * "release count, then read waiters" form a Dekker pair, so no waiter is stranded.
+     *
+     * Shutdown. close() (consumer only, after releasing what it polled) sets CLOSED, fails the
+     * waiting sends, hands every queued message to onClosed and spins until in-flight
+     * reservations have landed (they are a few instructions away from their offer).
+     *
+     * References. JCTools MpscLinkedQueue (Vyukov's intrusive MPSC node queue); Tokio's
+     * bounded mpsc channel (semaphore permits before the send); Pekko's Mailbox system queue.
+     */
+
+    /** Set in {@code count} once the mailbox is closed. */
+    private static final int CLOSED = 0x8000_0000;
+    private static final int COUNT_MASK = 0x7fff_ffff;
+
+    private static final int RESERVED = 0;
+    private static final int FULL = 1;
+    private static final int SHUT = 2;
+
+    private static final SystemMessage SYSTEM_CLOSED = new SystemMessage() {};
+    private static final CompletionStage<Void> SENT = CompletableFuture.completedStage(null);
+
+    private final Queue<E> queue;
+    private final int capacity;
+    private final OverflowPolicy policy;
+    /** Reserved slots, with the CLOSED bit. */
+    private volatile int count;
+    /** Created on the first send that finds the mailbox full. */
+    private volatile Waiters<E> waiters;
+    /** Top of the system lane's Treiber stack, or SYSTEM_CLOSED. */
+    private volatile SystemMessage systemHead;
+
+    /**
+     * Creates an empty mailbox.
+     *
+     * @param capacity the most user messages it holds at once; must be positive
+     * @param policy what {@link #enqueue} does when the mailbox is full
+     */
+    protected BoundedMailbox(int capacity, OverflowPolicy policy) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("mailbox capacity must be positive, was " + capacity);
+        }
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.capacity = capacity;
+        this.queue = policy == OverflowPolicy.DROP_OLDEST ? new ConcurrentLinkedQueue<>() : new MpscLinkedUnpaddedQueue<>();
+    }
+
+    // ---------------------------------------------------------------- hooks
+
+    /**
+     * Called on the producer's thread after one or more messages (user or system) were enqueued;
+     * the place to schedule the consumer. Must not block.
+     */
+    protected abstract void onEnqueued();
+
+    /**
+     * Called with a message the overflow policy dropped: the new one under
+     * {@link OverflowPolicy#DEAD_LETTER}, the oldest under {@link OverflowPolicy#DROP_OLDEST}.
+     */
+    protected abstract void onOverflow(E dropped);
+
+    /** Called with a message that arrived after, or was still queued at, {@link #close()}. */
+    protected abstract void onClosed(E undelivered);
+
+    /** The text used in exceptions to name this mailbox's owner. */
+    protected String describe() {
+        return "mailbox";
+    }
+
+    // ---------------------------------------------------------------- producers
+
+    /**
+     * Enqueues {@code message}, applying the overflow policy when the mailbox is full or sends
+     * are waiting. Lock-free; allocates one queue node. Any thread.
+     *
+     * @return {@code true} if the message was enqueued; {@code false} if it went to
+     *     {@link #onOverflow} or {@link #onClosed}
+     * @throws MailboxFullException if full and the policy is {@link OverflowPolicy#FAIL_SENDER}
+     */
+    public final boolean enqueue(E message) {
+        Objects.requireNonNull(message, "message");
+        if (waiters == null) {
+            final int r = tryReserve();
+            if (r == RESERVED) {
+                queue.offer(message);
+                onEnqueued();
+                return true;
+            }
+            return r == SHUT ? rejectClosed(message) : overflow(message);
+        }
+        return enqueueBehindWaiters(message);
+    }
+
+    /**
+     * Enqueues {@code message} if there is room and no {@code send} is waiting. Lock-free; any
+     * thread. Nothing happens to the message when this returns {@code false}: the caller still
+     * owns it.
+     *
+     * @return {@code true} if enqueued; {@code false} if full, sends are waiting, or closed
+     */
+    public final boolean offer(E message) {
+        Objects.requireNonNull(message, "message");
+        final Waiters<E> w = waiters;
+        if (w != null && !w.queue.isEmpty()) {
+            return false;
+        }
+        if (tryReserve() != RESERVED) {
+            return false;
+        }
+        queue.offer(message);
+        onEnqueued();
+        return true;
+    }
+
+    /**
+     * Enqueues {@code message}, waiting for room without blocking any thread. Any thread.
+     *
+     * <p>The stage completes normally once the message is in the mailbox; waiting sends enter in
+     * the order they started waiting. It completes exceptionally with
+     * {@link MailboxClosedException} if the mailbox closes first (the message then goes to
+     * {@link #onClosed}). Dependent actions of the stage run on the thread that completes it,
+     * often the consumer's: use the {@code *Async} variants for anything long.
+     *
+     * <p>Cost: lock-free; allocates nothing beyond the queue node when there is room, and one
+     * waiter and one future when there is not.
+     */
+    public final CompletionStage<Void> send(E message) {
+        Objects.requireNonNull(message, "message");
+        final Waiters<E> w = waiters;
+        if (w == null || w.queue.isEmpty()) {
+            final int r = tryReserve();
+            if (r == RESERVED) {
+                queue.offer(message);
+                onEnqueued();
+                return SENT;
+            }
+            if (r == SHUT) {
+                onClosed(message);
+                return CompletableFuture.failedStage(closedException());
+            }
+        }
+        return sendWaiting(message);
+    }
+
+    /**
+     * Pushes a system message. Never blocks, never drops and ignores capacity. Any thread.
+     *
+     * @return {@code true} if enqueued; {@code false} if the mailbox is closed (the caller then
+     *     handles the message itself, e.g. answers a watch with "terminated")
+     */
+    public final boolean enqueueSystem(SystemMessage message) {
+        Objects.requireNonNull(message, "message");
+        for (;;) {
+            final SystemMessage head = systemHead;
+            if (head == SYSTEM_CLOSED) {
+                return false;
+            }
+            message.next = head;
+            if (SYSTEM_HEAD.compareAndSet(this, head, message)) {
+                onEnqueued();
+                return true;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- consumer
+
+    /**
+     * Removes the oldest user message, or returns {@code null}. The slot stays reserved until
+     * {@link #release}: call it once per batch. Consumer thread only.
+     */
+    public final E poll() {
+        return queue.poll();
+    }
+
+    /**
+     * Gives back the slots of {@code n} messages polled since the last release, and moves
+     * waiting sends in if there is now room. Consumer thread only.
+     */
+    public final void release(int n) {
+        if (n > 0) {
+            COUNT.getAndAdd(this, -n);
+            if (waiters != null) {
+                transferWaiters();
+            }
+        }
+    }
+
+    /**
+     * Polls up to {@code limit} messages into {@code handler}, then releases their slots (also
+     * when the handler throws). Consumer thread only.
+     *
+     * @return how many messages were handed to the handler
+     */
+    public final int drain(Consumer<? super E> handler, int limit) {
+        int n = 0;
+        try {
+            while (n < limit) {
+                final E e = queue.poll();
+                if (e == null) {
+                    break;
+                }
+                n++;
+                handler.accept(e);
+            }
+        } finally {
+            release(n);
+        }
+        return n;
+    }
+
+    /**
+     * Takes every queued system message, oldest first, as a list linked by
+     * {@link SystemMessage#next()}; {@code null} if there is none. Consumer thread only.
+     */
+    public final SystemMessage drainSystem() {
+        SystemMessage head;
+        do {
+            head = systemHead;
+            if (head == null || head == SYSTEM_CLOSED) {
+                return null;
+            }
+        } while (!SYSTEM_HEAD.compareAndSet(this, head, null));
+        return reverse(head);
+    }
+
+    /** Whether a user or system message is waiting. Any thread; exact only on the consumer. */
+    public final boolean hasMessages() {
+        final SystemMessage head = systemHead;
+        return (head != null && head != SYSTEM_CLOSED) || !queue.isEmpty();
+    }
+
+    /** Whether a system message is waiting. Any thread. */
+    public final boolean hasSystemMessages() {
+        final SystemMessage head = systemHead;
+        return head != null && head != SYSTEM_CLOSED;
+    }
+
+    /** User messages held or reserved right now; a snapshot, never above the capacity. */
+    public final int size() {
+        return count & COUNT_MASK;
+    }
+
+    /** The most user messages this mailbox holds at once. */
+    public final int capacity() {
+        return capacity;
+    }
+
+    /** This mailbox's overflow policy. */
+    public final OverflowPolicy policy() {
+        return policy;
+    }
+
+    /** Whether {@link #close()} has run. Any thread. */
+    public final boolean isClosed() {
+        return count < 0;
+    }
+
+    /**
+     * Closes the mailbox: later messages go to {@link #onClosed}; waiting sends fail; queued
+     * user messages are handed to {@link #onClosed}. The consumer must have released every
+     * message it polled. Consumer thread only; idempotent.
+     *
+     * @return the system messages still queued, oldest first (linked by
+     *     {@link SystemMessage#next()}), or {@code null}; later system messages are refused
+     */
+    public final SystemMessage close() {
+        COUNT.getAndBitwiseOr(this, CLOSED);
+        if (waiters != null) {
+            transferWaiters(); // fails them all now that CLOSED is set
+        }
+        int drained = 0;
+        for (;;) {
+            final E e = queue.poll();
+            if (e != null) {
+                drained++;
+                COUNT.getAndAdd(this, -1);
+                onClosed(e);
+            } else if ((count & COUNT_MASK) == 0) {
+                break;
+            } else {
+                Thread.onSpinWait(); // a reservation made before CLOSED is about to offer
+            }
+        }
+        final SystemMessage rest = (SystemMessage) SYSTEM_HEAD.getAndSet(this, SYSTEM_CLOSED);
+        return rest == SYSTEM_CLOSED ? null : reverse(rest);
+    }
+
+    // ---------------------------------------------------------------- rare paths, kept out of the hot methods
+
+    private int tryReserve() {
+        for (;;) {
+            final int c = count;
+            if (c < 0) {
+                return SHUT;
+            }
+            if (c >= capacity) {
+                return FULL;
+            }
+            if (COUNT.compareAndSet(this, c, c + 1)) {
+                return RESERVED;
+            }
+        }
+    }
+
+    private boolean enqueueBehindWaiters(E message) {
+        final Waiters<E> w = waiters;
+        if (w.queue.isEmpty()) {
+            final int r = tryReserve();
+            if (r == RESERVED) {
+                queue.offer(message);
+                onEnqueued();
+                return true;
+            }
+            return r == SHUT ? rejectClosed(message) : overflow(message);
+        }
+        return isClosed() ? rejectClosed(message) : overflow(message);
+    }
+
+    private boolean rejectClosed(E message) {
+        onClosed(message);
+        return false;
+    }
+
+    private boolean overflow(E message) {
+        switch (policy) {
+            case FAIL_SENDER:
+                throw new MailboxFullException(describe() + " is full (capacity " + capacity + ")");
+            case DROP_OLDEST:
+                return dropOldestAndEnqueue(message);
+            default:
+                onOverflow(message);
+                return false;
+        }
+    }
+
+    private boolean dropOldestAndEnqueue(E message) {
+        for (;;) {
+            final E oldest = queue.poll(); // safe: DROP_OLDEST uses a multi-consumer queue
+            if (oldest != null) {
+                COUNT.getAndAdd(this, -1);
+                onOverflow(oldest);
+            }
+            final int r = tryReserve();
+            if (r == RESERVED) {
+                queue.offer(message);
+                onEnqueued();
+                return true;
+            }
+            if (r == SHUT) {
+                return rejectClosed(message);
+            }
+            if (oldest == null) {
+                Thread.onSpinWait(); // slots are reserved by producers that have not offered yet
+            }
+        }
+    }
+
+    private CompletionStage<Void> sendWaiting(E message) {
+        Waiters<E> w = waiters;
+        if (w == null) {
+            final Waiters<E> created = new Waiters<>();
+            w = WAITERS.compareAndSet(this, null, created) ? created : waiters;
+        }
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        w.queue.offer(new Waiter<>(message, done));
+        transferWaiters();
+        return done;
+    }
+
+    private void transferWaiters() {
+        final Waiters<E> w = waiters;
+        for (;;) {
+            if (w.queue.isEmpty() || !w.tryLock()) {
+                return; // the lock holder re-checks after unlocking
+            }
+            int moved = 0;
+            try {
+                for (;;) {
+                    final Waiter<E> head = w.queue.peek();
+                    if (head == null) {
+                        break;
+                    }
+                    final int r = tryReserve();
+                    if (r == FULL) {
+                        break;
+                    }
+                    w.queue.poll();
+                    if (r == SHUT) {
+                        onClosed(head.message);
+                        head.done.completeExceptionally(closedException());
+                    } else {
+                        queue.offer(head.message);
+                        moved++;
+                        head.done.complete(null);
+                    }
+                }
+            } finally {
+                w.unlock();
+            }
+            if (moved > 0) {
+                onEnqueued();
+            }
+            final int c = count;
+            if (w.queue.isEmpty() || (c >= 0 && c >= capacity)) {
+                return; // nothing waits, or full: the consumer's next release transfers
+            }
+        }
+    }
+
+    private MailboxClosedException closedException() {
+        return new MailboxClosedException(describe() + " is closed");
+    }
+
+    private static SystemMessage reverse(SystemMessage head) {
+        SystemMessage prev = null;
+        while (head != null) {
+            final SystemMessage next = head.next;
+            head.next = prev;
+            prev = head;
+            head = next;
+        }
+        return prev;
+    }
+
+    /** Sends waiting for room, and the lock of whoever moves them in. */
+    private static final class Waiters<E> {
+        final MpscLinkedUnpaddedQueue<Waiter<E>> queue = new MpscLinkedUnpaddedQueue<>();
+        private volatile int locked;
+
+        boolean tryLock() {
+            return locked == 0 && LOCKED.compareAndSet(this, 0, 1);
+        }
+
+        void unlock() {
+            locked = 0;
+        }
+
+        private static final VarHandle LOCKED;
+
+        static {
+            try {
+                LOCKED = MethodHandles.lookup().findVarHandle(Waiters.class, "locked", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    private record Waiter<E>(E message, CompletableFuture<Void> done) {}
+
+    private static final VarHandle COUNT;
+    private static final VarHandle WAITERS;
+    private static final VarHandle SYSTEM_HEAD;
+
+    static {
+        try {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            COUNT = lookup.findVarHandle(BoundedMailbox.class, "count", int.class);
+            WAITERS = lookup.findVarHandle(BoundedMailbox.class, "waiters", Waiters.class);
+            SYSTEM_HEAD = lookup.findVarHandle(BoundedMailbox.class, "systemHead", SystemMessage.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
