@@ -48,6 +48,22 @@ public abstract class Actor<M> {
     /** Called on the actor's thread after all its children have stopped, as its last act. Default: nothing. */
     protected void postStop() {}
 
+    /**
+     * Called on the old instance when a supervisor restarts this actor, before its children
+     * are stopped. Default: {@link #postStop()}.
+     */
+    protected void preRestart(Throwable cause) {
+        postStop();
+    }
+
+    /**
+     * Called on the fresh instance after a restart, before it handles the messages that waited.
+     * Default: {@link #preStart()}.
+     */
+    protected void postRestart(Throwable cause) {
+        preStart();
+    }
+
     /** Called with {@link Terminated} and {@link ChildFailed}. Default: nothing. */
     protected void onSignal(Signal signal) {}
 

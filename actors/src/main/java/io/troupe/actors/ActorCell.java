@@ -9,6 +9,7 @@ import io.troupe.actors.SystemMessages.Watch;
 import io.troupe.actors.SystemMessages.Watcher;
 import io.troupe.actors.internal.ActivationProbe;
 import io.troupe.actors.internal.Dispatcher;
+import io.troupe.actors.internal.FailurePolicy;
 import io.troupe.mailbox.BoundedMailbox;
 import io.troupe.mailbox.MailboxFullException;
 import io.troupe.mailbox.OverflowPolicy;
@@ -48,9 +49,11 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * monitor because the guardians' children are spawned from any thread.
      *
      * Lifecycle (`lifecycle`, written in run(); STOPPING and TERMINATED also under the monitor):
-     *   NEW -> RUNNING        // first activation: factory, preStart
-     *   NEW/RUNNING -> STOPPING   // Stop message, self-stop, failure, or the factory threw
-     *   STOPPING -> TERMINATED    // the last child terminated: postStop, close, notify
+     *   NEW -> RUNNING             // first activation: factory, preStart
+     *   RUNNING -> SUSPENDED       // failure, policy says RESTART: preRestart, stop children
+     *   SUSPENDED -> RUNNING       // children gone and backoff over: fresh instance, postRestart
+     *   NEW/RUNNING/SUSPENDED -> STOPPING  // Stop, self-stop, failure (STOP/ESCALATE/no policy)
+     *   STOPPING -> TERMINATED     // the last child terminated: postStop, close, notify
      *
      * Invariants.
      *  1. One activation at a time: status SCHEDULED is held from the CAS until run() ends.
@@ -71,10 +74,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * References. Pekko's ActorCell and dungeon/ (Children, DeathWatch, FaultHandling);
      * Erlang's process links and monitors.
      */
+    /** Created; the factory has not run yet. */
     static final int NEW = 0;
+    /** Handling messages. */
     static final int RUNNING = 1;
-    static final int STOPPING = 2;
-    static final int TERMINATED = 3;
+    /** Restarting: waiting for its children to stop and for the backoff delay; messages wait. */
+    static final int SUSPENDED = 2;
+    /** Stopping: waiting for its children to stop. */
+    static final int STOPPING = 3;
+    /** Terminated: mailbox closed, watchers told. */
+    static final int TERMINATED = 4;
 
     private static final int IDLE = 0;
     private static final int SCHEDULED = 1;
@@ -120,6 +129,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         Throwable failure;
         List<Runnable> stopHooks;
         CompletableFuture<Void> terminated;
+        Object policyState;
+        Throwable restartCause;
+        long restartDelayNanos;
+        TimerService.Handle restartTimer;
     }
 
     private Extras extras() {
@@ -251,7 +264,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 probe.current = null;
             }
             status = IDLE;
-            if (lifecycle == RUNNING ? hasMessages() : lifecycle == STOPPING && hasSystemMessages()) {
+            if (lifecycle == RUNNING ? hasMessages() : lifecycle != TERMINATED && hasSystemMessages()) {
                 if (STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
                     if (usedBudget) {
                         dispatcher.yieldTask(this);
@@ -334,6 +347,30 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     }
 
     private void fail(Throwable cause) {
+        final FailurePolicy policy = factory instanceof FailurePolicy.Carrier c ? c.failurePolicy() : null;
+        if (policy == null || cause instanceof VirtualMachineError || lifecycle >= STOPPING) {
+            stopWithFailure(cause);
+            return;
+        }
+        final Extras e = extras();
+        if (e.policyState == null) {
+            e.policyState = policy.newState();
+        }
+        final FailurePolicy.Decision d = policy.decide(e.policyState, cause, system.timerService().nanoTime());
+        switch (d.directive()) {
+            case RESUME -> LOG.log(System.Logger.Level.WARNING, "actor " + path() + " failed and resumes", cause);
+            case RESTART -> beginRestart(cause, d.restartDelayNanos());
+            case ESCALATE -> {
+                stopWithFailure(cause);
+                if (parent != null) {
+                    parent.enqueueSystem(new SystemMessages.Escalated(this, cause));
+                }
+            }
+            default -> stopWithFailure(cause);
+        }
+    }
+
+    private void stopWithFailure(Throwable cause) {
         final Extras e = extras();
         if (e.failure == null) {
             e.failure = cause;
@@ -342,6 +379,69 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         beginStop();
         if (cause instanceof VirtualMachineError vme) {
             throw vme; // never swallowed: the dispatcher thread's uncaught-exception handler sees it
+        }
+    }
+
+    // ================================================================ restarting
+
+    private void beginRestart(Throwable cause, long delayNanos) {
+        LOG.log(System.Logger.Level.WARNING, "actor " + path() + " failed and restarts", cause);
+        final Extras e = extras();
+        e.restartCause = cause;
+        e.restartDelayNanos = Math.max(0, delayNanos);
+        if (e.timers != null) {
+            e.timers.cancelAllTimers();
+        }
+        final Actor<M> old = actor;
+        actor = null;
+        if (old != null) {
+            try {
+                old.preRestart(cause);
+            } catch (VirtualMachineError vme) {
+                throw vme;
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "preRestart of " + path() + " threw", t);
+            }
+        }
+        final List<ActorCell<?>> kids;
+        synchronized (this) {
+            lifecycle = SUSPENDED;
+            kids = childList();
+        }
+        for (ActorCell<?> kid : kids) {
+            kid.enqueueSystem(new Stop());
+        }
+        if (kids.isEmpty()) {
+            scheduleRestart();
+        }
+    }
+
+    private void scheduleRestart() {
+        final Extras e = extras;
+        if (e.restartDelayNanos == 0) {
+            completeRestart();
+        } else {
+            e.restartTimer = system.timerService().schedule(e.restartDelayNanos,
+                    () -> runOnActorThread(this::completeRestart));
+        }
+    }
+
+    private void completeRestart() {
+        if (lifecycle != SUSPENDED) {
+            return; // stopped during the backoff
+        }
+        final Extras e = extras;
+        final Throwable cause = e.restartCause;
+        e.restartCause = null;
+        e.restartTimer = null;
+        lifecycle = RUNNING;
+        try {
+            final Actor<M> created = Objects.requireNonNull(factory.get(), "the actor factory returned null");
+            created.attach(this);
+            actor = created;
+            created.postRestart(cause);
+        } catch (Throwable t) {
+            fail(t);
         }
     }
 
@@ -378,6 +478,19 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             onChildTerminated(c.child, c.cause);
         } else if (m instanceof Run r) {
             r.action.run();
+        } else if (m instanceof SystemMessages.Escalated esc) {
+            onEscalated(esc);
+        }
+    }
+
+    private void onEscalated(SystemMessages.Escalated esc) {
+        if (parent == null) {
+            LOG.log(System.Logger.Level.ERROR, "failure of " + esc.child.path() + " escalated to the guardian " + path()
+                    + "; the actor stopped", esc.cause);
+            return;
+        }
+        if (lifecycle == RUNNING) {
+            fail(esc.cause);
         }
     }
 
@@ -415,6 +528,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         if (lifecycle == STOPPING && firstChildSnapshot() == null) {
             finishTermination();
+        } else if (lifecycle == SUSPENDED && firstChildSnapshot() == null && extras.restartCause != null
+                && extras.restartTimer == null) {
+            scheduleRestart();
         }
     }
 
@@ -431,6 +547,11 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     private void beginStop() {
         if (lifecycle == STOPPING || lifecycle == TERMINATED) {
             return;
+        }
+        final Extras ex = extras;
+        if (ex != null && ex.restartTimer != null) {
+            ex.restartTimer.cancel(); // a stop during a backoff cancels the pending restart
+            ex.restartTimer = null;
         }
         final List<ActorCell<?>> kids;
         synchronized (this) {

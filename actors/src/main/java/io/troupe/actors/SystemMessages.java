@@ -53,6 +53,17 @@ final class SystemMessages {
         }
     }
 
+    /** A child's failure escalated: fail as if this actor had thrown it. */
+    static final class Escalated extends SystemMessage {
+        final ActorCell<?> child;
+        final Throwable cause;
+
+        Escalated(ActorCell<?> child, Throwable cause) {
+            this.child = child;
+            this.cause = cause;
+        }
+    }
+
     /** Run a framework action on the actor's thread, ahead of user messages. */
     static final class Run extends SystemMessage {
         final Runnable action;
