@@ -230,7 +230,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     void deadLetter(Object message, DeadLetter.Reason reason) {
         final Object payload = message instanceof InternalMessage im ? im.payload() : message;
         final ActivationProbe probe = ActivationProbe.current();
-        final Object running = probe == null ? null : probe.current;
+        final Object running = probe == null ? null : probe.lvCurrent();
         final ActorRef<?> sender = running instanceof ActorCell<?> c ? c : null;
         system.deadLetters().publish(new DeadLetter(payload, sender, this, reason));
     }
@@ -248,7 +248,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     public void run() {
         final ActivationProbe probe = ActivationProbe.current();
         if (probe != null) {
-            probe.current = this;
+            probe.soCurrent(this);
         }
         boolean usedBudget = false;
         try {
@@ -261,7 +261,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
         } finally {
             if (probe != null) {
-                probe.current = null;
+                probe.soCurrent(null);
             }
             status = IDLE;
             if (lifecycle == RUNNING ? hasMessages() : lifecycle != TERMINATED && hasSystemMessages()) {
@@ -294,7 +294,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 n++;
                 invoke(message);
                 if (probe != null) {
-                    probe.handled++;
+                    probe.onHandled();
                 }
                 if (lifecycle != RUNNING) {
                     break;

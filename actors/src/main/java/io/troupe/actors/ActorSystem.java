@@ -193,6 +193,11 @@ public final class ActorSystem implements AutoCloseable {
      */
     public List<String> close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        final ActivationProbe probe = ActivationProbe.current();
+        if (probe != null && probe.lvCurrent() instanceof ActorCell<?> running && running.system == this) {
+            throw new IllegalStateException("close() called from actor " + running.path()
+                    + ": it would wait for itself; stop the actor instead, or close from another thread");
+        }
         if (closing.compareAndSet(0, 1)) {
             final List<String> leftovers = doClose(timeout);
             closed.complete(leftovers);
@@ -339,8 +344,8 @@ public final class ActorSystem implements AutoCloseable {
 
         /** seen[p] = {handled count, first seen at, reported (0/1), identity of the cell}. */
         private void check(ActivationProbe p, long now) {
-            final Object current = p.current;
-            final long handled = p.handled;
+            final Object current = p.lvCurrent();
+            final long handled = p.lvHandled();
             long[] s = seen.get(p);
             if (current == null) {
                 seen.remove(p);

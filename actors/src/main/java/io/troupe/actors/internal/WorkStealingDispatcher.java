@@ -342,7 +342,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
                     runTask(task);
                 }
             } finally {
-                probe.current = null;
+                probe.soCurrent(null);
             }
         }
 
