@@ -1,0 +1,68 @@
+package io.troupe.examples.echo;
+
+import io.troupe.actors.Actor;
+import io.troupe.actors.ActorRef;
+import io.troupe.actors.ActorSystem;
+import io.troupe.io.Tcp;
+import io.troupe.io.TcpOptions;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A TCP echo server: every byte a client sends comes back. One handler actor per connection.
+ *
+ * <pre>
+ * mvn -q -pl examples exec:java -Dexec.mainClass=io.troupe.examples.echo.EchoServer [-Dexec.args=7007]
+ * nc 127.0.0.1 7007
+ * </pre>
+ */
+public final class EchoServer {
+    private EchoServer() {}
+
+    /**
+     * Runs the server until the process is stopped.
+     *
+     * @param args the port (default 7007)
+     */
+    public static void main(String[] args) throws InterruptedException {
+        final int port = args.length > 0 ? Integer.parseInt(args[0]) : 7007;
+        final ActorSystem system = ActorSystem.create("echo-server");
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            system.close();
+            stopped.countDown();
+        }, "echo-server-shutdown"));
+        final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5));
+        final Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress(port), options, EchoHandler::new)
+                .toCompletableFuture().join();
+        System.out.println("listening on " + bound.localAddress());
+        stopped.await();
+    }
+
+    /**
+     * Echoes one connection. When the write queue fills (the client reads slower than it
+     * writes) it stops reading until the queue drains, so a slow client cannot make the
+     * server buffer without bound.
+     */
+    static final class EchoHandler extends Actor<Tcp.Event> {
+        private ActorRef<Tcp.Command> connection;
+
+        @Override
+        protected void receive(Tcp.Event event) {
+            if (event instanceof Tcp.Connected c) {
+                connection = c.connection();
+            } else if (event instanceof Tcp.Received r) {
+                connection.tell(Tcp.Write.of(r.data()));
+            } else if (event instanceof Tcp.WritingPaused) {
+                connection.tell(new Tcp.SuspendReading());
+            } else if (event instanceof Tcp.WritingResumed) {
+                connection.tell(new Tcp.ResumeReading());
+            } else if (event instanceof Tcp.PeerClosed) {
+                connection.tell(new Tcp.Close()); // flushes what is queued, then closes
+            } else if (event instanceof Tcp.ConnectionClosed) {
+                context().stop(self());
+            }
+        }
+    }
+}

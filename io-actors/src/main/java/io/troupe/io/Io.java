@@ -1,0 +1,33 @@
+package io.troupe.io;
+
+import io.troupe.actors.ActorSystem;
+import io.troupe.io.internal.IoExtension;
+import java.util.Objects;
+
+/**
+ * The I/O runtime of an actor system: its reactor threads and the {@code /system/troupe-io}
+ * actor that owns them and every socket actor. It starts on the first use of {@link Tcp} or
+ * {@link Udp} (or here) and stops when the system closes, closing every socket and selector.
+ */
+public final class Io {
+    private Io() {}
+
+    /**
+     * Starts the system's I/O runtime with {@code settings}. Any thread; idempotent for equal
+     * settings.
+     *
+     * @throws IllegalStateException if the runtime already runs with other settings, or the
+     *     system is closed
+     */
+    public static void configure(ActorSystem system, IoSettings settings) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(settings, "settings");
+        IoExtension.start(system, settings.reactorThreads());
+    }
+
+    /** The number of reactor threads of the system's I/O runtime (starting it with the defaults). */
+    public static int reactorThreads(ActorSystem system) {
+        Objects.requireNonNull(system, "system");
+        return IoExtension.of(system).reactorCount();
+    }
+}

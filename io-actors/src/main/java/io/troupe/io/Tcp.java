@@ -1,0 +1,371 @@
+package io.troupe.io;
+
+import io.troupe.actors.Actor;
+import io.troupe.actors.ActorRef;
+import io.troupe.actors.ActorSystem;
+import io.troupe.io.internal.IoExtension;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * TCP (and Unix-domain stream) sockets as actors.
+ *
+ * <p>A <em>connection actor</em> owns each socket. It tells the application's <em>handler</em>
+ * actor what happens ({@link Event}s: {@link Connected}, {@link Received}, {@link Ack},
+ * {@link PeerClosed}, ...) and takes {@link Command}s ({@link Write}, {@link Close}, ...).
+ * One handler serves one connection. Stopping the handler closes its connection.
+ *
+ * <pre>{@code
+ * final class Echo extends Actor<Tcp.Event> {
+ *     private ActorRef<Tcp.Command> connection;
+ *     protected void receive(Tcp.Event event) {
+ *         if (event instanceof Tcp.Connected c) connection = c.connection();
+ *         else if (event instanceof Tcp.Received r) connection.tell(Tcp.Write.of(r.data()));
+ *         else if (event instanceof Tcp.PeerClosed) connection.tell(new Tcp.Close());
+ *         else if (event instanceof Tcp.ConnectionClosed) context().stop(self());
+ *     }
+ * }
+ * Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress("127.0.0.1", 7007), TcpOptions.defaults(), Echo::new)
+ *         .toCompletableFuture().join();
+ * }</pre>
+ *
+ * <p>Back-pressure. Writes go to a queue bounded in bytes ({@link TcpOptions#withWriteQueue}):
+ * past the high watermark the handler hears {@link WritingPaused}, below the low one
+ * {@link WritingResumed}, and a write that does not fit is refused with
+ * {@link WriteRejected}, never buffered. Reads stop while the handler's mailbox is full, or,
+ * in pull mode ({@link TcpOptions#withReadCredit}), while the handler has no credit left.
+ *
+ * <p>Threads. Socket readiness is detected by the I/O reactor threads ({@link Io}), which run
+ * no user code; reads and writes happen on the connection actor's dispatcher thread, and
+ * events reach the handler through its mailbox.
+ */
+public final class Tcp {
+    private Tcp() {}
+
+    // ================================================================ entry points
+
+    /**
+     * Binds a listener to {@code address} ({@link java.net.InetSocketAddress}, or
+     * {@link java.net.UnixDomainSocketAddress} for a Unix-domain socket) and answers
+     * {@code replyTo} with {@link Bound} or {@link BindFailed}. For each accepted connection
+     * the listener spawns a connection actor and a handler from {@code handlerFactory}; the
+     * handler's first message is {@link Connected}. Any thread; returns at once.
+     */
+    public static void bind(ActorSystem system, SocketAddress address, TcpOptions options,
+                            Supplier<? extends Actor<Event>> handlerFactory, ActorRef<? super BindResult> replyTo) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(handlerFactory, "handlerFactory");
+        Objects.requireNonNull(replyTo, "replyTo");
+        IoExtension.of(system).bind(address, options, handlerFactory, replyTo);
+    }
+
+    /**
+     * Like {@link #bind(ActorSystem, SocketAddress, TcpOptions, Supplier, ActorRef)}, for
+     * callers that are not actors: the stage completes with {@link Bound}, or exceptionally
+     * with the cause of {@link BindFailed} (a {@link java.net.BindException} when the port is
+     * in use). Any thread.
+     */
+    public static CompletionStage<Bound> bind(ActorSystem system, SocketAddress address, TcpOptions options,
+                                              Supplier<? extends Actor<Event>> handlerFactory) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(handlerFactory, "handlerFactory");
+        return IoExtension.of(system).bind(address, options, handlerFactory)
+                .thenCompose(r -> r instanceof Bound b
+                        ? CompletableFuture.completedStage(b)
+                        : CompletableFuture.failedStage(((BindFailed) r).cause()));
+    }
+
+    /**
+     * Connects to {@code address} and tells {@code handler} {@link Connected} or
+     * {@link ConnectFailed} (refused, unreachable, {@code timeout} passed, or the host name did
+     * not resolve). An address made with {@link java.net.InetSocketAddress#createUnresolved}
+     * is resolved on the blocking pool, within the timeout. The connection actor watches
+     * {@code handler}: when it stops, the connection closes. Any thread; returns at once.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public static void connect(ActorSystem system, SocketAddress address, TcpOptions options, Duration timeout,
+                               ActorRef<Event> handler) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(handler, "handler");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("connect timeout must be positive, was " + timeout);
+        }
+        IoExtension.of(system).connect(address, options, timeout, handler);
+    }
+
+    // ================================================================ listener protocol
+
+    /** The answer to a bind. */
+    public sealed interface BindResult permits Bound, BindFailed {}
+
+    /**
+     * The listener is accepting connections.
+     *
+     * @param listener the listener actor: send it {@link Unbind} to stop accepting
+     * @param localAddress the bound address (with the actual port when port 0 was asked for)
+     */
+    public record Bound(ActorRef<ListenerCommand> listener, SocketAddress localAddress) implements BindResult {
+        /**
+         * Stops accepting; the stage completes when the listening socket is closed and its port
+         * released. Live connections are not affected. Any thread.
+         */
+        public CompletionStage<Unbound> unbind(Duration timeout) {
+            return listener.ask(Unbind::new, timeout);
+        }
+    }
+
+    /**
+     * The bind failed; nothing is listening.
+     *
+     * @param address the address asked for
+     * @param cause why (a {@link java.net.BindException} when the address is in use)
+     */
+    public record BindFailed(SocketAddress address, Throwable cause) implements BindResult {}
+
+    /** What a listener accepts. */
+    public sealed interface ListenerCommand permits Unbind {}
+
+    /**
+     * Stop accepting and close the listening socket; live connections stay. The listener
+     * answers {@link Unbound} once the port is released, and stops when its last connection
+     * and handler have.
+     *
+     * @param replyTo who hears {@link Unbound}
+     */
+    public record Unbind(ActorRef<? super Unbound> replyTo) implements ListenerCommand {
+        /** Checks the reply ref. */
+        public Unbind {
+            Objects.requireNonNull(replyTo, "replyTo");
+        }
+    }
+
+    /**
+     * The listening socket is closed and its address released (a Unix-domain socket's file is
+     * deleted).
+     *
+     * @param localAddress the address that was bound
+     */
+    public record Unbound(SocketAddress localAddress) {}
+
+    // ================================================================ connection events
+
+    /** What a connection tells its handler. */
+    public sealed interface Event
+            permits Connected, ConnectFailed, Received, Ack, WritingPaused, WritingResumed, WriteRejected,
+            CommandFailed, PeerClosed, ConnectionClosed {}
+
+    /**
+     * The connection is open; the handler's first message.
+     *
+     * @param connection the connection actor: send it {@link Command}s
+     * @param remoteAddress the peer's address
+     * @param localAddress this end's address
+     */
+    public record Connected(ActorRef<Command> connection, SocketAddress remoteAddress, SocketAddress localAddress)
+            implements Event {}
+
+    /**
+     * An outgoing connection could not be made; there is no connection actor any more.
+     *
+     * @param address the address asked for
+     * @param cause a {@link java.net.ConnectException} (refused), a
+     *     {@link java.net.SocketTimeoutException} (the connect timeout passed), a
+     *     {@link java.net.UnknownHostException}, or another {@link java.io.IOException}
+     */
+    public record ConnectFailed(SocketAddress address, Throwable cause) implements Event {}
+
+    /**
+     * Bytes from the peer, or one whole frame with {@link TcpOptions#withFraming}. The buffer
+     * is a fresh heap buffer (position 0, limit the byte count) that now belongs to the handler.
+     *
+     * @param data the bytes
+     */
+    public record Received(ByteBuffer data) implements Event {
+        /** A copy of the bytes as an array. Allocates. */
+        public byte[] toByteArray() {
+            final byte[] bytes = new byte[data.remaining()];
+            data.duplicate().get(bytes);
+            return bytes;
+        }
+
+        /** The bytes decoded as UTF-8. Allocates. */
+        public String utf8() {
+            return StandardCharsets.UTF_8.decode(data.duplicate()).toString();
+        }
+
+        @Override
+        public String toString() {
+            return "Received[" + data.remaining() + " bytes]";
+        }
+    }
+
+    /**
+     * A {@link Write} carrying {@code token} has been handed to the operating system in full.
+     * Acks arrive in the order of the writes.
+     *
+     * @param token the write's ack token
+     */
+    public record Ack(Object token) implements Event {}
+
+    /** The write queue has reached its high watermark: stop writing until {@link WritingResumed}. */
+    public record WritingPaused() implements Event {}
+
+    /** The write queue has drained to its low watermark: writing may resume. */
+    public record WritingResumed() implements Event {}
+
+    /**
+     * A write was refused because it does not fit in the write queue; nothing of it was sent.
+     *
+     * @param write the refused write
+     * @param reason what happened and what to do
+     */
+    public record WriteRejected(Write write, String reason) implements Event {}
+
+    /**
+     * A command could not be carried out (the connection is closing, output was shut, a
+     * frame is invalid, ...).
+     *
+     * @param command the command
+     * @param reason what happened and what to do
+     */
+    public record CommandFailed(Command command, String reason) implements Event {}
+
+    /**
+     * The peer has closed its side (end of stream). The connection stays open for writing
+     * until the handler sends {@link Close} (or stops); reading has ended.
+     */
+    public record PeerClosed() implements Event {}
+
+    /** The connection is closed: the last event a handler hears from it. */
+    public sealed interface ConnectionClosed extends Event permits Closed, Aborted, ErrorClosed {}
+
+    /** Closed in order: after {@link Close} (queued writes flushed), or when both sides had shut down. */
+    public record Closed() implements ConnectionClosed {}
+
+    /** Reset after {@link Abort} (or a {@link Close} whose flush outlived the close timeout). */
+    public record Aborted() implements ConnectionClosed {}
+
+    /**
+     * Closed because of an error: an I/O error such as a reset by the peer, the idle timeout
+     * ({@link java.net.SocketTimeoutException}), or an invalid frame ({@link FramingException}).
+     *
+     * @param cause what happened
+     */
+    public record ErrorClosed(Throwable cause) implements ConnectionClosed {}
+
+    // ================================================================ connection commands
+
+    /** What a connection actor accepts from its handler. */
+    public sealed interface Command
+            permits Write, Close, Abort, ShutdownOutput, SuspendReading, ResumeReading, ReadCredit, GetStats {}
+
+    /**
+     * Writes {@code data} (from its position to its limit; the caller's buffer is not moved).
+     * The connection owns the bytes until the write is acknowledged: do not change them. With
+     * framing, {@code data} is one frame.
+     *
+     * @param data the bytes
+     * @param ack the token of the {@link Ack} to send when written, or {@code null} for none
+     */
+    public record Write(ByteBuffer data, Object ack) implements Command {
+        /** Checks the data. */
+        public Write {
+            Objects.requireNonNull(data, "data");
+        }
+
+        /** A write of these bytes without an ack. */
+        public static Write of(byte[] bytes) {
+            return new Write(ByteBuffer.wrap(Objects.requireNonNull(bytes, "bytes")), null);
+        }
+
+        /** A write of this buffer's remaining bytes without an ack. */
+        public static Write of(ByteBuffer data) {
+            return new Write(data, null);
+        }
+
+        /** A write of this string's UTF-8 bytes without an ack. */
+        public static Write utf8(String text) {
+            return of(Objects.requireNonNull(text, "text").getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** This write, acknowledged with {@code token}. */
+        public Write withAck(Object token) {
+            return new Write(data, Objects.requireNonNull(token, "token"));
+        }
+
+        @Override
+        public String toString() {
+            return "Write[" + data.remaining() + " bytes, ack=" + ack + "]";
+        }
+    }
+
+    /**
+     * Flushes the queued writes, then closes; the handler gets {@link Closed}. If the flush
+     * outlives the close timeout the connection is reset and the handler gets {@link Aborted}.
+     */
+    public record Close() implements Command {}
+
+    /** Resets the connection at once (RST, via {@code SO_LINGER} 0); queued writes are dropped. */
+    public record Abort() implements Command {}
+
+    /** Flushes the queued writes, then shuts down the output (FIN): a half-close. */
+    public record ShutdownOutput() implements Command {}
+
+    /** Stops reading from the socket until {@link ResumeReading}. */
+    public record SuspendReading() implements Command {}
+
+    /** Reads again after {@link SuspendReading}. */
+    public record ResumeReading() implements Command {}
+
+    /**
+     * In pull mode, allows {@code messages} more {@link Received} messages.
+     *
+     * @param messages how many; positive
+     */
+    public record ReadCredit(int messages) implements Command {
+        /** Checks the count. */
+        public ReadCredit {
+            if (messages <= 0) {
+                throw new IllegalArgumentException("read credit must be positive, was " + messages);
+            }
+        }
+    }
+
+    /**
+     * Asks for the connection's {@link ConnectionStats}.
+     *
+     * @param replyTo who gets them
+     */
+    public record GetStats(ActorRef<? super ConnectionStats> replyTo) implements Command {
+        /** Checks the reply ref. */
+        public GetStats {
+            Objects.requireNonNull(replyTo, "replyTo");
+        }
+    }
+
+    /**
+     * A snapshot of one connection.
+     *
+     * @param bytesRead bytes read from the socket so far
+     * @param bytesWritten bytes written to the socket so far
+     * @param queuedBytes bytes in the write queue now
+     * @param peakQueuedBytes the most bytes the write queue has held
+     * @param writesRejected writes refused because the queue was full
+     */
+    public record ConnectionStats(long bytesRead, long bytesWritten, int queuedBytes, int peakQueuedBytes,
+                                  long writesRejected) {}
+}

@@ -1,0 +1,307 @@
+package io.troupe.io;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a TCP listener and of its connections, or of one outgoing connection. Immutable
+ * and thread safe; each {@code withX} returns a copy.
+ *
+ * <pre>{@code
+ * TcpOptions options = TcpOptions.defaults()
+ *         .withMaxConnections(10_000)
+ *         .withIdleTimeout(Duration.ofMinutes(5))
+ *         .withFraming(Framing.lines(8 * 1024));
+ * }</pre>
+ */
+public final class TcpOptions {
+    private static final TcpOptions DEFAULTS = new TcpOptions();
+
+    private boolean noDelay = true;
+    private boolean reuseAddress = true;
+    private boolean keepAlive;
+    private int sendBufferBytes;
+    private int receiveBufferBytes;
+    private int backlog = 1024;
+    private int maxConnections = Integer.MAX_VALUE;
+    private Duration idleTimeout = Duration.ZERO;
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private int writeQueueMaxBytes = 1 << 20;
+    private int writeQueueHighWatermarkBytes = 512 << 10;
+    private int writeQueueLowWatermarkBytes = 128 << 10;
+    private int readChunkBytes = 64 << 10;
+    private int initialReadCredit = -1;
+    private Framing framing;
+
+    private TcpOptions() {}
+
+    private TcpOptions copy() {
+        final TcpOptions c = new TcpOptions();
+        c.noDelay = noDelay;
+        c.reuseAddress = reuseAddress;
+        c.keepAlive = keepAlive;
+        c.sendBufferBytes = sendBufferBytes;
+        c.receiveBufferBytes = receiveBufferBytes;
+        c.backlog = backlog;
+        c.maxConnections = maxConnections;
+        c.idleTimeout = idleTimeout;
+        c.closeTimeout = closeTimeout;
+        c.writeQueueMaxBytes = writeQueueMaxBytes;
+        c.writeQueueHighWatermarkBytes = writeQueueHighWatermarkBytes;
+        c.writeQueueLowWatermarkBytes = writeQueueLowWatermarkBytes;
+        c.readChunkBytes = readChunkBytes;
+        c.initialReadCredit = initialReadCredit;
+        c.framing = framing;
+        return c;
+    }
+
+    /**
+     * The defaults: {@code TCP_NODELAY} on, {@code SO_REUSEADDR} on, keep-alive off, the
+     * operating system's buffer sizes, backlog 1024, no connection limit, no idle timeout, a
+     * 5 s close timeout, a write queue of 1 MiB with watermarks at 512 KiB and 128 KiB, reads of
+     * up to 64 KiB delivered automatically, no framing.
+     */
+    public static TcpOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** With {@code TCP_NODELAY} (Nagle's algorithm off) on or off. Default: on. */
+    public TcpOptions withNoDelay(boolean on) {
+        final TcpOptions c = copy();
+        c.noDelay = on;
+        return c;
+    }
+
+    /** With {@code SO_REUSEADDR} on or off for the listening socket. Default: on. */
+    public TcpOptions withReuseAddress(boolean on) {
+        final TcpOptions c = copy();
+        c.reuseAddress = on;
+        return c;
+    }
+
+    /** With {@code SO_KEEPALIVE} on or off. Default: off. */
+    public TcpOptions withKeepAlive(boolean on) {
+        final TcpOptions c = copy();
+        c.keepAlive = on;
+        return c;
+    }
+
+    /**
+     * With these socket buffer sizes ({@code SO_SNDBUF}, {@code SO_RCVBUF}); 0 keeps the
+     * operating system's choice. The system may round them.
+     *
+     * @throws IllegalArgumentException if either is negative
+     */
+    public TcpOptions withBufferSizes(int sendBufferBytes, int receiveBufferBytes) {
+        if (sendBufferBytes < 0 || receiveBufferBytes < 0) {
+            throw new IllegalArgumentException("buffer sizes must not be negative, were sendBufferBytes="
+                    + sendBufferBytes + " receiveBufferBytes=" + receiveBufferBytes + " (0 keeps the OS default)");
+        }
+        final TcpOptions c = copy();
+        c.sendBufferBytes = sendBufferBytes;
+        c.receiveBufferBytes = receiveBufferBytes;
+        return c;
+    }
+
+    /**
+     * With this accept backlog (connections the kernel completes before they are accepted).
+     *
+     * @throws IllegalArgumentException if {@code backlog} is not positive
+     */
+    public TcpOptions withBacklog(int backlog) {
+        if (backlog <= 0) {
+            throw new IllegalArgumentException("backlog must be positive, was " + backlog);
+        }
+        final TcpOptions c = copy();
+        c.backlog = backlog;
+        return c;
+    }
+
+    /**
+     * With at most {@code maxConnections} live connections per listener. At the limit the
+     * listener stops accepting: new connections wait in the kernel's backlog (and are refused
+     * by the kernel when it is full) until a live connection ends. Default: no limit.
+     *
+     * @throws IllegalArgumentException if {@code maxConnections} is not positive
+     */
+    public TcpOptions withMaxConnections(int maxConnections) {
+        if (maxConnections <= 0) {
+            throw new IllegalArgumentException("maxConnections must be positive, was " + maxConnections);
+        }
+        final TcpOptions c = copy();
+        c.maxConnections = maxConnections;
+        return c;
+    }
+
+    /**
+     * Closes a connection that has read and written nothing for {@code idleTimeout}; its
+     * handler gets {@link Tcp.ErrorClosed} with a {@link java.net.SocketTimeoutException}.
+     * Zero turns it off (the default).
+     *
+     * @throws IllegalArgumentException if {@code idleTimeout} is negative
+     */
+    public TcpOptions withIdleTimeout(Duration idleTimeout) {
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout must not be negative, was " + idleTimeout + " (zero turns it off)");
+        }
+        final TcpOptions c = copy();
+        c.idleTimeout = idleTimeout;
+        return c;
+    }
+
+    /**
+     * How long a {@link Tcp.Close} (or a stopped handler) may wait for the write queue to
+     * drain before the connection is reset instead. Default: 5 s.
+     *
+     * @throws IllegalArgumentException if {@code closeTimeout} is not positive
+     */
+    public TcpOptions withCloseTimeout(Duration closeTimeout) {
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        if (closeTimeout.isNegative() || closeTimeout.isZero()) {
+            throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
+        }
+        final TcpOptions c = copy();
+        c.closeTimeout = closeTimeout;
+        return c;
+    }
+
+    /**
+     * With a write queue bounded at {@code maxBytes}: a {@link Tcp.Write} that would take the
+     * queue past it is refused with {@link Tcp.WriteRejected}, never buffered. When the queue
+     * reaches {@code highWatermarkBytes} the handler gets {@link Tcp.WritingPaused}; when it
+     * drains to {@code lowWatermarkBytes}, {@link Tcp.WritingResumed}.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= lowWatermarkBytes < highWatermarkBytes <= maxBytes}
+     */
+    public TcpOptions withWriteQueue(int maxBytes, int highWatermarkBytes, int lowWatermarkBytes) {
+        if (lowWatermarkBytes < 0 || lowWatermarkBytes >= highWatermarkBytes || highWatermarkBytes > maxBytes) {
+            throw new IllegalArgumentException("write queue sizes must satisfy 0 <= lowWatermarkBytes < highWatermarkBytes"
+                    + " <= maxBytes, were maxBytes=" + maxBytes + " highWatermarkBytes=" + highWatermarkBytes
+                    + " lowWatermarkBytes=" + lowWatermarkBytes);
+        }
+        final TcpOptions c = copy();
+        c.writeQueueMaxBytes = maxBytes;
+        c.writeQueueHighWatermarkBytes = highWatermarkBytes;
+        c.writeQueueLowWatermarkBytes = lowWatermarkBytes;
+        return c;
+    }
+
+    /**
+     * With reads of at most {@code readChunkBytes} each: the largest {@link Tcp.Received}
+     * without framing. Default: 64 KiB.
+     *
+     * @throws IllegalArgumentException if {@code readChunkBytes} is not positive
+     */
+    public TcpOptions withReadChunkBytes(int readChunkBytes) {
+        if (readChunkBytes <= 0) {
+            throw new IllegalArgumentException("readChunkBytes must be positive, was " + readChunkBytes);
+        }
+        final TcpOptions c = copy();
+        c.readChunkBytes = readChunkBytes;
+        return c;
+    }
+
+    /**
+     * Pull mode (Erlang's {@code {active, N}}): the connection delivers at most
+     * {@code initialCredit} {@link Tcp.Received} messages, then stops reading from the socket
+     * until the handler sends {@link Tcp.ReadCredit}. Without it (the default) reads are
+     * delivered as they come and pause only while the handler's mailbox is full.
+     *
+     * @throws IllegalArgumentException if {@code initialCredit} is negative
+     */
+    public TcpOptions withReadCredit(int initialCredit) {
+        if (initialCredit < 0) {
+            throw new IllegalArgumentException("initial read credit must not be negative, was " + initialCredit);
+        }
+        final TcpOptions c = copy();
+        c.initialReadCredit = initialCredit;
+        return c;
+    }
+
+    /**
+     * With framing: each {@link Tcp.Received} carries one whole frame and each
+     * {@link Tcp.Write} is sent as one frame. A frame over the framing's limit closes the
+     * connection with {@link Tcp.ErrorClosed} and a {@link FramingException}.
+     */
+    public TcpOptions withFraming(Framing framing) {
+        final TcpOptions c = copy();
+        c.framing = Objects.requireNonNull(framing, "framing");
+        return c;
+    }
+
+    /** Whether {@code TCP_NODELAY} is on. */
+    public boolean noDelay() {
+        return noDelay;
+    }
+
+    /** Whether {@code SO_REUSEADDR} is on. */
+    public boolean reuseAddress() {
+        return reuseAddress;
+    }
+
+    /** Whether {@code SO_KEEPALIVE} is on. */
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** {@code SO_SNDBUF}, or 0 for the OS default. */
+    public int sendBufferBytes() {
+        return sendBufferBytes;
+    }
+
+    /** {@code SO_RCVBUF}, or 0 for the OS default. */
+    public int receiveBufferBytes() {
+        return receiveBufferBytes;
+    }
+
+    /** The accept backlog. */
+    public int backlog() {
+        return backlog;
+    }
+
+    /** The most live connections per listener. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** The idle timeout; zero when off. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** How long a close waits for the write queue to drain. */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /** The write queue's bound in bytes. */
+    public int writeQueueMaxBytes() {
+        return writeQueueMaxBytes;
+    }
+
+    /** The queue size at which the handler gets {@link Tcp.WritingPaused}. */
+    public int writeQueueHighWatermarkBytes() {
+        return writeQueueHighWatermarkBytes;
+    }
+
+    /** The queue size at which the handler gets {@link Tcp.WritingResumed}. */
+    public int writeQueueLowWatermarkBytes() {
+        return writeQueueLowWatermarkBytes;
+    }
+
+    /** The largest single read. */
+    public int readChunkBytes() {
+        return readChunkBytes;
+    }
+
+    /** The initial read credit in pull mode, or -1 when reads are automatic. */
+    public int initialReadCredit() {
+        return initialReadCredit;
+    }
+
+    /** The framing, or {@code null} for raw bytes. */
+    public Framing framing() {
+        return framing;
+    }
+}

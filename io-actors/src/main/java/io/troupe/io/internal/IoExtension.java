@@ -1,0 +1,149 @@
+package io.troupe.io.internal;
+
+import io.troupe.actors.Actor;
+import io.troupe.actors.ActorRef;
+import io.troupe.actors.ActorSystem;
+import io.troupe.actors.SpawnOptions;
+import io.troupe.io.Tcp;
+import io.troupe.io.TcpOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * One actor system's I/O runtime: its reactors and the {@code /system/troupe-io} manager actor
+ * that owns them. Thread safe; found with {@link #of}.
+ */
+public final class IoExtension {
+    /*
+     * Threading protocol. of()/start() run under the class monitor (rare); bind/connect from
+     * any thread only send to the manager; nextReactor() is lock-free.
+     * Invariants. At most one extension per running system; it is removed when its manager
+     * stops (the system is closing), after its reactors are closed.
+     * Memory ordering. The map is guarded by the class monitor; `reactors` is final.
+     * Shutdown. The manager's postStop runs after every socket actor (its descendants) has
+     * stopped; it closes the reactors, which close any channel left and their selectors.
+     * References. Pekko's ActorSystem extensions (IO(Tcp) is one).
+     */
+    private static final Map<ActorSystem, IoExtension> RUNNING = new HashMap<>();
+    private static final long REACTOR_CLOSE_MILLIS = 5_000;
+
+    private final ActorSystem system;
+    private final Reactor[] reactors;
+    private final AtomicInteger nextReactor = new AtomicInteger();
+    private final AtomicInteger names = new AtomicInteger();
+    private ActorRef<Object> manager;
+
+    private IoExtension(ActorSystem system, Reactor[] reactors) {
+        this.system = system;
+        this.reactors = reactors;
+    }
+
+    /** The system's runtime, started with one reactor if it is not running. Any thread. */
+    public static IoExtension of(ActorSystem system) {
+        synchronized (IoExtension.class) {
+            final IoExtension e = RUNNING.get(system);
+            return e != null ? e : start(system, 1);
+        }
+    }
+
+    /**
+     * Starts the system's runtime with {@code reactorCount} reactors, or returns the running one
+     * if it has as many. Any thread.
+     *
+     * @throws IllegalStateException if it runs with another count, or the system is closed
+     */
+    public static IoExtension start(ActorSystem system, int reactorCount) {
+        synchronized (IoExtension.class) {
+            final IoExtension running = RUNNING.get(system);
+            if (running != null) {
+                if (running.reactors.length != reactorCount) {
+                    throw new IllegalStateException("the I/O runtime of '" + system.name() + "' already runs with "
+                            + running.reactors.length + " reactor threads; call Io.configure before the first socket");
+                }
+                return running;
+            }
+            if (system.isClosed()) {
+                throw new IllegalStateException("actor system '" + system.name() + "' is closed");
+            }
+            final Reactor[] rs = new Reactor[reactorCount];
+            try {
+                for (int i = 0; i < reactorCount; i++) {
+                    rs[i] = new Reactor(system.name() + "-io-reactor-" + (i + 1));
+                }
+            } catch (IOException e) {
+                closeAll(rs);
+                throw new UncheckedIOException("cannot open a selector for the I/O runtime of '" + system.name() + "'", e);
+            }
+            final IoExtension ext = new IoExtension(system, rs);
+            try {
+                ext.manager = system.spawnSystemActor(() -> new IoManager(ext), SpawnOptions.named("troupe-io"));
+            } catch (RuntimeException e) {
+                closeAll(rs);
+                throw e;
+            }
+            RUNNING.put(system, ext);
+            return ext;
+        }
+    }
+
+    private static void closeAll(Reactor[] rs) {
+        for (Reactor r : rs) {
+            if (r != null) {
+                r.close(REACTOR_CLOSE_MILLIS);
+            }
+        }
+    }
+
+    /** The number of reactors. */
+    public int reactorCount() {
+        return reactors.length;
+    }
+
+    /** The next reactor, round-robin. Any thread. */
+    Reactor nextReactor() {
+        return reactors[Math.floorMod(nextReactor.getAndIncrement(), reactors.length)];
+    }
+
+    /** Asks the manager to spawn a listener. Any thread. */
+    public void bind(SocketAddress address, TcpOptions options, Supplier<? extends Actor<Tcp.Event>> handlerFactory,
+                     ActorRef<? super Tcp.BindResult> replyTo) {
+        manager.send(new IoManager.SpawnListener(address, options, handlerFactory, replyTo));
+    }
+
+    /** Like {@link #bind}, answering through a stage. Any thread. */
+    public CompletionStage<Tcp.BindResult> bind(SocketAddress address, TcpOptions options,
+                                                Supplier<? extends Actor<Tcp.Event>> handlerFactory) {
+        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, handlerFactory, replyTo),
+                Duration.ofSeconds(30));
+    }
+
+    /** Asks the manager to spawn an outgoing connection. Any thread. */
+    public void connect(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler) {
+        manager.send(new IoManager.SpawnConnection(address, options, timeout, handler));
+    }
+
+    /** Asks the manager to spawn a UDP socket. Any thread. */
+    public void bindUdp(SocketAddress address, ActorRef<io.troupe.io.Udp.Event> handler) {
+        manager.send(new IoManager.SpawnUdp(address, handler));
+    }
+
+    /** A fresh name suffix for a child of the manager. */
+    long nextName() {
+        return names.incrementAndGet();
+    }
+
+    /** Called by the manager's postStop: closes the reactors and forgets this runtime. */
+    void onManagerStopped() {
+        closeAll(reactors);
+        synchronized (IoExtension.class) {
+            RUNNING.remove(system, this);
+        }
+    }
+}

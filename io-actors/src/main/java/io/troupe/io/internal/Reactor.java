@@ -1,0 +1,376 @@
+package io.troupe.io.internal;
+
+import io.troupe.actors.ActorRef;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * An I/O reactor: one thread that owns one {@link Selector} and turns readiness into
+ * {@link Readiness} messages to the actors that own the channels. It runs no user code and
+ * performs no reads or writes: the owner actors do those on their own threads, so a slow
+ * handler can never stall the other channels of its reactor.
+ *
+ * <p>Thread safe: any thread may {@link #register} channels; registrations are applied on the
+ * reactor thread through a command queue.
+ */
+public final class Reactor implements Runnable {
+    /*
+     * Implementation overview
+     *
+     * Threading protocol. Producers (owner actors on dispatcher threads) put commands on an
+     * MPSC ConcurrentLinkedQueue: a Registration (register, or copy its armed set into its key)
+     * or a CloseCommand. The reactor thread alone touches the Selector's key sets. Its loop:
+     * run up to COMMAND_BATCH commands; if it closed channels, selectNow() so the JDK releases
+     * their file descriptors, then run the close callbacks; announce SELECTING; select (or
+     * selectNow if commands arrived meanwhile); announce AWAKE; for each selected key disarm
+     * what fired and tell the owner. Telling uses offer(), and send() (lossless, no thread
+     * blocked) when the owner's mailbox is full, so readiness is never dropped.
+     *
+     * Wake-up protocol (`selecting`), batched: a producer calls Selector.wakeup() only when it
+     * moves `selecting` from SELECTING to AWAKE, so a burst of commands during one select costs
+     * one wakeup syscall, and none while the reactor is awake.
+     *   AWAKE -> SELECTING      // reactor, just before checking the queue and selecting
+     *   SELECTING -> AWAKE      // a producer that enqueued (then wakes the selector), or the
+     *                           // reactor when select returns
+     *
+     * Lifecycle (`state`):
+     *   RUNNING -> STOPPING     // close() called
+     *   STOPPING -> TERMINATED  // the thread drained its commands, closed every channel and
+     *                           // the selector, and ended
+     *
+     * Invariants.
+     *  1. No command is stranded: a producer enqueues, then reads `selecting`; the reactor
+     *     writes SELECTING, then reads the queue. With volatile accesses one of them sees the
+     *     other (Dekker), so either the reactor does not block or the producer wakes it.
+     *  2. A selected key's fired bits are disarmed before its owner is told (Registration).
+     *  3. At TERMINATED every channel that was registered is closed and the selector is closed.
+     *
+     * Memory ordering. The queue's offer (release) / poll (acquire) orders a producer's writes
+     * before the reactor's use of the command. `selecting` and `state` are volatile. Telling an
+     * actor orders the reactor's work before the owner's handling (mailbox).
+     *
+     * Shutdown. close() sets STOPPING and wakes the selector; the thread runs the remaining
+     * commands, closes every registered channel, closes the selector (which releases the file
+     * descriptors), runs outstanding close callbacks and ends; close() joins it (bounded).
+     *
+     * References. Netty's NioEventLoop (wakenUp flag, selectNow when tasks are pending);
+     * Pekko IO's SelectionHandler; Tokio's mio-based driver (one readiness event per arm).
+     */
+    private static final System.Logger LOG = System.getLogger(Reactor.class.getName());
+    private static final int AWAKE = 0;
+    private static final int SELECTING = 1;
+
+    /** Accepting registrations and selecting. */
+    private static final int RUNNING = 0;
+    /** close() was called; the thread is closing everything. */
+    private static final int STOPPING = 1;
+    /** Everything is closed and the thread has ended. */
+    private static final int TERMINATED = 2;
+
+    /** Commands run per loop turn at most, so a burst of commands cannot starve selection. */
+    private static final int COMMAND_BATCH = 1024;
+
+    private final Selector selector;
+    private final ConcurrentLinkedQueue<Object> commands = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private final ArrayList<CloseCommand> closedThisTurn = new ArrayList<>();
+    private volatile int selecting;
+    private volatile int state;
+    /** Statistics, written by the reactor thread only, read racily. */
+    private volatile long wakeups;
+    private volatile long selects;
+
+    /**
+     * Opens a selector and starts the reactor thread, named {@code threadName}, as a daemon.
+     *
+     * @throws IOException if the selector cannot be opened
+     */
+    public Reactor(String threadName) throws IOException {
+        Objects.requireNonNull(threadName, "threadName");
+        this.selector = Selector.open();
+        this.thread = new Thread(this, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Registers {@code channel} (non-blocking) with this reactor, owned by {@code owner}, with
+     * {@code ops} armed. Any thread; lock-free; one queue node and one registration object.
+     * Readiness is told to {@code owner} as {@link Readiness} messages.
+     */
+    public Registration register(SelectableChannel channel, ActorRef<Object> owner, int ops) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(owner, "owner");
+        if (channel.isBlocking()) {
+            throw new IllegalArgumentException("channel must be in non-blocking mode: " + channel);
+        }
+        final Registration r = new Registration(this, channel, owner, ops);
+        submit(r); // its first update registers it (its `queued` flag starts set)
+        return r;
+    }
+
+    void submitUpdate(Registration r) {
+        submit(r);
+    }
+
+    void submitClose(Registration r, Runnable then) {
+        submit(new CloseCommand(r, then));
+    }
+
+    private void submit(Object command) {
+        commands.offer(command);
+        if (state == TERMINATED) {
+            runCommandsAfterTermination();
+            return;
+        }
+        if (selecting == SELECTING && SELECTING_HANDLE.compareAndSet(this, SELECTING, AWAKE)) {
+            selector.wakeup();
+        }
+    }
+
+    /** Number of selector wake-ups issued by producers so far; a snapshot, for diagnostics. */
+    public long wakeups() {
+        return wakeups;
+    }
+
+    /** Number of select calls so far; a snapshot, for diagnostics. */
+    public long selects() {
+        return selects;
+    }
+
+    /**
+     * Stops the reactor: closes every channel still registered and the selector, and waits up
+     * to {@code timeoutMillis} for the thread to end. Idempotent; any thread but the reactor's.
+     *
+     * @return whether the thread ended in time
+     */
+    public boolean close(long timeoutMillis) {
+        if (STATE.compareAndSet(this, RUNNING, STOPPING)) {
+            selector.wakeup();
+        }
+        try {
+            thread.join(Math.max(1, timeoutMillis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !thread.isAlive();
+    }
+
+    // ------------------------------------------------------------ the reactor thread
+
+    @Override
+    public void run() {
+        try {
+            while (state == RUNNING) {
+                try {
+                    turn();
+                } catch (ClosedSelectorException e) {
+                    break;
+                } catch (VirtualMachineError e) {
+                    throw e;
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.ERROR, "reactor " + thread.getName() + " turn failed; continuing", t);
+                }
+            }
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void turn() throws IOException {
+        runCommands(COMMAND_BATCH);
+        flushCloses();
+        if (state != RUNNING) {
+            return;
+        }
+        SELECTING_HANDLE.setVolatile(this, SELECTING);
+        if (!commands.isEmpty()) {
+            SELECTING_HANDLE.setVolatile(this, AWAKE);
+            selector.selectNow();
+        } else {
+            selects++;
+            selector.select();
+            if ((int) SELECTING_HANDLE.getAndSet(this, AWAKE) == AWAKE) {
+                wakeups++; // a producer moved it: the wakeup was (probably) why select returned
+            }
+        }
+        processSelectedKeys();
+    }
+
+    private void runCommands(int limit) {
+        for (int i = 0; i < limit; i++) {
+            final Object c = commands.poll();
+            if (c == null) {
+                return;
+            }
+            if (c instanceof Registration r) {
+                runUpdate(r);
+            } else {
+                runClose((CloseCommand) c);
+            }
+        }
+    }
+
+    private void runUpdate(Registration r) {
+        if (r.key != null) {
+            r.onUpdate();
+            return;
+        }
+        if (r.isClosed()) {
+            return; // closed before it was registered: the close command follows
+        }
+        try {
+            r.key = r.channel.register(selector, 0, r);
+            r.onUpdate();
+        } catch (ClosedChannelException e) {
+            // the owner closed it; its close command follows
+        } catch (CancelledKeyException e) {
+            // likewise
+        }
+    }
+
+    private void runClose(CloseCommand c) {
+        final Registration r = c.registration;
+        if (r.key != null) {
+            r.key.cancel();
+        }
+        try {
+            r.channel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing " + r.channel + " failed", e);
+        }
+        closedThisTurn.add(c);
+    }
+
+    /** Lets the JDK release the descriptors of channels closed this turn, then runs the callbacks. */
+    private void flushCloses() throws IOException {
+        if (closedThisTurn.isEmpty()) {
+            return;
+        }
+        selector.selectNow(); // flushes cancelled keys; the ready keys it finds stay selected
+        processSelectedKeys();
+        for (CloseCommand c : closedThisTurn) {
+            runCallback(c);
+        }
+        closedThisTurn.clear();
+    }
+
+    private static void runCallback(CloseCommand c) {
+        if (c.then != null) {
+            try {
+                c.then.run();
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "close callback failed", t);
+            }
+        }
+    }
+
+    private void processSelectedKeys() {
+        final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            final SelectionKey key = it.next();
+            it.remove();
+            final Registration r = (Registration) key.attachment();
+            try {
+                if (!key.isValid()) {
+                    continue;
+                }
+                final int fired = r.onReady(key.readyOps());
+                if (fired != 0) {
+                    tell(r, Readiness.of(fired));
+                }
+            } catch (CancelledKeyException e) {
+                // closed concurrently by its owner: nothing to report
+            }
+        }
+    }
+
+    private static void tell(Registration r, Object message) {
+        if (!r.owner.offer(message) && !r.isClosed()) {
+            r.owner.send(message); // full: wait for room without blocking any thread
+        }
+    }
+
+    private void shutdown() {
+        try {
+            runCommands(Integer.MAX_VALUE);
+            for (SelectionKey k : selector.keys()) {
+                try {
+                    k.channel().close();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing " + k.channel() + " failed", e);
+                }
+            }
+            selector.close();
+        } catch (IOException | ClosedSelectorException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the selector of " + thread.getName() + " failed", e);
+        } finally {
+            for (CloseCommand c : closedThisTurn) {
+                runCallback(c);
+            }
+            closedThisTurn.clear();
+            state = TERMINATED;
+            runCommandsAfterTermination();
+        }
+    }
+
+    /** After termination there is no selector: close channels on the caller's thread. */
+    private void runCommandsAfterTermination() {
+        synchronized (commands) {
+            Object c;
+            while ((c = commands.poll()) != null) {
+                if (c instanceof CloseCommand cc) {
+                    try {
+                        cc.registration.channel.close();
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "closing a channel failed", e);
+                    }
+                    runCallback(cc);
+                } else if (c instanceof Registration r) {
+                    try {
+                        r.channel.close(); // registered after the reactor stopped: nobody will serve it
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "closing a channel failed", e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Close a channel, then (after the descriptor is released) run a callback. */
+    private static final class CloseCommand {
+        final Registration registration;
+        final Runnable then;
+
+        CloseCommand(Registration registration, Runnable then) {
+            this.registration = registration;
+            this.then = then;
+        }
+    }
+
+    private static final VarHandle SELECTING_HANDLE;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            final MethodHandles.Lookup l = MethodHandles.lookup();
+            SELECTING_HANDLE = l.findVarHandle(Reactor.class, "selecting", int.class);
+            STATE = l.findVarHandle(Reactor.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,662 @@
+package io.troupe.io.internal;
+
+import io.troupe.actors.Actor;
+import io.troupe.actors.ActorRef;
+import io.troupe.actors.Signal;
+import io.troupe.actors.Terminated;
+import io.troupe.io.Framing;
+import io.troupe.io.FramingException;
+import io.troupe.io.Tcp;
+import io.troupe.io.TcpOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The actor that owns one stream socket (TCP or Unix-domain): it connects (for outgoing
+ * connections), reads, writes, and closes, on its own dispatcher thread, and tells its handler
+ * what happens. Like every actor it is used by one thread at a time.
+ */
+public final class TcpConnection extends Actor<Object> {
+    /*
+     * Implementation overview
+     *
+     * Threading protocol. Everything here runs on the actor's thread. The reactor only tells
+     * Readiness (one per armed operation, see Registration); the handler tells Commands; the
+     * timers tell Tick; completions of blocked sends to the handler tell HandlerCaughtUp.
+     *
+     * Lifecycle (`state`):
+     *   CONNECTING -> OPEN      // connect finished (outgoing) or the channel was accepted
+     *   CONNECTING -> CLOSED    // refused, unreachable, unresolvable, connect timeout, handler stopped
+     *   OPEN -> CLOSING         // Close, or the handler stopped: flush the write queue first
+     *   OPEN -> CLOSED          // Abort, I/O error, idle timeout, bad frame, both directions shut
+     *   CLOSING -> CLOSED       // queue flushed (FIN), close timeout (RST), or I/O error
+     * At CLOSED the channel is handed to the reactor to close and the actor stops itself.
+     *
+     * Reading. Readable -> up to READS_PER_TURN reads into a per-thread direct scratch
+     * buffer, each copied once into a fresh exact-size array that becomes the Received
+     * message (so one copy between the socket and the handler, as reading into a heap buffer
+     * would cost inside the JDK, but never an oversized array). Reading continues (OP_READ
+     * re-armed) only while wantsRead(): OPEN, input not shut, not suspended, credit left (pull
+     * mode), and the handler not blocked. The handler is blocked when an event did not fit in
+     * its mailbox: it was then sent with send() (lossless, ordered behind earlier waiting
+     * sends), and reading resumes when the last such send has been enqueued (HandlerCaughtUp).
+     *
+     * Writing. A Write is refused (WriteRejected) unless it fits in the bound; otherwise it is
+     * queued and, if the queue was empty, written at once; what the socket does not take waits
+     * for OP_WRITE. Crossing the high watermark upwards tells WritingPaused, reaching the low
+     * watermark tells WritingResumed. Acks are told in write order as entries complete.
+     *
+     * Invariants.
+     *  1. queuedBytes <= writeQueueMaxBytes at all times (a write that does not fit is refused).
+     *  2. Connected is the handler's first event from this connection and a ConnectionClosed
+     *     (or ConnectFailed) its last; each at most once.
+     *  3. Events reach the handler in the order they were produced (offer() fails while sends
+     *     wait, and waiting sends enter in order).
+     *  4. At most one copy of each read byte is made before the handler sees it (no framing).
+     *
+     * Memory ordering. Only `stopped` is read by other threads (send-completion callbacks) and
+     * is volatile; everything else is actor-confined.
+     *
+     * Shutdown. postStop closes the channel through the reactor if it is still open (the
+     * system is closing, or the parent stopped): no event is told then.
+     *
+     * Known limit. Readiness and HandlerCaughtUp are told losslessly (offer, then send), but
+     * timer ticks (connect, idle, close timeouts) use the actor's timers, whose messages go to
+     * dead letters if this actor's mailbox is full; only a handler that ignores WritingPaused
+     * and floods Writes can fill it, and the connect timeout cannot be affected (no handler
+     * has the ref before Connected).
+     *
+     * References. Pekko IO's TcpConnection (pull mode, ack-based writes, half-close);
+     * Erlang gen_tcp {active, N}; Netty's ChannelOutboundBuffer (watermarks).
+     */
+
+    /** Connecting: resolving the name or waiting for the connect to finish. */
+    private static final int CONNECTING = 0;
+    /** Open: reading and writing. */
+    private static final int OPEN = 1;
+    /** Close requested: flushing the write queue; reads stopped, writes refused. */
+    private static final int CLOSING = 2;
+    /** The socket is closed (or being closed by the reactor); the actor stops. */
+    private static final int CLOSED = 3;
+
+    /** Reads per Readable message at most, so one busy connection shares its dispatcher. */
+    private static final int READS_PER_TURN = 16;
+
+    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
+
+    /** Timer keys, and the messages the timers send. */
+    enum Tick { CONNECT_TIMEOUT, IDLE_CHECK, CLOSE_TIMEOUT }
+
+    /** A name resolved (or not) on the blocking pool. */
+    record Resolved(InetSocketAddress address, Throwable failure) {}
+
+    /** All sends to the handler up to generation {@code gen} have been enqueued. */
+    record HandlerCaughtUp(long gen) {}
+
+    private final Reactor reactor;
+    private final TcpOptions options;
+    private final ActorRef<Tcp.Event> handler;
+    private final SocketAddress target;
+    private final Duration connectTimeout;
+    private final WriteQueue queue = new WriteQueue();
+    private final long idleNanos;
+    private SocketChannel channel;
+    private Registration reg;
+    private int state = CONNECTING;
+    private boolean handlerGone;
+    private boolean inputShut;
+    private boolean outputShut;
+    private boolean shutdownOutputRequested;
+    private boolean readingSuspended;
+    private boolean writingPaused;
+    private int credit;
+    private Framing.Decoder decoder;
+    private Tcp.ConnectionClosed closingEvent;
+    private long blockedGen;
+    private long caughtUpGen;
+    private long bytesRead;
+    private long bytesWritten;
+    private long writesRejected;
+    private long lastActivityNanos;
+    private volatile boolean stopped;
+
+    private TcpConnection(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, SocketChannel accepted,
+                          SocketAddress target, Duration connectTimeout) {
+        this.reactor = reactor;
+        this.options = options;
+        this.handler = handler;
+        this.channel = accepted;
+        this.target = target;
+        this.connectTimeout = connectTimeout;
+        this.idleNanos = options.idleTimeout().toNanos();
+    }
+
+    /** A connection actor for a channel a listener accepted (already non-blocking and set up). */
+    static TcpConnection accepted(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, SocketChannel channel) {
+        return new TcpConnection(reactor, options, handler, channel, null, null);
+    }
+
+    /** A connection actor that connects to {@code target}. */
+    static TcpConnection outgoing(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, SocketAddress target,
+                                  Duration connectTimeout) {
+        return new TcpConnection(reactor, options, handler, null, target, connectTimeout);
+    }
+
+    @Override
+    protected void preStart() {
+        context().watch(handler);
+        if (channel != null) {
+            reg = reactor.register(channel, self(), 0);
+            onConnected();
+            return;
+        }
+        context().timers().startSingleTimer(Tick.CONNECT_TIMEOUT, Tick.CONNECT_TIMEOUT, connectTimeout);
+        if (target instanceof InetSocketAddress isa && isa.isUnresolved()) {
+            final String host = isa.getHostString();
+            final int port = isa.getPort();
+            context().spawnBlocking(() -> new InetSocketAddress(InetAddress.getByName(host), port), Resolved::new);
+            return;
+        }
+        connectTo(target);
+    }
+
+    @Override
+    protected void receive(Object message) {
+        if (message instanceof Readiness r) {
+            onReadiness(r);
+        } else if (message instanceof Tcp.Write w) {
+            onWrite(w);
+        } else if (message instanceof HandlerCaughtUp c) {
+            onHandlerCaughtUp(c.gen());
+        } else if (message instanceof Tick t) {
+            onTick(t);
+        } else if (message instanceof Tcp.Command c) {
+            onCommand(c);
+        } else if (message instanceof Resolved r) {
+            onResolved(r);
+        } else {
+            context().log().log(System.Logger.Level.WARNING, "{0} ignores an unknown message {1}", self().path(), message);
+        }
+    }
+
+    @Override
+    protected void onSignal(Signal signal) {
+        if (signal instanceof Terminated t && t.ref() == handler) {
+            handlerGone = true;
+            switch (state) {
+                case CONNECTING -> closeNow(null);
+                case OPEN -> beginClose(null);
+                case CLOSING -> closingEvent = null;
+                default -> { }
+            }
+        }
+    }
+
+    @Override
+    protected void postStop() {
+        stopped = true;
+        if (state != CLOSED) {
+            state = CLOSED;
+            closeChannel();
+        }
+    }
+
+    // ================================================================ connecting
+
+    private void onResolved(Resolved r) {
+        if (state != CONNECTING) {
+            return; // the connect timed out meanwhile
+        }
+        if (r.failure() != null) {
+            final Throwable cause = r.failure() instanceof UnknownHostException ? r.failure()
+                    : new UnknownHostException("cannot resolve " + target + ": " + r.failure());
+            connectFailed(cause);
+            return;
+        }
+        connectTo(r.address());
+    }
+
+    private void connectTo(SocketAddress address) {
+        try {
+            channel = address instanceof UnixDomainSocketAddress
+                    ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            channel.configureBlocking(false);
+            SocketSetup.applyToConnection(channel, options);
+            if (channel.connect(address)) {
+                reg = reactor.register(channel, self(), 0);
+                context().timers().cancel(Tick.CONNECT_TIMEOUT);
+                onConnected();
+            } else {
+                reg = reactor.register(channel, self(), SelectionKey.OP_CONNECT);
+            }
+        } catch (IOException | RuntimeException e) {
+            connectFailed(e);
+        }
+    }
+
+    private void finishConnect() {
+        try {
+            if (channel.finishConnect()) {
+                context().timers().cancel(Tick.CONNECT_TIMEOUT);
+                onConnected();
+            } else {
+                reg.arm(SelectionKey.OP_CONNECT);
+            }
+        } catch (IOException e) {
+            connectFailed(e);
+        }
+    }
+
+    private void connectFailed(Throwable cause) {
+        state = CLOSED;
+        context().timers().cancelAll();
+        closeChannel();
+        emit(new Tcp.ConnectFailed(target, cause));
+        context().stop(self());
+    }
+
+    @SuppressWarnings("unchecked")
+    private void onConnected() {
+        state = OPEN;
+        credit = options.initialReadCredit();
+        final Framing framing = options.framing();
+        decoder = framing == null ? null : framing.newDecoder();
+        if (idleNanos > 0) {
+            lastActivityNanos = System.nanoTime();
+            context().timers().startSingleTimer(Tick.IDLE_CHECK, Tick.IDLE_CHECK, options.idleTimeout());
+        }
+        SocketAddress remote = target;
+        SocketAddress local = null;
+        try {
+            remote = channel.getRemoteAddress();
+            local = channel.getLocalAddress();
+        } catch (IOException e) {
+            // reported by the first read or write
+        }
+        emit(new Tcp.Connected((ActorRef<Tcp.Command>) (ActorRef<?>) self(), remote, local));
+        maybeArmRead();
+    }
+
+    // ================================================================ readiness
+
+    private void onReadiness(Readiness r) {
+        if (state == CONNECTING) {
+            if ((r.ops() & SelectionKey.OP_CONNECT) != 0) {
+                finishConnect();
+            }
+            return;
+        }
+        if (r.writable() && state != CLOSED) {
+            flush();
+        }
+        if (r.readable() && state == OPEN) {
+            onReadable();
+        }
+    }
+
+    private boolean wantsRead() {
+        return state == OPEN && !inputShut && !readingSuspended && credit != 0 && blockedGen == caughtUpGen && !handlerGone;
+    }
+
+    private void maybeArmRead() {
+        if (wantsRead()) {
+            reg.arm(SelectionKey.OP_READ);
+        }
+    }
+
+    private void onReadable() {
+        if (!wantsRead()) {
+            return; // re-armed when the reason goes away
+        }
+        final int chunk = options.readChunkBytes();
+        final ByteBuffer scratch = scratch(chunk);
+        for (int i = 0; i < READS_PER_TURN; i++) {
+            scratch.clear().limit(chunk);
+            final int n;
+            try {
+                n = channel.read(scratch);
+            } catch (IOException e) {
+                closeNow(new Tcp.ErrorClosed(e));
+                return;
+            }
+            if (n > 0) {
+                bytesRead += n;
+                touch();
+                final byte[] bytes = new byte[n];
+                scratch.flip().get(bytes);
+                if (!deliver(ByteBuffer.wrap(bytes)) || !wantsRead()) {
+                    return;
+                }
+            } else if (n == 0) {
+                reg.arm(SelectionKey.OP_READ);
+                return;
+            } else {
+                onEndOfStream();
+                return;
+            }
+        }
+        reg.arm(SelectionKey.OP_READ); // budget spent: the reactor reports the rest at once
+    }
+
+    private static ByteBuffer scratch(int chunk) {
+        ByteBuffer b = SCRATCH.get();
+        if (b == null || b.capacity() < chunk) {
+            b = ByteBuffer.allocateDirect(Math.max(chunk, 16 << 10));
+            SCRATCH.set(b);
+        }
+        return b;
+    }
+
+    /** Hands read bytes to the handler (through the decoder if framed); false if that closed the connection. */
+    private boolean deliver(ByteBuffer data) {
+        if (decoder == null) {
+            emit(new Tcp.Received(data));
+            if (credit > 0) {
+                credit--;
+            }
+            return true;
+        }
+        decoder.feed(data);
+        return drainFrames();
+    }
+
+    private boolean drainFrames() {
+        while (credit != 0) {
+            final ByteBuffer frame;
+            try {
+                frame = decoder.next();
+            } catch (FramingException e) {
+                closeNow(new Tcp.ErrorClosed(e));
+                return false;
+            }
+            if (frame == null) {
+                return true;
+            }
+            emit(new Tcp.Received(frame));
+            if (credit > 0) {
+                credit--;
+            }
+        }
+        return true;
+    }
+
+    private void onEndOfStream() {
+        inputShut = true;
+        reg.disarm(SelectionKey.OP_READ);
+        emit(new Tcp.PeerClosed());
+        if (outputShut) {
+            closeNow(new Tcp.Closed()); // both directions are done
+        }
+    }
+
+    // ================================================================ writing
+
+    private void onWrite(Tcp.Write w) {
+        if (state != OPEN || shutdownOutputRequested) {
+            emit(new Tcp.CommandFailed(w, state == OPEN
+                    ? "the output was shut down (ShutdownOutput): no more writes on this connection"
+                    : "the connection is " + (state == CONNECTING ? "not connected yet" : "closing") + ": write refused"));
+            return;
+        }
+        final ByteBuffer[] parts;
+        if (options.framing() != null) {
+            try {
+                parts = options.framing().encode(w.data());
+            } catch (IllegalArgumentException e) {
+                emit(new Tcp.CommandFailed(w, e.getMessage()));
+                return;
+            }
+        } else {
+            parts = new ByteBuffer[] {w.data().duplicate()};
+        }
+        long size = 0;
+        for (ByteBuffer p : parts) {
+            size += p.remaining();
+        }
+        final int max = options.writeQueueMaxBytes();
+        if (size > max) {
+            reject(w, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
+                    + max + "): split it into smaller writes");
+            return;
+        }
+        if (queue.queuedBytes() + size > max) {
+            reject(w, "the write queue is full: " + queue.queuedBytes() + " bytes queued + " + size
+                    + " > writeQueueMaxBytes " + max + "; stop writing on WritingPaused and resume on WritingResumed");
+            return;
+        }
+        final boolean wasEmpty = queue.isEmpty();
+        queue.add(parts, w.ack() == null ? WriteQueue.NO_ACK : w.ack());
+        if (wasEmpty) {
+            flush();
+        }
+        if (state == OPEN && !writingPaused && queue.queuedBytes() >= options.writeQueueHighWatermarkBytes()) {
+            writingPaused = true;
+            emit(new Tcp.WritingPaused());
+        }
+    }
+
+    private void reject(Tcp.Write w, String reason) {
+        writesRejected++;
+        emit(new Tcp.WriteRejected(w, reason));
+    }
+
+    private void flush() {
+        if (!queue.isEmpty()) {
+            final long written;
+            try {
+                written = queue.writeTo(channel, this::onAck);
+            } catch (IOException e) {
+                closeNow(new Tcp.ErrorClosed(e));
+                return;
+            }
+            if (written > 0) {
+                bytesWritten += written;
+                touch();
+            }
+            if (!queue.isEmpty()) {
+                reg.arm(SelectionKey.OP_WRITE);
+            }
+            if (writingPaused && queue.queuedBytes() <= options.writeQueueLowWatermarkBytes()) {
+                writingPaused = false;
+                emit(new Tcp.WritingResumed());
+            }
+        }
+        if (queue.isEmpty()) {
+            afterDrained();
+        }
+    }
+
+    private void onAck(Object token) {
+        emit(new Tcp.Ack(token));
+    }
+
+    private void afterDrained() {
+        if (shutdownOutputRequested && !outputShut) {
+            try {
+                channel.shutdownOutput();
+            } catch (IOException e) {
+                closeNow(new Tcp.ErrorClosed(e));
+                return;
+            }
+            outputShut = true;
+            if (inputShut) {
+                closeNow(new Tcp.Closed());
+                return;
+            }
+        }
+        if (state == CLOSING) {
+            closeNow(closingEvent);
+        }
+    }
+
+    // ================================================================ commands
+
+    private void onCommand(Tcp.Command c) {
+        if (c instanceof Tcp.GetStats g) {
+            g.replyTo().tell(new Tcp.ConnectionStats(bytesRead, bytesWritten, queue.queuedBytes(),
+                    queue.peakQueuedBytes(), writesRejected));
+            return;
+        }
+        if (state != OPEN) {
+            if (!(c instanceof Tcp.Close) || state == CONNECTING) {
+                emit(new Tcp.CommandFailed(c, "the connection is " + (state == CONNECTING ? "not connected yet" : "closing")));
+            }
+            return;
+        }
+        if (c instanceof Tcp.Close) {
+            beginClose(new Tcp.Closed());
+        } else if (c instanceof Tcp.Abort) {
+            abort(new Tcp.Aborted());
+        } else if (c instanceof Tcp.ShutdownOutput) {
+            if (!shutdownOutputRequested) {
+                shutdownOutputRequested = true;
+                if (queue.isEmpty()) {
+                    afterDrained();
+                }
+            }
+        } else if (c instanceof Tcp.SuspendReading) {
+            readingSuspended = true;
+            reg.disarm(SelectionKey.OP_READ);
+        } else if (c instanceof Tcp.ResumeReading) {
+            readingSuspended = false;
+            maybeArmRead();
+        } else if (c instanceof Tcp.ReadCredit rc) {
+            if (credit < 0) {
+                emit(new Tcp.CommandFailed(c, "reads are automatic on this connection; use TcpOptions.withReadCredit"
+                        + " to deliver reads against credit"));
+                return;
+            }
+            credit = (int) Math.min(Integer.MAX_VALUE, (long) credit + rc.messages());
+            if (decoder != null && !drainFrames()) {
+                return;
+            }
+            maybeArmRead();
+        }
+    }
+
+    private void onTick(Tick t) {
+        switch (t) {
+            case CONNECT_TIMEOUT -> {
+                if (state == CONNECTING) {
+                    connectFailed(new SocketTimeoutException("connect to " + target + " timed out after " + connectTimeout));
+                }
+            }
+            case IDLE_CHECK -> {
+                if (state == OPEN || state == CLOSING) {
+                    final long idleFor = System.nanoTime() - lastActivityNanos;
+                    if (idleFor >= idleNanos) {
+                        closeNow(new Tcp.ErrorClosed(new SocketTimeoutException("no bytes read or written for "
+                                + options.idleTimeout() + " (TcpOptions.idleTimeout)")));
+                    } else {
+                        context().timers().startSingleTimer(Tick.IDLE_CHECK, Tick.IDLE_CHECK, Duration.ofNanos(idleNanos - idleFor));
+                    }
+                }
+            }
+            case CLOSE_TIMEOUT -> {
+                if (state == CLOSING) {
+                    abort(closingEvent == null ? null : new Tcp.Aborted());
+                }
+            }
+        }
+    }
+
+    private void touch() {
+        if (idleNanos > 0) {
+            lastActivityNanos = System.nanoTime();
+        }
+    }
+
+    // ================================================================ closing
+
+    private void beginClose(Tcp.ConnectionClosed event) {
+        state = CLOSING;
+        closingEvent = event;
+        reg.disarm(SelectionKey.OP_READ);
+        if (queue.isEmpty()) {
+            closeNow(event);
+            return;
+        }
+        context().timers().startSingleTimer(Tick.CLOSE_TIMEOUT, Tick.CLOSE_TIMEOUT, options.closeTimeout());
+    }
+
+    /** Resets the connection: SO_LINGER 0 makes the close send RST and drop unsent data. */
+    private void abort(Tcp.ConnectionClosed event) {
+        try {
+            if (channel.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+        } catch (IOException e) {
+            // closing anyway
+        }
+        closeNow(event);
+    }
+
+    private void closeNow(Tcp.ConnectionClosed event) {
+        if (state == CLOSED) {
+            return;
+        }
+        state = CLOSED;
+        queue.clear();
+        context().timers().cancelAll();
+        closeChannel();
+        if (event != null) {
+            emit(event);
+        }
+        context().stop(self());
+    }
+
+    private void closeChannel() {
+        if (reg != null) {
+            reg.close(null);
+        } else if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing more to do
+            }
+        }
+    }
+
+    // ================================================================ the handler
+
+    /**
+     * Tells the handler {@code event}, in order. When its mailbox is full the event is sent
+     * with send() instead (lossless, no thread blocked) and reading pauses until it is in.
+     */
+    private void emit(Tcp.Event event) {
+        if (handlerGone || handler.offer(event)) {
+            return;
+        }
+        final long gen = ++blockedGen;
+        final CompletionStage<Void> sent = handler.send(event);
+        final ActorRef<Object> me = self();
+        sent.whenComplete((v, e) -> {
+            if (e != null || stopped) {
+                return; // the handler stopped: Terminated follows, nothing to resume
+            }
+            final HandlerCaughtUp caughtUp = new HandlerCaughtUp(gen);
+            if (!me.offer(caughtUp)) {
+                me.send(caughtUp); // lossless: reading stays paused until this arrives
+            }
+        });
+    }
+
+    private void onHandlerCaughtUp(long gen) {
+        if (gen > caughtUpGen) {
+            caughtUpGen = gen;
+        }
+        maybeArmRead();
+    }
+}

@@ -1,0 +1,51 @@
+/**
+ * Sockets as actors: TCP and Unix-domain streams ({@link io.troupe.io.Tcp}), UDP
+ * ({@link io.troupe.io.Udp}), and reusable framing ({@link io.troupe.io.Framing}).
+ *
+ * <h2>Threads</h2>
+ *
+ * <p>An I/O reactor ({@link io.troupe.io.IoSettings#withReactorThreads}, one by default) owns a
+ * {@link java.nio.channels.Selector}. It runs no user code and does no reads or writes: it only
+ * turns readiness into a message to the actor that owns the channel. Interest is one-shot: an
+ * operation that fires is disarmed until its owner re-arms it, so a busy socket produces at most
+ * one readiness message in flight. Registrations and interest changes reach the reactor through
+ * a command queue; the selector is woken only when the reactor is blocked in {@code select}
+ * and nobody has woken it yet, so a burst of changes costs one wake-up.
+ *
+ * <p>Each socket has an actor (a connection, listener or UDP socket actor under
+ * {@code /system/troupe-io}) that reads and writes on its dispatcher thread and talks to one
+ * handler actor. Every socket event reaches the application as a message to its handler;
+ * every command from the application is a message to the socket's actor.
+ *
+ * <h2>Back-pressure</h2>
+ *
+ * <ul>
+ *   <li>Writes: a connection's write queue is bounded in bytes
+ *       ({@link io.troupe.io.TcpOptions#withWriteQueue}). Crossing the high watermark tells the
+ *       handler {@link io.troupe.io.Tcp.WritingPaused}; draining to the low watermark,
+ *       {@link io.troupe.io.Tcp.WritingResumed}. A write that does not fit is refused with
+ *       {@link io.troupe.io.Tcp.WriteRejected} and a reason; it is never buffered beyond the
+ *       bound. {@link io.troupe.io.Tcp.Ack}s come in write order.</li>
+ *   <li>Reads: delivered as they come, but reading stops while the handler's mailbox is full
+ *       (the event that did not fit waits with {@code send}, losslessly, and reading resumes
+ *       once it is in); or, in pull mode ({@link io.troupe.io.TcpOptions#withReadCredit}), only
+ *       against credit the handler grants with {@link io.troupe.io.Tcp.ReadCredit}. A slow
+ *       handler therefore slows its peer through TCP's own flow control instead of filling the
+ *       heap.</li>
+ *   <li>Each read is copied once, from a per-thread direct buffer into a fresh array of the
+ *       exact size, which becomes the {@link io.troupe.io.Tcp.Received} message. (Reading into
+ *       a heap buffer costs the same copy inside the JDK, into an array that would have to be
+ *       as large as the largest read.)</li>
+ * </ul>
+ *
+ * <h2>Lifetimes</h2>
+ *
+ * <p>A connection actor watches its handler: when the handler stops, the connection flushes
+ * its queue (within the close timeout) and closes. A connection tells its handler exactly one
+ * {@link io.troupe.io.Tcp.ConnectionClosed} and then stops; the handler decides when to stop.
+ * {@link io.troupe.io.Tcp.PeerClosed} is a half-close: the connection stays writable until the
+ * handler closes it, so a reply to a request that ended with the peer's FIN is never lost.
+ * When the actor system closes, every socket actor stops and the reactors close every channel
+ * and selector: all ports are released.
+ */
+package io.troupe.io;

@@ -1,0 +1,84 @@
+package io.troupe.io;
+
+import io.troupe.actors.Actor;
+import io.troupe.actors.ActorRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** Handlers and helpers shared by the socket tests. */
+final class TestHandlers {
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final InetSocketAddress ANY_LOCAL_PORT = new InetSocketAddress("127.0.0.1", 0);
+
+    private TestHandlers() {}
+
+    /** What a {@link Forwarder} tells its probe when it starts: its own ref. */
+    record HandlerStarted(ActorRef<Tcp.Event> handler) {}
+
+    /** A handler that forwards every event to a probe, and announces itself first. */
+    static final class Forwarder extends Actor<Tcp.Event> {
+        private final ActorRef<Object> probe;
+
+        Forwarder(ActorRef<Object> probe) {
+            this.probe = probe;
+        }
+
+        static Supplier<Actor<Tcp.Event>> to(ActorRef<Object> probe) {
+            return () -> new Forwarder(probe);
+        }
+
+        @Override
+        protected void preStart() {
+            probe.tell(new HandlerStarted(self()));
+        }
+
+        @Override
+        protected void receive(Tcp.Event event) {
+            probe.tell(event);
+        }
+    }
+
+    /** Echoes what it receives; closes when the peer does; stops when closed. */
+    static final class Echo extends Actor<Tcp.Event> {
+        private ActorRef<Tcp.Command> connection;
+
+        @Override
+        protected void receive(Tcp.Event event) {
+            if (event instanceof Tcp.Connected c) {
+                connection = c.connection();
+            } else if (event instanceof Tcp.Received r) {
+                connection.tell(Tcp.Write.of(r.data()));
+            } else if (event instanceof Tcp.PeerClosed) {
+                connection.tell(new Tcp.Close());
+            } else if (event instanceof Tcp.ConnectionClosed) {
+                context().stop(self());
+            }
+        }
+    }
+
+    /** Reads exactly {@code n} bytes or fails. */
+    static byte[] readFully(InputStream in, int n) throws IOException {
+        final byte[] b = in.readNBytes(n);
+        if (b.length != n) {
+            throw new AssertionError("stream ended after " + b.length + " of " + n + " bytes");
+        }
+        return b;
+    }
+
+    /** A blocking client socket with a read timeout, so a broken test fails instead of hanging. */
+    static Socket client(java.net.SocketAddress address) throws IOException {
+        final Socket s = new Socket();
+        s.setSoTimeout((int) WAIT.toMillis());
+        s.connect(address, (int) WAIT.toMillis());
+        return s;
+    }
+
+    static String utf8(ByteBuffer b) {
+        return java.nio.charset.StandardCharsets.UTF_8.decode(b.duplicate()).toString();
+    }
+}
