@@ -44,7 +44,8 @@ public final class ManualClock implements Clock {
      * Moves the clock forward by {@code by} and, on the calling thread and before returning, fires
      * exactly the timers of every scheduler attached to this clock whose deadline is at or before
      * the new time, in deadline order. Ties fire in schedule order within one scheduler, and in the
-     * order the schedulers were created across schedulers. A periodic timer due several times in
+     * order the schedulers were created across schedulers; the next tick of a periodic timer counts
+     * as scheduled when its previous run finished. A periodic timer due several times in
      * the span fires once per tick, in order, interleaved with the other timers. While a timer
      * fires, {@link #nanoTime()} reads its deadline; at the end it reads the old time plus
      * {@code by} (saturating at {@link Long#MAX_VALUE}).

@@ -25,8 +25,8 @@ abstract class AbstractScheduler implements Scheduler {
      * Invariants
      *   Deadlines are nanoseconds from `originNanos` (the clock reading at creation), never
      *   before the time of the schedule call (a negative delay is treated as zero), saturated at
-     *   Long.MAX_VALUE. Ticks are deadlines divided by `tickNanos`, rounded up and capped at
-     *   `maxTick`, so a timer never fires before its deadline.
+     *   Long.MAX_VALUE. The wheel's ticks are deadlines divided by `tickNanos`, rounded up, so a
+     *   timer never fires before its deadline.
      *
      * Memory ordering
      *   Fields are final. Handles are published by the subclass (queue or lock).
@@ -44,7 +44,6 @@ abstract class AbstractScheduler implements Scheduler {
     /** Runs the tasks; {@code null} means inline on the wheel's owner thread. */
     final Executor taskExecutor;
     final long tickNanos;
-    final long maxTick;
     final long originNanos;
 
     AbstractScheduler(Clock clock, Executor taskExecutor, long tickNanos) {
@@ -54,7 +53,6 @@ abstract class AbstractScheduler implements Scheduler {
         }
         this.taskExecutor = taskExecutor;
         this.tickNanos = tickNanos;
-        this.maxTick = Long.MAX_VALUE / tickNanos;
         this.originNanos = clock.nanoTime();
     }
 
@@ -69,7 +67,7 @@ abstract class AbstractScheduler implements Scheduler {
         Objects.requireNonNull(task, "task");
         checkOpen();
         final long deadline = deadlineAfter(delay);
-        return submit(new TimerHandle(this, task, tickOf(deadline)));
+        return submit(new TimerHandle(this, task, deadline));
     }
 
     @Override
@@ -81,8 +79,7 @@ abstract class AbstractScheduler implements Scheduler {
         final long delayNanos = positiveNanos(delay, "delay");
         checkOpen();
         final long deadline = deadlineAfter(initialDelay);
-        return submit(new PeriodicTimerHandle(this, task, deadline, tickOf(deadline), delayNanos,
-                null));
+        return submit(new PeriodicTimerHandle(this, task, deadline, delayNanos, null));
     }
 
     @Override
@@ -95,8 +92,7 @@ abstract class AbstractScheduler implements Scheduler {
         final long periodNanos = positiveNanos(period, "period");
         checkOpen();
         final long deadline = deadlineAfter(initialDelay);
-        return submit(new PeriodicTimerHandle(this, task, deadline, tickOf(deadline), periodNanos,
-                missed));
+        return submit(new PeriodicTimerHandle(this, task, deadline, periodNanos, missed));
     }
 
     /** Throws if the scheduler is closed; a cheap early check before allocating. */
@@ -119,13 +115,6 @@ abstract class AbstractScheduler implements Scheduler {
     /** Returns the current time in nanoseconds from the origin. */
     final long nowNanos() {
         return clock.nanoTime() - originNanos;
-    }
-
-    final long tickOf(long deadlineNanos) {
-        if (deadlineNanos <= 0) {
-            return 0;
-        }
-        return Math.min((deadlineNanos - 1) / tickNanos + 1, maxTick);
     }
 
     final long floorTick(long nanos) {
@@ -190,10 +179,8 @@ abstract class AbstractScheduler implements Scheduler {
         if (periodic.lvState() != TimerHandle.PENDING) {
             return;
         }
-        final long next = PeriodicTimerHandle.nextDeadline(periodic.deadlineNanos,
+        periodic.deadline = PeriodicTimerHandle.nextDeadline(periodic.deadline,
                 periodic.periodNanos, nowNanos(), periodic.missed);
-        periodic.deadlineNanos = next;
-        periodic.tick = tickOf(next);
         rearm(periodic);
     }
 

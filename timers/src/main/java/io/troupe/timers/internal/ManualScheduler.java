@@ -12,11 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class ManualScheduler extends AbstractScheduler {
     /*
      * Threading protocol
-     *   `lock` guards the wheel, `closed` and the links and ticks of handles in the wheel. Schedule
-     *   and cancel apply at once under it. The advancing thread asks nextExpirationNanos() and then
-     *   expireAt(now), which takes one due timer at a time under the lock and fires it after
-     *   releasing the lock, so a task may schedule, cancel or advance (it is re-entrant) without
-     *   deadlock, and a task on another thread never waits for a whole advance.
+     *   `lock` guards the wheel, `closed` and the links and deadlines of handles in the wheel.
+     *   Schedule and cancel apply at once under it. The advancing thread asks
+     *   nextExpirationNanos() and then expireAt(now), which takes one due timer at a time under
+     *   the lock and fires it after releasing the lock, so a task may schedule, cancel or
+     *   advance (the advance lock is re-entrant) without deadlock, and a task on another thread
+     *   never waits for a whole advance.
      *
      * Invariants
      *   A handle is PENDING from submit() on (it is never QUEUED to other threads).
@@ -43,7 +44,7 @@ public final class ManualScheduler extends AbstractScheduler {
                             long tickNanos) {
         super(clock, taskExecutor, tickNanos);
         this.timeline = timeline;
-        this.wheel = new TimerWheel(maxTick);
+        this.wheel = new TimerWheel(tickNanos);
     }
 
     /**

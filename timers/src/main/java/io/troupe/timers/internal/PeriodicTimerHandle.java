@@ -12,16 +12,9 @@ final class PeriodicTimerHandle extends TimerHandle {
     final long periodNanos;
     /** What to do about missed ticks; {@code null} for a fixed-delay timer. */
     final MissedTickBehavior missed;
-    /**
-     * The nominal time of the current run, in nanoseconds from the scheduler's origin. Written by
-     * the thread that completes a run while the handle is out of the wheel.
-     */
-    long deadlineNanos;
-
-    PeriodicTimerHandle(AbstractScheduler scheduler, Runnable task, long deadlineNanos, long tick,
+    PeriodicTimerHandle(AbstractScheduler scheduler, Runnable task, long deadline,
                         long periodNanos, MissedTickBehavior missed) {
-        super(scheduler, task, tick);
-        this.deadlineNanos = deadlineNanos;
+        super(scheduler, task, deadline);
         this.periodNanos = periodNanos;
         this.missed = missed;
     }

@@ -8,17 +8,17 @@ import java.lang.invoke.VarHandle;
  * One scheduled one-shot timer, and the node that links it into the wheel. Thread safe for
  * {@link #cancel()} and {@link #isCancelled()}; everything else belongs to the scheduler.
  *
- * <p>Heap cost: 40 bytes with compressed oops (12 header, links 8, state 4, tick 8, task 4,
+ * <p>Heap cost: 40 bytes with compressed oops (12 header, links 8, state 4, deadline 8, task 4,
  * scheduler 4), nothing else per pending timer: the wheel is intrusive.
  */
 class TimerHandle extends WheelNode implements Cancellable {
     /*
      * Threading protocol
      *   Any thread may cancel; the answer is the outcome of one CAS on `state`, so it is right at
-     *   once, before the scheduler hears of it. The links (`prev`, `next`) and `tick` belong to
-     *   the scheduler's wheel owner: the timer thread, or whoever holds a manual scheduler's lock.
-     *   `tick` is also written by the thread that completes a periodic run, while the handle is
-     *   out of the wheel, and handed to the owner through the command queue or the lock.
+     *   once, before the scheduler hears of it. The links (`prev`, `next`) and `deadline` belong
+     *   to the scheduler's wheel owner: the timer thread, or whoever holds a manual scheduler's
+     *   lock. `deadline` is also written by the thread that completes a periodic run, while the
+     *   handle is out of the wheel, and handed to the owner through the command queue or the lock.
      *
      * Lifecycle (state)
      *   QUEUED  -> PENDING    // the owner took the schedule command and linked the timer
@@ -38,7 +38,7 @@ class TimerHandle extends WheelNode implements Cancellable {
      *
      * Memory ordering
      *   `state` is volatile and changed only by CAS, so a cancel and an expiry cannot both win.
-     *   The task and tick written before the handle is enqueued are published by the queue.
+     *   The task and deadline written before the handle is enqueued are published by the queue.
      *
      * Shutdown
      *   Closing moves every QUEUED or PENDING handle it can reach to CANCELLED through
@@ -59,15 +59,18 @@ class TimerHandle extends WheelNode implements Cancellable {
     static final int CANCELLED = 3;
 
     private volatile int state;
-    /** The wheel tick at which the timer is due; see {@link TimerWheel}. */
-    long tick;
+    /**
+     * When the timer is due, in nanoseconds from the scheduler's origin; for a periodic timer, the
+     * nominal time of its current run. The wheel derives its tick from this.
+     */
+    long deadline;
     final Runnable task;
     final AbstractScheduler scheduler;
 
-    TimerHandle(AbstractScheduler scheduler, Runnable task, long tick) {
+    TimerHandle(AbstractScheduler scheduler, Runnable task, long deadline) {
         this.scheduler = scheduler;
         this.task = task;
-        this.tick = tick;
+        this.deadline = deadline;
         // state starts QUEUED (0); the handle is published to other threads by the command queue
     }
 

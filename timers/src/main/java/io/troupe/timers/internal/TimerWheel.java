@@ -17,7 +17,9 @@ final class TimerWheel {
      *   Confined to its owner; see the class javadoc. Nothing here is volatile.
      *
      * Invariants
-     *   Time is counted in ticks from the scheduler's origin; `elapsed` is the tick up to which
+     *   Time is counted in ticks of `tickNanos` from the scheduler's origin; a timer's tick is its
+     *   deadline divided by the tick, rounded up (recomputed when it moves down a level, so that
+     *   the handle stores only its deadline); `elapsed` is the tick up to which
      *   the wheel has been processed. It only grows.
      *   Level L has 64 slots of 64^L ticks each. A timer due at tick t > elapsed sits in level
      *   L = (index of the highest bit in which t and elapsed differ) / 6, slot (t >> 6L) & 63.
@@ -48,6 +50,8 @@ final class TimerWheel {
     static final int SLOTS = 1 << SLOT_BITS;
     static final long SLOT_MASK = SLOTS - 1;
 
+    private final long tickNanos;
+    private final long maxTick;
     private final int levels;
     private final Sentinel[] slots;
     private final long[] occupied;
@@ -56,14 +60,17 @@ final class TimerWheel {
     private int size;
 
     /**
-     * Creates a wheel for ticks from 0 to {@code maxTick}.
+     * Creates a wheel whose ticks are {@code tickNanos} long; deadlines from 0 to
+     * {@link Long#MAX_VALUE} nanoseconds.
      *
-     * @param maxTick the largest tick a timer may have; decides the number of levels
+     * @param tickNanos the tick length, positive
      */
-    TimerWheel(long maxTick) {
-        if (maxTick <= 0) {
-            throw new IllegalArgumentException("maxTick must be positive, was " + maxTick);
+    TimerWheel(long tickNanos) {
+        if (tickNanos <= 0) {
+            throw new IllegalArgumentException("tickNanos must be positive, was " + tickNanos);
         }
+        this.tickNanos = tickNanos;
+        this.maxTick = Long.MAX_VALUE / tickNanos;
         final int bits = 64 - Long.numberOfLeadingZeros(maxTick);
         this.levels = (bits - 1) / SLOT_BITS + 1;
         this.slots = new Sentinel[levels * SLOTS];
@@ -91,12 +98,20 @@ final class TimerWheel {
     }
 
     /**
-     * Adds a timer that is in no list, due at its {@code tick}; a tick at or before the elapsed
-     * tick makes it due at the next {@link #poll}.
+     * Adds a timer that is in no list, due at the first tick at or after its {@code deadline}; a
+     * tick at or before the elapsed tick makes it due at the next {@link #poll}.
      */
     void add(TimerHandle timer) {
         size++;
-        place(timer, timer.tick);
+        place(timer, tickOf(timer.deadline));
+    }
+
+    /** Returns the tick of a deadline: rounded up, so that nothing fires early, and capped. */
+    long tickOf(long deadlineNanos) {
+        if (deadlineNanos <= 0) {
+            return 0;
+        }
+        return Math.min((deadlineNanos - 1) / tickNanos + 1, maxTick);
     }
 
     /** Removes a timer that is in the wheel. */
@@ -214,7 +229,7 @@ final class TimerWheel {
         while (node != sentinel) {
             final TimerHandle timer = (TimerHandle) node;
             node = timer.next;
-            place(timer, timer.tick);
+            place(timer, tickOf(timer.deadline));
         }
     }
 
