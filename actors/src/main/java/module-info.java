@@ -5,6 +5,7 @@
  */
 module io.troupe.actors {
     requires transitive io.troupe.mailbox;
+    requires transitive io.troupe.timers;
     requires org.jctools.core;
     exports io.troupe.actors;
     exports io.troupe.actors.testkit;

@@ -5,6 +5,8 @@ import io.troupe.actors.internal.Dispatcher;
 import io.troupe.actors.internal.ForkJoinDispatcher;
 import io.troupe.actors.internal.WorkStealingDispatcher;
 import io.troupe.mailbox.OverflowPolicy;
+import io.troupe.timers.Clock;
+import io.troupe.timers.ManualClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,6 +68,7 @@ public final class ActorSystem implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final AtomicLong uids = new AtomicLong();
     private final TimerService timerService;
+    private final TimerService watchdogTimers;
     private final ThreadPoolExecutor blockingPool;
     private final AtomicInteger closing = new AtomicInteger();
     private final CompletableFuture<List<String>> closed = new CompletableFuture<>();
@@ -81,7 +84,9 @@ public final class ActorSystem implements AutoCloseable {
         this.name = name;
         this.settings = settings;
         this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond);
-        this.timerService = new TimerService(name);
+        this.timerService = new TimerService(settings.clock);
+        // The watchdog measures real time even when the system runs on a manual clock.
+        this.watchdogTimers = settings.clock instanceof ManualClock ? new TimerService(Clock.system()) : timerService;
         final AtomicInteger blockingIds = new AtomicInteger();
         this.blockingPool = new ThreadPoolExecutor(settings.blockingPoolSize, settings.blockingPoolSize, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(settings.blockingQueueCapacity), r -> {
@@ -102,7 +107,7 @@ public final class ActorSystem implements AutoCloseable {
         userGuardian.start();
         systemGuardian.start();
         final long period = Math.max(1_000_000L, settings.slowHandlerThreshold.toNanos() / 2);
-        this.watchdog = timerService.scheduleAtFixedRate(period, period, new SlowHandlerWatchdog());
+        this.watchdog = watchdogTimers.scheduleAtFixedRate(period, period, new SlowHandlerWatchdog());
     }
 
     /** Creates a system with the default settings (one worker per core, work-stealing). */
@@ -163,6 +168,11 @@ public final class ActorSystem implements AutoCloseable {
             throw new IllegalArgumentException("cannot stop " + ref + ": not an actor of this system");
         }
         cell.requestStop();
+    }
+
+    /** The clock that timers, receive timeouts, ask timeouts and restart backoffs measure. */
+    public Clock clock() {
+        return timerService.clock();
     }
 
     /** Dead letters of this system. */
@@ -228,6 +238,9 @@ public final class ActorSystem implements AutoCloseable {
         }
         watchdog.cancel();
         timerService.close();
+        if (watchdogTimers != timerService) {
+            watchdogTimers.close();
+        }
         blockingPool.shutdownNow();
         final List<Dispatcher> ds;
         synchronized (this) {
@@ -243,7 +256,6 @@ public final class ActorSystem implements AutoCloseable {
             d.shutdown();
         }
         try {
-            timerService.awaitTermination(Math.max(0, deadline - System.nanoTime()));
             blockingPool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             for (Dispatcher d : ds) {
                 if (!d.awaitTermination(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
@@ -381,6 +393,7 @@ public final class ActorSystem implements AutoCloseable {
         private int blockingPoolSize = 64;
         private int blockingQueueCapacity = 10_000;
         private int deadLetterLogsPerSecond = 10;
+        private Clock clock = Clock.system();
 
         private Builder(String name) {
             this.name = SpawnOptions.validateName(name);
@@ -459,6 +472,19 @@ public final class ActorSystem implements AutoCloseable {
                 throw new IllegalArgumentException("deadLetterLogsPerSecond must not be negative, was " + perSecond);
             }
             this.deadLetterLogsPerSecond = perSecond;
+            return this;
+        }
+
+        /**
+         * The clock for actor timers, receive timeouts, ask timeouts and restart backoffs.
+         * Default: the system clock. With a {@link ManualClock} nothing is timed by the wall
+         * clock: {@link ManualClock#advance} fires exactly the timers that are due, in deadline
+         * order, on the advancing thread, and their messages are in the actors' mailboxes before
+         * {@code advance} returns (handling them is asynchronous: await the effects with a
+         * {@link io.troupe.actors.testkit.TestProbe}). The slow-handler watchdog keeps real time.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -1,20 +1,26 @@
 package io.troupe.actors;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import io.troupe.timers.Cancellable;
+import io.troupe.timers.Clock;
+import io.troupe.timers.MissedTickBehavior;
+import io.troupe.timers.Scheduler;
+import java.time.Duration;
 
 /**
  * The actor runtime's view of time: one-shot and periodic framework tasks (timer messages, ask
- * timeouts, the slow-handler watchdog). Tasks run on the timer thread and must only enqueue.
+ * timeouts, restart backoffs), on the timers module's wheel. Tasks run inline on the timer
+ * thread (or, with a {@link io.troupe.timers.ManualClock}, on the thread that advances it) and
+ * must only enqueue; anything that could run user code is handed to a dispatcher first.
  */
 final class TimerService {
     /*
-     * Threading protocol: any thread schedules and cancels; tasks run on the single timer thread.
-     * Invariants: a cancelled handle's task does not start after cancel() returned true.
-     * Memory ordering: the executor's; scheduling happens-before the task runs.
+     * Threading protocol: any thread schedules and cancels; tasks run on the timer thread.
+     * Invariants: a cancelled handle's task does not start after cancel() returned true; once
+     *   the system has closed its scheduler, schedule() returns an already-cancelled handle (the
+     *   actors that could use it have stopped).
+     * Memory ordering: the scheduler's; scheduling happens-before the task runs.
      * Shutdown: close() cancels everything and stops the thread.
-     * References: java.util.concurrent.ScheduledThreadPoolExecutor (remove-on-cancel).
+     * References: io.troupe.timers.Scheduler.
      */
 
     /** A scheduled task. */
@@ -23,37 +29,45 @@ final class TimerService {
         boolean cancel();
     }
 
-    private final ScheduledThreadPoolExecutor executor;
+    private static final Handle CANCELLED = () -> false;
 
-    TimerService(String systemName) {
-        executor = new ScheduledThreadPoolExecutor(1, r -> {
-            final Thread t = new Thread(r, systemName + "-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    private final Clock clock;
+    private final Scheduler scheduler;
+
+    TimerService(Clock clock) {
+        this.clock = clock;
+        this.scheduler = Scheduler.create(clock, Runnable::run);
     }
 
     Handle schedule(long delayNanos, Runnable task) {
-        final ScheduledFuture<?> f = executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-        return () -> f.cancel(false);
+        try {
+            final Cancellable c = scheduler.scheduleOnce(Duration.ofNanos(Math.max(0, delayNanos)), task);
+            return c::cancel;
+        } catch (IllegalStateException closed) {
+            return CANCELLED;
+        }
     }
 
+    /** A fixed-rate task; ticks missed because a run was late are skipped. */
     Handle scheduleAtFixedRate(long initialNanos, long periodNanos, Runnable task) {
-        final ScheduledFuture<?> f = executor.scheduleAtFixedRate(task, Math.max(0, initialNanos), periodNanos, TimeUnit.NANOSECONDS);
-        return () -> f.cancel(false);
+        try {
+            final Cancellable c = scheduler.scheduleAtFixedRate(Duration.ofNanos(Math.max(0, initialNanos)),
+                    Duration.ofNanos(periodNanos), task, MissedTickBehavior.SKIP);
+            return c::cancel;
+        } catch (IllegalStateException closed) {
+            return CANCELLED;
+        }
     }
 
     long nanoTime() {
-        return System.nanoTime();
+        return clock.nanoTime();
+    }
+
+    Clock clock() {
+        return clock;
     }
 
     void close() {
-        executor.shutdownNow();
-    }
-
-    boolean awaitTermination(long nanos) throws InterruptedException {
-        return executor.awaitTermination(nanos, TimeUnit.NANOSECONDS);
+        scheduler.close();
     }
 }
