@@ -109,6 +109,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     /** Rarely used state, allocated on first use. */
     private Extras extras;
+    private int unreleased;
 
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
               Supplier<? extends Actor<M>> factory, int capacity, OverflowPolicy policy) {
@@ -292,6 +293,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                     break;
                 }
                 n++;
+                unreleased++;
                 invoke(message);
                 if (probe != null) {
                     probe.onHandled();
@@ -301,9 +303,17 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 }
             }
         } finally {
-            release(n);
+            releasePolled();
         }
         return n == budget;
+    }
+
+    private void releasePolled() {
+        final int k = unreleased;
+        if (k > 0) {
+            unreleased = 0;
+            release(k);
+        }
     }
 
     private void invoke(M message) {
@@ -466,7 +476,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (m instanceof Stop) {
             beginStop();
         } else if (m instanceof Watch w) {
-            addWatcher(w.watcher);
+            if (lifecycle == TERMINATED) {
+                if (w.watcher != this) {
+                    w.watcher.onWatchedTerminated(this);
+                }
+            } else {
+                addWatcher(w.watcher);
+            }
         } else if (m instanceof Unwatch u) {
             final Extras e = extras;
             if (e != null && e.watchers != null) {
@@ -595,6 +611,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 }
             }
         }
+        releasePolled();
         SystemMessage rest = close();
         while (rest != null) {
             if (rest instanceof Watch w && w.watcher != this) {

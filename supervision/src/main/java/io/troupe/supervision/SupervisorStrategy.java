@@ -93,8 +93,9 @@ public final class SupervisorStrategy {
 
     /**
      * Restarts wait {@code min * 2^(n-1)} for the n-th consecutive restart, capped at
-     * {@code max}, each delay spread by a random factor in {@code [1, 1 + jitter]}. The count of
-     * consecutive restarts goes back to zero after {@code max} (or {@link #withResetAfter}) without
+     * {@code max}, each delay spread by a random factor in {@code [1, 1 + jitter)}. The count of
+     * consecutive restarts goes back to zero once a restarted instance has run for {@code max}
+     * (or {@link #withResetAfter}) without failure, counted from when it started, not from the
      * failure.
      *
      * @throws IllegalArgumentException if a duration is not positive, {@code min > max}, or jitter is outside [0, 1]
@@ -112,7 +113,7 @@ public final class SupervisorStrategy {
                 resetAfter.isZero() ? max : resetAfter);
     }
 
-    /** After this long without failure the backoff starts again from its minimum. */
+    /** After a restarted instance ran this long without failure, the backoff starts again from its minimum. */
     public SupervisorStrategy withResetAfter(Duration stablePeriod) {
         positive(stablePeriod, "stablePeriod");
         return new SupervisorStrategy(directive, maxRestarts, within, escalateWhenExhausted, minBackoff, maxBackoff, jitter, stablePeriod);
