@@ -109,6 +109,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     /** Rarely used state, allocated on first use. */
     private Extras extras;
+    /**
+     * User messages polled in the current batch whose mailbox slots are not released yet. A
+     * field, not a local of processUserMessages, because finishTermination (reached from a
+     * handler failure or a Stop in mid-batch) must release them before close(), which waits
+     * for every reserved slot and would otherwise spin forever on the worker thread.
+     */
     private int unreleased;
 
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
@@ -134,6 +140,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         Throwable restartCause;
         long restartDelayNanos;
         TimerService.Handle restartTimer;
+        /** True while completeRestart runs: a zero-delay restart from inside it is deferred (see scheduleRestart). */
+        boolean inCompleteRestart;
     }
 
     private Extras extras() {
@@ -232,7 +240,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         final Object payload = message instanceof InternalMessage im ? im.payload() : message;
         final ActivationProbe probe = ActivationProbe.current();
         final Object running = probe == null ? null : probe.lvCurrent();
-        final ActorRef<?> sender = running instanceof ActorCell<?> c ? c : null;
+        // The running actor sent it, unless this recipient is draining its own queue at close():
+        // those messages came from others, and the mailbox does not record who.
+        final ActorRef<?> sender = running instanceof ActorCell<?> c
+                && !(c == this && reason == DeadLetter.Reason.RECIPIENT_STOPPED) ? c : null;
         system.deadLetters().publish(new DeadLetter(payload, sender, this, reason));
     }
 
@@ -308,6 +319,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         return n == budget;
     }
 
+    /** Gives back the mailbox slots of the messages polled in this batch. Actor thread only. */
     private void releasePolled() {
         final int k = unreleased;
         if (k > 0) {
@@ -367,14 +379,23 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             e.policyState = policy.newState();
         }
         final FailurePolicy.Decision d = policy.decide(e.policyState, cause, system.timerService().nanoTime());
+        if (d.directive() == FailurePolicy.Directive.RESUME && actor == null) {
+            // Fix (supervision, issue #4): the factory itself failed, so there is no instance to
+            // resume; resuming would fail every later message with a NullPointerException.
+            stopWithFailure(cause);
+            return;
+        }
         switch (d.directive()) {
             case RESUME -> LOG.log(System.Logger.Level.WARNING, "actor " + path() + " failed and resumes", cause);
             case RESTART -> beginRestart(cause, d.restartDelayNanos());
             case ESCALATE -> {
-                stopWithFailure(cause);
+                // Fix (supervision, issue #4): tell the parent before stopping. Stopping first let a
+                // childless actor's ChildTerminated reach the parent ahead of Escalated, so the
+                // parent handled the failure as ChildFailed and then failed as well.
                 if (parent != null) {
                     parent.enqueueSystem(new SystemMessages.Escalated(this, cause));
                 }
+                stopWithFailure(cause);
             }
             default -> stopWithFailure(cause);
         }
@@ -428,7 +449,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     private void scheduleRestart() {
         final Extras e = extras;
-        if (e.restartDelayNanos == 0) {
+        if (e.restartDelayNanos == 0 && e.inCompleteRestart) {
+            // Fix (supervision, issue #4): the fresh instance failed in its factory or postRestart
+            // and the policy restarts again at once. Calling completeRestart here would recurse
+            // without bound (StackOverflowError on an always-failing factory); go through the
+            // system lane instead, one restart per activation.
+            runOnActorThread(this::completeRestart);
+        } else if (e.restartDelayNanos == 0) {
             completeRestart();
         } else {
             e.restartTimer = system.timerService().schedule(e.restartDelayNanos,
@@ -445,6 +472,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         e.restartCause = null;
         e.restartTimer = null;
         lifecycle = RUNNING;
+        e.inCompleteRestart = true;
         try {
             final Actor<M> created = Objects.requireNonNull(factory.get(), "the actor factory returned null");
             created.attach(this);
@@ -452,6 +480,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             created.postRestart(cause);
         } catch (Throwable t) {
             fail(t);
+        } finally {
+            e.inCompleteRestart = false;
         }
     }
 
@@ -477,6 +507,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             beginStop();
         } else if (m instanceof Watch w) {
             if (lifecycle == TERMINATED) {
+                // A Watch drained in the same batch as the Stop that terminated us: close() did
+                // not see it and the watchers were already told, so answer it now.
                 if (w.watcher != this) {
                     w.watcher.onWatchedTerminated(this);
                 }
@@ -522,6 +554,14 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     }
 
     private void onDeathNotification(ActorCell<?> who) {
+        if (who.parent == this && isLinkedChild(who)) {
+            // Fix (supervision, issue #4): for a child whose ChildTerminated is still to come
+            // (it carries the failure), that message decides between Terminated and ChildFailed.
+            // Deciding here too let a child that failed before the parent's watch() reached it
+            // deliver Terminated and then ChildFailed, and let a restarted parent's fresh
+            // instance hear Terminated for children of the old one.
+            return;
+        }
         final Extras e = extras;
         if (e == null || e.watching == null || !e.watching.remove(who)) {
             return; // unwatched, or already told (ChildFailed)
@@ -535,12 +575,14 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         synchronized (this) {
             unlinkChild(child);
         }
-        if (cause != null && lifecycle == RUNNING) {
-            final Extras e = extras;
-            if (e != null && e.watching != null) {
-                e.watching.remove(child); // ChildFailed replaces Terminated
+        final Extras e = extras;
+        final boolean watched = e != null && e.watching != null && e.watching.remove(child);
+        if (lifecycle == RUNNING) {
+            if (cause != null) {
+                signal(new ChildFailed(child, cause)); // replaces Terminated
+            } else if (watched) {
+                signal(new Terminated(child));
             }
-            signal(new ChildFailed(child, cause));
         }
         if (lifecycle == STOPPING && firstChildSnapshot() == null) {
             finishTermination();
@@ -611,7 +653,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 }
             }
         }
-        releasePolled();
+        releasePolled(); // close() needs every polled slot released (we may be in mid-batch)
         SystemMessage rest = close();
         while (rest != null) {
             if (rest instanceof Watch w && w.watcher != this) {
@@ -734,6 +776,11 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (child.givenName != null && namedChildren != null) {
             namedChildren.remove(child.givenName, child);
         }
+    }
+
+    /** Whether {@code child} is still in the children list (its ChildTerminated not yet processed). */
+    private synchronized boolean isLinkedChild(ActorCell<?> child) {
+        return child.prevSibling != null || firstChild == child;
     }
 
     private synchronized ActorCell<?> firstChildSnapshot() {

@@ -371,7 +371,16 @@ public abstract class BoundedMailbox<E> {
             }
             return r == SHUT ? rejectClosed(message) : overflow(message);
         }
-        return isClosed() ? rejectClosed(message) : overflow(message);
+        if (isClosed()) {
+            return rejectClosed(message);
+        }
+        if (policy == OverflowPolicy.DROP_OLDEST) {
+            // Sends are waiting: a slot freed by dropping the oldest belongs to the first waiter,
+            // so taking it would let this message overtake a waiting send of the same sender.
+            onOverflow(message);
+            return false;
+        }
+        return overflow(message);
     }
 
     private boolean rejectClosed(E message) {
@@ -408,7 +417,11 @@ public abstract class BoundedMailbox<E> {
                 return rejectClosed(message);
             }
             if (oldest == null) {
-                Thread.onSpinWait(); // slots are reserved by producers that have not offered yet
+                // Nothing queued to drop: every slot is held by a message the consumer is handling
+                // (released at the end of its batch) or one a producer is about to offer. Waiting
+                // for either would make enqueue block, so the new message is the one dropped.
+                onOverflow(message);
+                return false;
             }
         }
     }

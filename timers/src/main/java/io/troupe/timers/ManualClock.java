@@ -66,6 +66,30 @@ public final class ManualClock implements Clock {
         timeline.advance(ManualTimeline.saturatedNanos(by));
     }
 
+    /**
+     * Returns how many timers are pending in the schedulers attached to this clock. Any thread.
+     *
+     * @return the number of pending timers
+     */
+    public int pendingTimers() {
+        return timeline.pendingTimers();
+    }
+
+    /**
+     * Blocks the calling thread until at least {@code atLeast} timers are pending on this clock,
+     * so that a test can advance time only after the code under test (running on other threads)
+     * has scheduled what it should. Waits on a condition, not in a sleep loop.
+     *
+     * @param atLeast how many pending timers to wait for
+     * @param timeout the longest wait
+     * @return {@code true} if the count was reached, {@code false} on timeout
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitPendingTimers(int atLeast, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        return timeline.awaitPendingTimers(atLeast, ManualTimeline.saturatedNanos(timeout));
+    }
+
     /** Returns the machinery behind this clock, for {@link SchedulerBuilder}. */
     ManualTimeline timeline() {
         return timeline;

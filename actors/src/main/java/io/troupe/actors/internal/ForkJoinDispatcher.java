@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 
@@ -18,13 +19,23 @@ public final class ForkJoinDispatcher implements Dispatcher {
      * Invariants: the pool has exactly `parallelism` threads unless a task blocks in a managed
      * way (we never use ManagedBlocker, so it does not grow).
      * Memory ordering: ForkJoinPool's: submission happens-before execution.
+     * Fairness: a pool thread drains its own FIFO queue before it looks at the shared
+     * submission queues, so actors that keep re-scheduling themselves on every thread (a
+     * flooder's yield, a ping-pong pair) would starve every submission from outside the pool:
+     * timer messages, ask timeouts, a tell from the application, even the guardian's Stop at
+     * close(). So on each yield, and every SUBMISSION_INTERVAL local schedules, the scheduling
+     * thread first moves one outside submission to its own queue, ahead of the task it pushes
+     * (the work-stealing dispatcher's GLOBAL_INTERVAL rule).
      * Shutdown: shutdownNow() interrupts idle threads; queued tasks are dropped (actors are
      * stopped before the dispatcher is shut down).
      * References: java.util.concurrent.ForkJoinPool (asyncMode); Pekko's ForkJoinExecutorConfigurator.
      */
+    /** Local schedules between two forced looks at the outside submissions. */
+    static final int SUBMISSION_INTERVAL = 61;
+
     private final String name;
     private final int throughput;
-    private final ForkJoinPool pool;
+    private final FairPool pool;
     private final List<ActivationProbe> probes = new CopyOnWriteArrayList<>();
 
     /**
@@ -43,21 +54,28 @@ public final class ForkJoinDispatcher implements Dispatcher {
         }
         this.name = name;
         this.throughput = throughput;
-        this.pool = new ForkJoinPool(parallelism, p -> {
+        this.pool = new FairPool(parallelism, p -> {
             final Thread t = new ProbedThread(p, this);
             t.setName(name + "-fj-" + t.getName().replaceAll("\\D+", ""));
             t.setDaemon(true);
             return (ForkJoinWorkerThread) t;
-        }, null, true);
+        });
     }
 
     @Override
     public void execute(Runnable task) {
+        if (Thread.currentThread() instanceof ProbedThread t && t.owner == this
+                && ++t.localSchedules % SUBMISSION_INTERVAL == 0) {
+            pool.admitOneSubmission();
+        }
         pool.execute(task);
     }
 
     @Override
     public void yieldTask(Runnable task) {
+        if (Thread.currentThread() instanceof ProbedThread t && t.owner == this) {
+            pool.admitOneSubmission(); // the yielding task goes behind one outside submission
+        }
         pool.execute(task);
     }
 
@@ -86,9 +104,26 @@ public final class ForkJoinDispatcher implements Dispatcher {
         return pool.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** A ForkJoinPool that lets its own threads pull an outside submission into their queue. */
+    private static final class FairPool extends ForkJoinPool {
+        FairPool(int parallelism, ForkJoinWorkerThreadFactory factory) {
+            super(parallelism, factory, null, true);
+        }
+
+        /** Pool thread only: moves the oldest outside submission, if any, to this thread's queue. */
+        void admitOneSubmission() {
+            final ForkJoinTask<?> submitted = pollSubmission();
+            if (submitted != null) {
+                execute(submitted); // from a pool thread: pushed to its own (FIFO) queue
+            }
+        }
+    }
+
     private static final class ProbedThread extends ForkJoinWorkerThread implements ActivationProbe.ProbeHolder {
         private final ActivationProbe probe = new ActivationProbe();
         private final ForkJoinDispatcher owner;
+        /** Local schedules made by this thread; owner thread only. */
+        private int localSchedules;
 
         ProbedThread(ForkJoinPool pool, ForkJoinDispatcher owner) {
             super(pool);

@@ -405,6 +405,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 LockSupport.park(dispatcher);
             }
             notified = false;
+            // A late wake() from a notifier that popped us during an earlier park can end this
+            // one while we are still on the idle stack; leave it, or the next registerIdle
+            // would push us twice (and overflow the stack array).
+            dispatcher.unregisterIdle(this);
         }
     }
 

@@ -88,6 +88,7 @@ public final class ManualScheduler extends AbstractScheduler {
         } finally {
             lock.unlock();
         }
+        timeline.onScheduled();
         return timer;
     }
 

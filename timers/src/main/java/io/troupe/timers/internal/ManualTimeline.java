@@ -35,6 +35,7 @@ public final class ManualTimeline {
     private final ReentrantLock advanceLock = new ReentrantLock();
     private final CopyOnWriteArrayList<ManualScheduler> schedulers = new CopyOnWriteArrayList<>();
     private volatile long now;
+    private final Object scheduledSignal = new Object();
 
     /**
      * Creates a timeline.
@@ -86,6 +87,41 @@ public final class ManualTimeline {
             }
         } finally {
             advanceLock.unlock();
+        }
+    }
+
+    /** Called by an attached scheduler after it added a timer: wakes awaitPendingTimers. */
+    void onScheduled() {
+        synchronized (scheduledSignal) {
+            scheduledSignal.notifyAll();
+        }
+    }
+
+    /** Timers pending in every attached scheduler. */
+    public int pendingTimers() {
+        int n = 0;
+        for (ManualScheduler scheduler : schedulers) {
+            n += scheduler.pendingCount();
+        }
+        return n;
+    }
+
+    /**
+     * Blocks until at least {@code atLeast} timers are pending, or the timeout passes.
+     *
+     * @return whether the count was reached
+     */
+    public boolean awaitPendingTimers(int atLeast, long timeoutNanos) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (scheduledSignal) {
+            while (pendingTimers() < atLeast) {
+                final long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(scheduledSignal, left);
+            }
+            return true;
         }
     }
 

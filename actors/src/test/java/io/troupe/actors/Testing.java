@@ -1,0 +1,108 @@
+package io.troupe.actors;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.troupe.mailbox.BoundedMailbox;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/** Shared helpers of the actor tests: systems with unique names, and bounded waits. */
+final class Testing {
+    /** How long any wait in a test may take before the test fails. Generous: the machine is shared. */
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** Iteration multiplier of the stress tests: {@code -Dtroupe.stress.scale=N}. */
+    static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
+
+    private static final AtomicInteger SYSTEMS = new AtomicInteger();
+
+    private Testing() {}
+
+    /** A unique, valid system name. */
+    static String uniqueName(String prefix) {
+        return prefix + "-" + SYSTEMS.incrementAndGet();
+    }
+
+    /** A builder for a system on {@code kind} with two workers and dead-letter logging off. */
+    static ActorSystem.Builder builder(DispatcherKind kind) {
+        return ActorSystem.builder(uniqueName("t-" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-')))
+                .dispatcher(kind)
+                .parallelism(2)
+                .deadLetterLogsPerSecond(0);
+    }
+
+    static ActorSystem system(DispatcherKind kind) {
+        return builder(kind).build();
+    }
+
+    static void await(CountDownLatch latch, String what) {
+        try {
+            assertTrue(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "timed out waiting for " + what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted waiting for " + what);
+        }
+    }
+
+    /** Waits (bounded) for a stage and returns its value. */
+    static <T> T join(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("stage did not complete normally", e);
+        }
+    }
+
+    /** Waits (bounded) for a stage to fail and returns the cause. */
+    static Throwable failureOf(CompletionStage<?> stage) {
+        try {
+            final Object v = stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            throw new AssertionError("expected a failure, got " + v);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("stage did not complete", e);
+        }
+    }
+
+    /** Polls {@code condition} until it holds; fails after {@link #TIMEOUT}. A bounded wait, not a sleep. */
+    static void awaitTrue(String what, BooleanSupplier condition) {
+        final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out waiting until " + what);
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /** Whether a user or system message waits in the actor's mailbox (the cell is the mailbox). */
+    static boolean hasQueued(ActorRef<?> ref) {
+        return ((BoundedMailbox<?>) ref).hasMessages();
+    }
+
+    /** Whether a system message waits in the actor's mailbox. */
+    static boolean hasQueuedSystemMessage(ActorRef<?> ref) {
+        return ((BoundedMailbox<?>) ref).hasSystemMessages();
+    }
+
+    /** Blocks the calling (actor) thread on a latch the test releases; fails the handler on timeout. */
+    static void block(CountDownLatch release) {
+        try {
+            if (!release.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the test never released the handler");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
