@@ -10,6 +10,7 @@ import io.troupe.actors.SystemMessages.Watcher;
 import io.troupe.actors.internal.ActivationProbe;
 import io.troupe.actors.internal.Dispatcher;
 import io.troupe.actors.internal.FailurePolicy;
+import io.troupe.actors.internal.OrderedStop;
 import io.troupe.mailbox.BoundedMailbox;
 import io.troupe.mailbox.MailboxFullException;
 import io.troupe.mailbox.OverflowPolicy;
@@ -17,12 +18,14 @@ import io.troupe.mailbox.SystemMessage;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -142,6 +145,11 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         TimerService.Handle restartTimer;
         /** True while completeRestart runs: a zero-delay restart from inside it is deferred (see scheduleRestart). */
         boolean inCompleteRestart;
+        /** Children still to stop one at a time (OrderedStop), or null. */
+        ArrayDeque<OrderedStop.Step> stopSequence;
+        /** The child of the sequence being waited for, or null. */
+        ActorCell<?> stopWaitingFor;
+        TimerService.Handle stopDeadline;
     }
 
     private Extras extras() {
@@ -584,6 +592,14 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 signal(new Terminated(child));
             }
         }
+        if (lifecycle == STOPPING && e != null && e.stopWaitingFor == child) {
+            if (e.stopDeadline != null) {
+                e.stopDeadline.cancel();
+                e.stopDeadline = null;
+            }
+            e.stopWaitingFor = null;
+            stopNextInSequence();
+        }
         if (lifecycle == STOPPING && firstChildSnapshot() == null) {
             finishTermination();
         } else if (lifecycle == SUSPENDED && firstChildSnapshot() == null && extras.restartCause != null
@@ -616,12 +632,80 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             lifecycle = STOPPING;
             kids = childList();
         }
-        for (ActorCell<?> kid : kids) {
-            kid.enqueueSystem(new Stop());
-        }
         if (kids.isEmpty()) {
             finishTermination();
+        } else if (actor instanceof OrderedStop ordered) {
+            beginOrderedStop(ordered, kids);
+        } else {
+            for (ActorCell<?> kid : kids) {
+                kid.enqueueSystem(new Stop());
+            }
         }
+    }
+
+    /** Stops the listed children one at a time (see {@link OrderedStop}); the others at once. */
+    private void beginOrderedStop(OrderedStop ordered, List<ActorCell<?>> kids) {
+        List<OrderedStop.Step> steps;
+        try {
+            steps = ordered.childStopOrder();
+        } catch (VirtualMachineError vme) {
+            throw vme;
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "childStopOrder of " + path() + " threw; stopping all children at once", t);
+            steps = List.of();
+        }
+        final ArrayDeque<OrderedStop.Step> sequence = new ArrayDeque<>();
+        final Set<ActorCell<?>> listed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (OrderedStop.Step step : steps) {
+            if (step.child() instanceof ActorCell<?> c && kids.contains(c) && listed.add(c)) {
+                sequence.add(step);
+            }
+        }
+        for (ActorCell<?> kid : kids) {
+            if (!listed.contains(kid)) {
+                kid.enqueueSystem(new Stop());
+            }
+        }
+        extras().stopSequence = sequence;
+        stopNextInSequence();
+    }
+
+    private void stopNextInSequence() {
+        final Extras e = extras;
+        for (;;) {
+            final OrderedStop.Step step = e.stopSequence == null ? null : e.stopSequence.poll();
+            if (step == null) {
+                e.stopSequence = null;
+                e.stopWaitingFor = null;
+                return;
+            }
+            final ActorCell<?> child = (ActorCell<?>) step.child();
+            if (!isLinkedChild(child)) {
+                continue; // already terminated
+            }
+            child.enqueueSystem(new Stop());
+            if (step.deadlineNanos() == 0) {
+                continue; // do not wait for it
+            }
+            e.stopWaitingFor = child;
+            if (step.deadlineNanos() > 0) {
+                e.stopDeadline = system.timerService().schedule(step.deadlineNanos(),
+                        () -> runOnActorThread(() -> onStopDeadline(child, step.deadlineNanos())));
+            }
+            return;
+        }
+    }
+
+    private void onStopDeadline(ActorCell<?> child, long deadlineNanos) {
+        final Extras e = extras;
+        if (e == null || e.stopWaitingFor != child) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, child.path() + " did not stop within " + Duration.ofNanos(deadlineNanos)
+                + "; stop forced: " + path() + " moves on to its next child");
+        e.stopWaitingFor = null;
+        e.stopDeadline = null;
+        stopNextInSequence();
     }
 
     private void finishTermination() {

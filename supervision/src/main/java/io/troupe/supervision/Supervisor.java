@@ -59,9 +59,11 @@ import java.util.function.Supplier;
  * {@link io.troupe.actors.Terminated}, come after theirs). Then the supervisor stops itself.
  *
  * <p>Stopping a supervisor the plain way ({@link io.troupe.actors.ActorContext#stop},
- * {@link io.troupe.actors.ActorSystem#stop}, closing the system) is the runtime's tree walk: all
- * children are asked at once, with no order and no deadlines. Send {@link Shutdown} when order
- * matters; a supervisor stops child supervisors ({@link ChildSpec#ofSupervisor}) that way.
+ * {@link io.troupe.actors.ActorSystem#stop}, its parent stopping, closing the system) keeps the
+ * same order: the runtime stops its children in reverse start order, each within its shutdown
+ * deadline and then forced, before the supervisor's own {@code postStop}. The difference from
+ * {@link Shutdown} is that the runtime stops each child on the system lane instead of sending
+ * the child's stop message.
  *
  * <h2>Backoff</h2>
  * A restart waits {@link SupervisorStrategy#withBackoff}'s delay, counted per child (the failing

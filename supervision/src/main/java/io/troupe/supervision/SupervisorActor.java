@@ -6,6 +6,7 @@ import io.troupe.actors.ChildFailed;
 import io.troupe.actors.Signal;
 import io.troupe.actors.Terminated;
 import io.troupe.actors.internal.FailurePolicy;
+import io.troupe.actors.internal.OrderedStop;
 import io.troupe.supervision.Supervisor.ChildInfo;
 import io.troupe.supervision.Supervisor.ChildState;
 import io.troupe.supervision.Supervisor.Command;
@@ -23,7 +24,7 @@ import java.util.function.Supplier;
  * The actor behind {@link Supervisor}. Like every actor it is run by one thread at a time; see
  * {@link Supervisor} for the semantics.
  */
-final class SupervisorActor extends Actor<Command> {
+final class SupervisorActor extends Actor<Command> implements OrderedStop {
     /*
      * Implementation overview
      *
@@ -47,6 +48,7 @@ final class SupervisorActor extends Actor<Command> {
      * Supervisor lifecycle (`phase`):
      *   ACTIVE -> SHUTTING_DOWN        // Shutdown, or a restart refused by the restart limit
      *   SHUTTING_DOWN -> DONE          // every child terminated or forced: stop self, or throw
+     *   ACTIVE/SHUTTING_DOWN -> DONE   // the runtime stops the supervisor: childStopOrder (OrderedStop)
      *                                  // RestartIntensityExceededException from the handler
      *
      * Child lifecycle (ChildState, plus removal):
@@ -489,6 +491,23 @@ final class SupervisorActor extends Actor<Command> {
             current.toStop.clear(); // the child in hand finishes stopping first
         }
         enqueue(new Job(this::reverseStartOrder, this::finishShutdown, () -> { }));
+    }
+
+    /**
+     * When the runtime stops this supervisor (its parent stops, {@code system.stop}, or the
+     * system closes) the children stop in reverse start order, each within its shutdown
+     * deadline, then forced; the same order as a {@link Supervisor.Shutdown}.
+     */
+    @Override
+    public List<OrderedStop.Step> childStopOrder() {
+        phase = DONE;
+        final List<OrderedStop.Step> steps = new ArrayList<>();
+        for (Child c : reverseStartOrder()) {
+            if (c.alive && c.ref != null) {
+                steps.add(new OrderedStop.Step(c.ref, c.spec.shutdownNanos()));
+            }
+        }
+        return steps;
     }
 
     private List<Child> reverseStartOrder() {
