@@ -497,6 +497,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     private void processSystemMessages() {
         SystemMessage m = drainSystem();
+        if (m == null) {
+            return;
+        }
+        // Each system message counts as progress for the slow-handler watchdog: a guardian
+        // working through a million ChildTerminated at close is busy, not stuck in one handler.
+        final ActivationProbe probe = ActivationProbe.current();
         while (m != null) {
             final SystemMessage next = m.next();
             try {
@@ -505,6 +511,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 throw e;
             } catch (Throwable t) {
                 fail(t);
+            }
+            if (probe != null) {
+                probe.onHandled();
             }
             m = next;
         }
