@@ -15,8 +15,6 @@ import io.troupe.mailbox.BoundedMailbox;
 import io.troupe.mailbox.MailboxFullException;
 import io.troupe.mailbox.OverflowPolicy;
 import io.troupe.mailbox.SystemMessage;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,11 +41,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * Implementation overview
      *
      * Threading protocol. Any thread sends (tell/offer/send/enqueueSystem, inherited from the
-     * mailbox). The first message that finds the cell IDLE CASes `status` to SCHEDULED and
+     * mailbox). The first message that finds the cell idle marks it scheduled (a bit in the
+     * mailbox's count word, set by the same CAS that reserves the slot) and
      * hands the cell to its dispatcher; exactly one dispatcher thread then runs run(): all
      * system messages, then up to `throughput` user messages (checking the system lane before
-     * each), then IDLE again, then a re-check that re-schedules the cell if messages arrived.
-     * Everything except `status`, the mailbox and the children list is touched only inside
+     * each), then endTurn(): one CAS gives the batch's slots back and either keeps the cell
+     * scheduled (messages left: it is re-queued) or makes it idle (then re-checks the system lane).
+     * Everything except the mailbox and the children list is touched only inside
      * run(), so only by one thread at a time. The children list is guarded by this cell's
      * monitor because the guardians' children are spawned from any thread.
      *
@@ -59,16 +59,17 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      *   STOPPING -> TERMINATED     // the last child terminated: postStop, close, notify
      *
      * Invariants.
-     *  1. One activation at a time: status SCHEDULED is held from the CAS until run() ends.
+     *  1. One activation at a time: SCHEDULED is held from the CAS that set it until endTurn()
+     *     clears it at the end of run().
      *  2. Per-sender order: the mailbox is FIFO and a single consumer drains it.
      *  3. System messages are processed before the next user message.
      *  4. At TERMINATED the mailbox is closed: later messages go to dead letters, Watch
      *     requests still queued are answered at once, so every watcher hears exactly once.
      *  5. A cell terminates only after all its children terminated (ChildTerminated).
      *
-     * Memory ordering. The status CAS (release) at schedule and the volatile write of IDLE at
-     * the end of run(), followed by the next CAS (acquire), order one activation before the next:
-     * each handling happens-before the next. The mailbox orders each send before its handling.
+     * Memory ordering. The CAS that clears SCHEDULED at the end of run() and the CAS that sets it
+     * again (both on the mailbox's count word) order one activation before the next: each
+     * handling happens-before the next. The mailbox orders each send before its handling.
      *
      * Shutdown. Stop is a tree walk: Stop to every child, wait for each ChildTerminated, then
      * postStop, cancel timers, run stop hooks, close the mailbox (dead letters), tell the parent
@@ -88,8 +89,6 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     /** Terminated: mailbox closed, watchers told. */
     static final int TERMINATED = 4;
 
-    private static final int IDLE = 0;
-    private static final int SCHEDULED = 1;
 
     private static final System.Logger LOG = System.getLogger("io.troupe.actors.ActorCell");
 
@@ -101,7 +100,6 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     final Dispatcher dispatcher;
     private final Supplier<? extends Actor<M>> factory;
     private Actor<M> actor;
-    private volatile int status;
     private int lifecycle;
 
     // Children: an intrusive doubly linked list, guarded by this cell's monitor.
@@ -219,10 +217,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     // ================================================================ mailbox hooks
 
     @Override
-    protected void onEnqueued() {
-        if (status == IDLE && STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
-            dispatcher.execute(this);
-        }
+    protected void onSchedule() {
+        dispatcher.execute(this);
     }
 
     @Override
@@ -259,7 +255,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     /** Schedules the first activation (factory and preStart). Called once, by the spawner. */
     void start() {
-        if (STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
+        if (trySchedule()) {
             dispatcher.execute(this);
         }
     }
@@ -283,14 +279,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             if (probe != null) {
                 probe.soCurrent(null);
             }
-            status = IDLE;
-            if (lifecycle == RUNNING ? hasMessages() : lifecycle != TERMINATED && hasSystemMessages()) {
-                if (STATUS.compareAndSet(this, IDLE, SCHEDULED)) {
-                    if (usedBudget) {
-                        dispatcher.yieldTask(this);
-                    } else {
-                        dispatcher.execute(this);
-                    }
+            final int state = lifecycle;
+            final int polled = unreleased;
+            unreleased = 0;
+            // One CAS gives the batch's slots back and leaves the scheduled state, unless
+            // messages are left; after a false return another thread may already run this cell.
+            if (state != TERMINATED && endTurn(polled, state == RUNNING)) {
+                if (usedBudget) {
+                    dispatcher.yieldTask(this);
+                } else {
+                    dispatcher.execute(this);
                 }
             }
         }
@@ -299,31 +297,28 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     private boolean processUserMessages(ActivationProbe probe) {
         final int budget = dispatcher.throughput();
         int n = 0;
-        try {
-            while (n < budget) {
-                if (hasSystemMessages()) {
-                    processSystemMessages();
-                    if (lifecycle != RUNNING) {
-                        break;
-                    }
-                }
-                final M message = poll();
-                if (message == null) {
-                    break;
-                }
-                n++;
-                unreleased++;
-                invoke(message);
-                if (probe != null) {
-                    probe.onHandled();
-                }
+        while (n < budget) {
+            if (hasSystemMessages()) {
+                processSystemMessages();
                 if (lifecycle != RUNNING) {
                     break;
                 }
             }
-        } finally {
-            releasePolled();
+            final M message = poll();
+            if (message == null) {
+                break;
+            }
+            n++;
+            unreleased++;
+            invoke(message);
+            if (probe != null) {
+                probe.onHandled();
+            }
+            if (lifecycle != RUNNING) {
+                break;
+            }
         }
+        // the slots of the `unreleased` messages are given back by endTurn at the end of run()
         return n == budget;
     }
 
@@ -1091,16 +1086,6 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         @Override
         Object payload() {
             return error != null ? error : value;
-        }
-    }
-
-    private static final VarHandle STATUS;
-
-    static {
-        try {
-            STATUS = MethodHandles.lookup().findVarHandle(ActorCell.class, "status", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
         }
     }
 }

@@ -27,7 +27,12 @@ import org.jctools.queues.unpadded.MpscLinkedUnpaddedQueue;
  * <p>Memory consistency effects: actions in a thread before it enqueues a message
  * <em>happen-before</em> the consumer's actions after it polls that message.
  *
- * <p>Subclasses supply what happens around the queue: {@link #onEnqueued()} (schedule the
+ * <p>The mailbox also carries its consumer's scheduling state, in the same atomic word as the
+ * slot count, so that one compare-and-set both reserves a slot and tells the producer whether it
+ * must schedule the consumer: {@link #onSchedule()} runs exactly once per idle-to-scheduled
+ * transition, and the consumer ends each turn with {@link #endTurn}.
+ *
+ * <p>Subclasses supply what happens around the queue: {@link #onSchedule()} (schedule the
  * consumer), {@link #onOverflow} and {@link #onClosed} (dead letters).
  *
  * @param <E> the type of user messages
@@ -43,7 +48,17 @@ public abstract class BoundedMailbox<E> {
      * Waiters in an MPSC queue; whoever holds the waiters' transfer lock (any thread) moves them
      * into the mailbox, in order, as slots free up.
      *
+     * `count` also holds SCHEDULED: the reservation CAS sets it, and the producer that found it
+     * clear (and only that one) calls onSchedule() once its message is in the queue. The
+     * consumer clears it in endTurn() with the same CAS that gives its slots back, only when no
+     * reserved slot is left (or when its owner ignores user messages, e.g. while stopping).
+     * States of the consumer (bit SCHEDULED of `count`):
+     *   IDLE -> SCHEDULED   // a reservation or a system message found it clear (onSchedule)
+     *   SCHEDULED -> IDLE   // endTurn: no slot left (or user messages not wanted)
+     *
      * Invariants.
+     *  - While the consumer wants user messages, (count & COUNT_MASK) > 0 implies SCHEDULED:
+     *    no message waits for a consumer nobody will schedule.
      *  - queue size <= (count & COUNT_MASK) <= capacity: a slot is reserved before its message
      *    is enqueued and released only after its message left the queue.
      *  - While sends wait, enqueue and offer see the mailbox as full: a waiting send is never
@@ -54,7 +69,10 @@ public abstract class BoundedMailbox<E> {
      *    After close it holds the SYSTEM_CLOSED sentinel and rejects pushes.
      *
      * Memory ordering. The JCTools queue publishes the element with release semantics and the
-     * consumer reads it with acquire semantics. `count`, `waiters` and `systemHead` are accessed
+     * consumer reads it with acquire semantics. The CAS that clears SCHEDULED and the CAS that
+     * sets it again order one turn of the consumer before the next (each turn happens-before the
+     * next). System lane: a producer pushes (CAS), then reads SCHEDULED; the consumer clears
+     * SCHEDULED (CAS), then re-reads the lane: a Dekker pair, so no system message is stranded. `count`, `waiters` and `systemHead` are accessed
      * as volatile (CAS, getAndAdd): producer "add waiter, then read count" and consumer
      * "release count, then read waiters" form a Dekker pair, so no waiter is stranded.
      *
@@ -68,8 +86,13 @@ public abstract class BoundedMailbox<E> {
 
     /** Set in {@code count} once the mailbox is closed. */
     private static final int CLOSED = 0x8000_0000;
-    private static final int COUNT_MASK = 0x7fff_ffff;
+    /** Set in {@code count} while the consumer is scheduled or running. */
+    private static final int SCHEDULED = 0x4000_0000;
+    private static final int COUNT_MASK = 0x3fff_ffff;
 
+    /** Reserved, and the consumer was idle: the caller must call onSchedule() after offering. */
+    private static final int WAKE = -1;
+    /** Reserved; the consumer is already scheduled. */
     private static final int RESERVED = 0;
     private static final int FULL = 1;
     private static final int SHUT = 2;
@@ -80,7 +103,7 @@ public abstract class BoundedMailbox<E> {
     private final Queue<E> queue;
     private final int capacity;
     private final OverflowPolicy policy;
-    /** Reserved slots, with the CLOSED bit. */
+    /** Reserved slots, with the CLOSED and SCHEDULED bits. */
     private volatile int count;
     /** Created on the first send that finds the mailbox full. */
     private volatile Waiters<E> waiters;
@@ -94,8 +117,8 @@ public abstract class BoundedMailbox<E> {
      * @param policy what {@link #enqueue} does when the mailbox is full
      */
     protected BoundedMailbox(int capacity, OverflowPolicy policy) {
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("mailbox capacity must be positive, was " + capacity);
+        if (capacity <= 0 || capacity > COUNT_MASK) {
+            throw new IllegalArgumentException("mailbox capacity must be within 1.." + COUNT_MASK + ", was " + capacity);
         }
         this.policy = Objects.requireNonNull(policy, "policy");
         this.capacity = capacity;
@@ -105,10 +128,11 @@ public abstract class BoundedMailbox<E> {
     // ---------------------------------------------------------------- hooks
 
     /**
-     * Called on the producer's thread after one or more messages (user or system) were enqueued;
-     * the place to schedule the consumer. Must not block.
+     * Called on a producer's thread when its enqueue (user or system message) found the consumer
+     * idle and marked it scheduled: the owner must now run the consumer, which ends its turn with
+     * {@link #endTurn}. Called exactly once per idle-to-scheduled transition; must not block.
      */
-    protected abstract void onEnqueued();
+    protected abstract void onSchedule();
 
     /**
      * Called with a message the overflow policy dropped: the new one under
@@ -138,9 +162,11 @@ public abstract class BoundedMailbox<E> {
         Objects.requireNonNull(message, "message");
         if (waiters == null) {
             final int r = tryReserve();
-            if (r == RESERVED) {
+            if (r <= RESERVED) {
                 queue.offer(message);
-                onEnqueued();
+                if (r == WAKE) {
+                    onSchedule();
+                }
                 return true;
             }
             return r == SHUT ? rejectClosed(message) : overflow(message);
@@ -161,11 +187,14 @@ public abstract class BoundedMailbox<E> {
         if (w != null && !w.queue.isEmpty()) {
             return false;
         }
-        if (tryReserve() != RESERVED) {
+        final int r = tryReserve();
+        if (r > RESERVED) {
             return false;
         }
         queue.offer(message);
-        onEnqueued();
+        if (r == WAKE) {
+            onSchedule();
+        }
         return true;
     }
 
@@ -186,9 +215,11 @@ public abstract class BoundedMailbox<E> {
         final Waiters<E> w = waiters;
         if (w == null || w.queue.isEmpty()) {
             final int r = tryReserve();
-            if (r == RESERVED) {
+            if (r <= RESERVED) {
                 queue.offer(message);
-                onEnqueued();
+                if (r == WAKE) {
+                    onSchedule();
+                }
                 return SENT;
             }
             if (r == SHUT) {
@@ -214,7 +245,9 @@ public abstract class BoundedMailbox<E> {
             }
             message.next = head;
             if (SYSTEM_HEAD.compareAndSet(this, head, message)) {
-                onEnqueued();
+                if (trySchedule()) {
+                    onSchedule();
+                }
                 return true;
             }
         }
@@ -267,6 +300,55 @@ public abstract class BoundedMailbox<E> {
     }
 
     /**
+     * Ends a turn of the consumer: gives back the slots of the {@code polled} messages taken
+     * since the last release and decides, in the same compare-and-set, whether the consumer runs
+     * again. Consumer thread only; after it returns {@code false} the consumer must not touch
+     * the mailbox (another thread may already be running the next turn).
+     *
+     * @param polled messages polled and not yet released
+     * @param wantUserMessages whether queued user messages keep the consumer scheduled; pass
+     *     {@code false} while the owner ignores them (for example while it stops)
+     * @return {@code true} if the consumer stays scheduled and must run again (user messages
+     *     left, or a system message arrived); {@code false} if the mailbox went idle
+     */
+    public final boolean endTurn(int polled, boolean wantUserMessages) {
+        int n = polled;
+        if (n > 0 && waiters != null) {
+            release(n); // waiting sends move in while the consumer still holds SCHEDULED
+            n = 0;
+        }
+        for (;;) {
+            final int c = count;
+            if (wantUserMessages && (c & COUNT_MASK) - n > 0) {
+                if (n == 0 || COUNT.compareAndSet(this, c, c - n)) {
+                    return true;
+                }
+            } else if (COUNT.compareAndSet(this, c, (c - n) & ~SCHEDULED)) {
+                break;
+            }
+        }
+        // Dekker with enqueueSystem (push, then read SCHEDULED): re-read the lane once idle.
+        return hasSystemMessages() && trySchedule();
+    }
+
+    /**
+     * Marks the consumer scheduled if it is idle and the mailbox is open. Any thread.
+     *
+     * @return {@code true} if this call did it: the caller must then run the consumer
+     */
+    protected final boolean trySchedule() {
+        for (;;) {
+            final int c = count;
+            if ((c & SCHEDULED) != 0 || c < 0) {
+                return false;
+            }
+            if (COUNT.compareAndSet(this, c, c | SCHEDULED)) {
+                return true;
+            }
+        }
+    }
+
+    /**
      * Takes every queued system message, oldest first, as a list linked by
      * {@link SystemMessage#next()}; {@code null} if there is none. Consumer thread only.
      */
@@ -279,6 +361,11 @@ public abstract class BoundedMailbox<E> {
             }
         } while (!SYSTEM_HEAD.compareAndSet(this, head, null));
         return reverse(head);
+    }
+
+    /** Whether the consumer is scheduled or running. Any thread; a snapshot. */
+    public final boolean isScheduled() {
+        return (count & SCHEDULED) != 0;
     }
 
     /** Whether a user or system message is waiting. Any thread; exact only on the consumer. */
@@ -351,11 +438,11 @@ public abstract class BoundedMailbox<E> {
             if (c < 0) {
                 return SHUT;
             }
-            if (c >= capacity) {
+            if ((c & COUNT_MASK) >= capacity) {
                 return FULL;
             }
-            if (COUNT.compareAndSet(this, c, c + 1)) {
-                return RESERVED;
+            if (COUNT.compareAndSet(this, c, (c + 1) | SCHEDULED)) {
+                return (c & SCHEDULED) == 0 ? WAKE : RESERVED;
             }
         }
     }
@@ -364,9 +451,11 @@ public abstract class BoundedMailbox<E> {
         final Waiters<E> w = waiters;
         if (w.queue.isEmpty()) {
             final int r = tryReserve();
-            if (r == RESERVED) {
+            if (r <= RESERVED) {
                 queue.offer(message);
-                onEnqueued();
+                if (r == WAKE) {
+                    onSchedule();
+                }
                 return true;
             }
             return r == SHUT ? rejectClosed(message) : overflow(message);
@@ -408,9 +497,11 @@ public abstract class BoundedMailbox<E> {
                 onOverflow(oldest);
             }
             final int r = tryReserve();
-            if (r == RESERVED) {
+            if (r <= RESERVED) {
                 queue.offer(message);
-                onEnqueued();
+                if (r == WAKE) {
+                    onSchedule();
+                }
                 return true;
             }
             if (r == SHUT) {
@@ -444,7 +535,7 @@ public abstract class BoundedMailbox<E> {
             if (w.queue.isEmpty() || !w.tryLock()) {
                 return; // the lock holder re-checks after unlocking
             }
-            int moved = 0;
+            boolean wake = false;
             try {
                 for (;;) {
                     final Waiter<E> head = w.queue.peek();
@@ -455,24 +546,28 @@ public abstract class BoundedMailbox<E> {
                     if (r == FULL) {
                         break;
                     }
-                    w.queue.poll();
                     if (r == SHUT) {
+                        w.queue.poll();
                         onClosed(head.message);
                         head.done.completeExceptionally(closedException());
                     } else {
+                        // Offer before taking the waiter off its queue: until then a concurrent
+                        // send or tell of the same sender sees a waiter and queues behind it, so it
+                        // cannot overtake this message.
                         queue.offer(head.message);
-                        moved++;
+                        w.queue.poll();
+                        wake |= r == WAKE;
                         head.done.complete(null);
                     }
                 }
             } finally {
                 w.unlock();
             }
-            if (moved > 0) {
-                onEnqueued();
+            if (wake) {
+                onSchedule();
             }
             final int c = count;
-            if (w.queue.isEmpty() || (c >= 0 && c >= capacity)) {
+            if (w.queue.isEmpty() || (c >= 0 && (c & COUNT_MASK) >= capacity)) {
                 return; // nothing waits, or full: the consumer's next release transfers
             }
         }

@@ -82,7 +82,7 @@ abstract class BoundedMailboxContractTest {
         for (int i = 0; i < count; i++) {
             live[i] = new BoundedMailbox<String>(capacity, policy()) {
                 @Override
-                protected void onEnqueued() {}
+                protected void onSchedule() {}
 
                 @Override
                 protected void onOverflow(String dropped) {}
@@ -108,19 +108,20 @@ abstract class BoundedMailboxContractTest {
         assertThrows(NullPointerException.class, () -> mb.send(null));
         assertThrows(NullPointerException.class, () -> mb.enqueueSystem(null));
         assertEquals(0, mb.size());
-        assertEquals(0, mb.enqueuedSignals.get());
+        assertEquals(0, mb.scheduleSignals.get());
     }
 
     // ---------------------------------------------------------------- enqueue, offer, poll, drain, release
 
     @Test
-    void enqueue_belowCapacity_pollsInFifoOrderAndSignalsEachTime() {
-        // Enqueued messages come out oldest first, and onEnqueued runs once per enqueued message.
+    void enqueue_belowCapacity_pollsInFifoOrderAndSchedulesOnce() {
+        // Enqueued messages come out oldest first, and only the first enqueue into an idle mailbox schedules the consumer.
         final RecordingMailbox<String> mb = mailbox();
         assertTrue(mb.enqueue("a"));
         assertTrue(mb.enqueue("b"));
         assertTrue(mb.enqueue("c"));
-        assertEquals(3, mb.enqueuedSignals.get());
+        assertEquals(1, mb.scheduleSignals.get());
+        assertTrue(mb.isScheduled());
         assertEquals(3, mb.size());
         assertTrue(mb.hasMessages());
         assertEquals(List.of("a", "b", "c"), mb.pollAll());
@@ -381,17 +382,71 @@ abstract class BoundedMailboxContractTest {
         assertEquals(List.of("a"), List.copyOf(mb.closed));
     }
 
+    // ---------------------------------------------------------------- scheduling: onSchedule and endTurn
+
+    @Test
+    void endTurn_allPolled_goesIdleAndTheNextEnqueueSchedulesAgain() {
+        // A turn that consumed everything leaves the mailbox idle; the next enqueue schedules the consumer once more.
+        final RecordingMailbox<String> mb = mailbox();
+        assertTrue(mb.enqueue("a"));
+        assertEquals("a", mb.poll());
+        assertFalse(mb.endTurn(1, true));
+        assertFalse(mb.isScheduled());
+        assertEquals(0, mb.size());
+        assertTrue(mb.enqueue("b"));
+        assertEquals(2, mb.scheduleSignals.get());
+    }
+
+    @Test
+    void endTurn_messagesLeft_staysScheduledWithoutSignal() {
+        // A turn that leaves messages keeps the consumer scheduled, and producers meanwhile do not signal again.
+        final RecordingMailbox<String> mb = mailbox();
+        assertTrue(mb.enqueue("a"));
+        assertTrue(mb.enqueue("b"));
+        assertEquals("a", mb.poll());
+        assertTrue(mb.endTurn(1, true));
+        assertTrue(mb.isScheduled());
+        assertEquals(1, mb.size());
+        assertTrue(mb.enqueue("c"));
+        assertEquals(1, mb.scheduleSignals.get());
+    }
+
+    @Test
+    void endTurn_userMessagesNotWanted_goesIdleAndAnEnqueueSchedulesAgain() {
+        // An owner that ignores user messages (stopping) goes idle with messages queued; a later enqueue schedules it again.
+        final RecordingMailbox<String> mb = mailbox();
+        assertTrue(mb.enqueue("a"));
+        assertFalse(mb.endTurn(0, false));
+        assertFalse(mb.isScheduled());
+        assertEquals(1, mb.size());
+        assertTrue(mb.enqueue("b"));
+        assertEquals(2, mb.scheduleSignals.get());
+    }
+
+    @Test
+    void enqueueSystem_idleMailbox_schedulesOnce() {
+        // A system message schedules an idle consumer exactly once, like a user message.
+        final RecordingMailbox<String> mb = mailbox();
+        assertTrue(mb.enqueueSystem(new Sys("watch")));
+        assertTrue(mb.enqueueSystem(new Sys("stop")));
+        assertEquals(1, mb.scheduleSignals.get());
+        assertEquals(List.of("watch", "stop"), RecordingMailbox.labels(mb.drainSystem()));
+        assertFalse(mb.endTurn(0, true));
+        assertFalse(mb.isScheduled());
+    }
+
     // ---------------------------------------------------------------- the system lane
 
     @Test
     void enqueueSystem_whenUserLaneFull_isAcceptedAndCostsNoCapacity() {
         // System messages ignore capacity: they enter a full mailbox and do not change size().
         final RecordingMailbox<String> mb = fullMailbox();
-        final int signals = mb.enqueuedSignals.get();
+        final int signals = mb.scheduleSignals.get();
         assertTrue(mb.enqueueSystem(new Sys("stop")));
         assertEquals(CAPACITY, mb.size());
         assertTrue(mb.hasSystemMessages());
-        assertEquals(signals + 1, mb.enqueuedSignals.get());
+        assertEquals(signals, mb.scheduleSignals.get(), "the consumer was already scheduled");
+        assertTrue(mb.isScheduled());
     }
 
     @Test

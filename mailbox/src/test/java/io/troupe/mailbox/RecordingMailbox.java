@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hooks may run on any producer thread, so everything is recorded in concurrent collections.
  */
 final class RecordingMailbox<E> extends BoundedMailbox<E> {
-    final AtomicInteger enqueuedSignals = new AtomicInteger();
+    /** How many times onSchedule ran: once per idle-to-scheduled transition. */
+    final AtomicInteger scheduleSignals = new AtomicInteger();
     final ConcurrentLinkedQueue<E> overflowed = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<E> closed = new ConcurrentLinkedQueue<>();
 
@@ -20,8 +21,8 @@ final class RecordingMailbox<E> extends BoundedMailbox<E> {
     }
 
     @Override
-    protected void onEnqueued() {
-        enqueuedSignals.incrementAndGet();
+    protected void onSchedule() {
+        scheduleSignals.incrementAndGet();
     }
 
     @Override
