@@ -3,6 +3,9 @@ package io.troupe.io;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
 import io.troupe.io.internal.IoExtension;
+import io.troupe.io.internal.UdpSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,31 +21,62 @@ import java.util.Objects;
  * socket.tell(Udp.Send.utf8(peer, "hello"));
  * }</pre>
  *
+ * <p>Connected mode: after {@link Connect} the socket talks to one peer only. The handler
+ * sends {@link Write}s without an address, the kernel delivers only that peer's datagrams, and
+ * ICMP errors about the peer (nothing listens on its port, say) reach the handler as
+ * {@link PeerUnreachable} instead of being lost. {@link Disconnect} goes back.
+ *
+ * <pre>{@code
+ * Udp.bind(system, new InetSocketAddress("127.0.0.1", 0), UdpOptions.defaults(), handler);
+ * // on Udp.Bound(socket, local):
+ * socket.tell(new Udp.Connect(server));          // handler gets Udp.Connected(server, local)
+ * socket.tell(Udp.Write.utf8("ping"));           // replies arrive as Udp.Datagram(server, data)
+ * // no server on that port: handler gets Udp.PeerUnreachable(server, PortUnreachableException)
+ * }</pre>
+ *
  * <p>Back-pressure: reading pauses while the handler's mailbox is full (datagrams then wait in
  * the kernel, which drops them when its buffer fills, as UDP does); sends that the kernel
  * cannot take at once wait in a queue bounded at {@value #SEND_QUEUE_MAX_BYTES} bytes, past
- * which a send is refused with {@link CommandFailed}. Datagrams up to 65,507 bytes are read.
+ * which a send is refused with {@link CommandFailed}. Datagrams up to
+ * {@value #MAX_DATAGRAM_BYTES} bytes are read and sent. Commands are carried out in the order
+ * sent: a {@link Connect} after a queued {@link Send} waits for it.
  */
 public final class Udp {
     /** The bound of a socket's send queue, in bytes. */
     public static final int SEND_QUEUE_MAX_BYTES = 1 << 20;
 
+    /** The largest datagram payload: 65,535 minus the IPv4 and UDP headers. */
+    public static final int MAX_DATAGRAM_BYTES = 65_507;
+
     private Udp() {}
 
     /**
-     * Binds a UDP socket to {@code address} and tells {@code handler} {@link Bound} or
-     * {@link BindFailed}; then every datagram received. The socket actor watches the handler
-     * and closes when it stops. Any thread; returns at once.
+     * Binds a UDP socket to {@code address} with the {@linkplain UdpOptions#defaults default
+     * options}; see {@link #bind(ActorSystem, SocketAddress, UdpOptions, ActorRef)}.
      */
     public static void bind(ActorSystem system, SocketAddress address, ActorRef<Event> handler) {
+        bind(system, address, UdpOptions.defaults(), handler);
+    }
+
+    /**
+     * Binds a UDP socket to {@code address} with {@code options} set before the bind, and tells
+     * {@code handler} {@link Bound} or {@link BindFailed}; then every datagram received. The
+     * socket actor watches the handler and closes when it stops. Any thread; returns at once
+     * (the socket is opened on its actor's thread).
+     *
+     * @throws NullPointerException naming the argument that is null
+     */
+    public static void bind(ActorSystem system, SocketAddress address, UdpOptions options, ActorRef<Event> handler) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
         Objects.requireNonNull(handler, "handler");
-        IoExtension.of(system).bindUdp(address, handler);
+        IoExtension.of(system).bindUdp(UdpSocket.bindRequest(address, options), handler);
     }
 
     /** What a UDP socket tells its handler. */
-    public sealed interface Event permits Bound, BindFailed, Datagram, CommandFailed, Unbound {}
+    public sealed interface Event permits Bound, BindFailed, Datagram, CommandFailed, Unbound, Connected,
+            Disconnected, PeerUnreachable, EffectiveOptions {}
 
     /**
      * The socket is bound.
@@ -89,8 +123,48 @@ public final class Udp {
     /** The socket is closed and its port released; the handler hears nothing more. */
     public record Unbound() implements Event {}
 
+    /**
+     * The socket is connected: it now receives only {@code remoteAddress}'s datagrams and
+     * accepts {@link Write}.
+     *
+     * @param remoteAddress the peer, as the kernel holds it (resolved)
+     * @param localAddress the local address, which connecting may have made specific (a socket
+     *     bound to the wildcard address takes the address that routes to the peer)
+     */
+    public record Connected(SocketAddress remoteAddress, SocketAddress localAddress) implements Event {}
+
+    /**
+     * The socket is no longer connected: it receives from anyone again, and {@link Write} is
+     * refused.
+     *
+     * @param localAddress the local address now (back to the bound one)
+     */
+    public record Disconnected(SocketAddress localAddress) implements Event {}
+
+    /**
+     * The kernel reported an ICMP error about the connected peer; the socket stays open and
+     * connected (the peer may come up later). Reported once per error the kernel holds, on the
+     * next read or write after it arrived; a {@link Write} that met the report is sent again
+     * once.
+     *
+     * @param peer the connected peer
+     * @param cause a {@link java.net.PortUnreachableException} when nothing listens on the
+     *     peer's port (ICMP port unreachable; Linux's {@code ECONNREFUSED}), another
+     *     {@link IOException} for other errors, such as no route to the host
+     */
+    public record PeerUnreachable(SocketAddress peer, IOException cause) implements Event {}
+
+    /**
+     * The answer to {@link QueryOptions}: the options read back from the socket. Buffer sizes
+     * are what the kernel granted, which may differ from what was asked (Linux doubles them and
+     * caps them at {@code rmem_max}/{@code wmem_max}).
+     *
+     * @param options the socket's options
+     */
+    public record EffectiveOptions(UdpOptions options) implements Event {}
+
     /** What a UDP socket accepts. */
-    public sealed interface Command permits Send, Unbind {}
+    public sealed interface Command permits Send, Write, Connect, Disconnect, QueryOptions, Unbind {}
 
     /**
      * Sends one datagram of {@code data}'s remaining bytes (the caller's buffer is not moved; do
@@ -100,10 +174,14 @@ public final class Udp {
      * @param data the bytes
      */
     public record Send(SocketAddress to, ByteBuffer data) implements Command {
-        /** Checks the arguments. */
+        /**
+         * Checks the arguments.
+         *
+         * @throws IllegalArgumentException if {@code data} holds more than {@value Udp#MAX_DATAGRAM_BYTES} bytes
+         */
         public Send {
             Objects.requireNonNull(to, "to");
-            Objects.requireNonNull(data, "data");
+            checkDatagramSize(Objects.requireNonNull(data, "data"));
         }
 
         /** A datagram of this string's UTF-8 bytes. */
@@ -117,6 +195,75 @@ public final class Udp {
         }
     }
 
+    /**
+     * Sends one datagram of {@code data}'s remaining bytes to the connected peer (the caller's
+     * buffer is not moved; do not change it afterwards). On a socket that is not connected it is
+     * refused with {@link CommandFailed}.
+     *
+     * @param data the bytes
+     */
+    public record Write(ByteBuffer data) implements Command {
+        /**
+         * Checks the argument.
+         *
+         * @throws IllegalArgumentException if {@code data} holds more than {@value Udp#MAX_DATAGRAM_BYTES} bytes
+         */
+        public Write {
+            checkDatagramSize(Objects.requireNonNull(data, "data"));
+        }
+
+        /** A datagram of this string's UTF-8 bytes. */
+        public static Write utf8(String text) {
+            return new Write(ByteBuffer.wrap(Objects.requireNonNull(text, "text").getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public String toString() {
+            return "Write[" + data.remaining() + " bytes]";
+        }
+    }
+
+    /**
+     * Connects the socket to {@code remote} ({@code DatagramChannel.connect}: a system call;
+     * datagrams from others that were already queued are discarded). From then on the socket
+     * receives only {@code remote}'s datagrams, sends {@link Write}s there, refuses a
+     * {@link Send} to any other address with {@link CommandFailed}, and reports ICMP errors as
+     * {@link PeerUnreachable}. The handler gets {@link Connected}, or {@link CommandFailed} if
+     * the kernel refuses. A connected socket connects to the new peer instead of the old one.
+     *
+     * @param remote the peer; a resolved address
+     */
+    public record Connect(SocketAddress remote) implements Command {
+        /**
+         * Checks the argument.
+         *
+         * @throws IllegalArgumentException if {@code remote} is an unresolved {@link InetSocketAddress}
+         */
+        public Connect {
+            Objects.requireNonNull(remote, "remote");
+            if (remote instanceof InetSocketAddress inet && inet.isUnresolved()) {
+                throw new IllegalArgumentException("remote must be resolved, was unresolved " + remote
+                        + ": build it with new InetSocketAddress(host, port), which resolves the host");
+            }
+        }
+    }
+
+    /**
+     * Ends connected mode: the socket receives from anyone again. The handler gets
+     * {@link Disconnected}, also when the socket was not connected.
+     */
+    public record Disconnect() implements Command {}
+
+    /** Asks for the socket's options; the handler gets {@link EffectiveOptions}. */
+    public record QueryOptions() implements Command {}
+
     /** Closes the socket; the handler gets {@link Unbound} once the port is released. */
     public record Unbind() implements Command {}
+
+    private static void checkDatagramSize(ByteBuffer data) {
+        if (data.remaining() > MAX_DATAGRAM_BYTES) {
+            throw new IllegalArgumentException("data must hold at most " + MAX_DATAGRAM_BYTES
+                    + " bytes (the largest UDP datagram), was " + data.remaining() + ": split it, or use TCP");
+        }
+    }
 }

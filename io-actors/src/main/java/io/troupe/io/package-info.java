@@ -38,6 +38,20 @@
  *       as large as the largest read.)</li>
  * </ul>
  *
+ * <h2>UDP</h2>
+ *
+ * <p>A UDP socket ({@link io.troupe.io.Udp#bind}, with {@link io.troupe.io.UdpOptions} set
+ * before the bind) tells its handler each {@link io.troupe.io.Udp.Datagram} and sends each
+ * {@link io.troupe.io.Udp.Send}, one datagram of at most
+ * {@value io.troupe.io.Udp#MAX_DATAGRAM_BYTES} bytes per message. After
+ * {@link io.troupe.io.Udp.Connect} it is in connected mode: the kernel delivers only the peer's
+ * datagrams, {@link io.troupe.io.Udp.Write} needs no address, and ICMP errors about the peer,
+ * which an unconnected socket never hears of, reach the handler as
+ * {@link io.troupe.io.Udp.PeerUnreachable}; {@link io.troupe.io.Udp.Disconnect} goes back.
+ * A command that cannot be carried out (a Write while not connected, a Send elsewhere while
+ * connected, a full send queue) is answered with {@link io.troupe.io.Udp.CommandFailed} and a
+ * reason; the socket stays open.
+ *
  * <h2>Lifetimes</h2>
  *
  * <p>A connection actor watches its handler: when the handler stops, the connection flushes
