@@ -3,7 +3,6 @@ package io.troupe.io;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
 import io.troupe.io.internal.IoExtension;
-import io.troupe.io.internal.UdpSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -71,7 +70,7 @@ public final class Udp {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(handler, "handler");
-        IoExtension.of(system).bindUdp(UdpSocket.bindRequest(address, options), handler);
+        IoExtension.of(system).bindUdp(address, options, handler);
     }
 
     /** What a UDP socket tells its handler. */

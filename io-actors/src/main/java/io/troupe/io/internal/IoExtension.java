@@ -130,8 +130,8 @@ public final class IoExtension {
     }
 
     /** Asks the manager to spawn a UDP socket. Any thread. */
-    public void bindUdp(SocketAddress address, ActorRef<io.troupe.io.Udp.Event> handler) {
-        manager.send(new IoManager.SpawnUdp(address, handler));
+    public void bindUdp(SocketAddress address, io.troupe.io.UdpOptions options, ActorRef<io.troupe.io.Udp.Event> handler) {
+        manager.send(new IoManager.SpawnUdp(address, options, handler));
     }
 
     /** A fresh name suffix for a child of the manager. */

@@ -22,7 +22,7 @@ final class IoManager extends Actor<Object> {
     record SpawnConnection(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler) {}
 
     /** Spawn a UDP socket. */
-    record SpawnUdp(SocketAddress address, ActorRef<io.troupe.io.Udp.Event> handler) {}
+    record SpawnUdp(SocketAddress address, io.troupe.io.UdpOptions options, ActorRef<io.troupe.io.Udp.Event> handler) {}
 
     private final IoExtension io;
 
@@ -41,7 +41,7 @@ final class IoManager extends Actor<Object> {
                     SpawnOptions.named("tcp-out-" + io.nextName()));
         } else if (message instanceof SpawnUdp s) {
             final Reactor r = io.nextReactor();
-            context().spawn(() -> new UdpSocket(r, s.address(), s.handler()), SpawnOptions.named("udp-" + io.nextName()));
+            context().spawn(() -> new UdpSocket(r, s.address(), s.options(), s.handler()), SpawnOptions.named("udp-" + io.nextName()));
         }
     }
 

@@ -20,9 +20,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * The actor that owns one UDP socket: it receives datagrams and tells them to its handler,
  * and sends what the handler asks, to any address or, connected, to one peer. Used by one
- * thread at a time, like every actor. Public only for {@link #bindRequest}.
+ * thread at a time, like every actor.
  */
-public final class UdpSocket extends Actor<Object> {
+final class UdpSocket extends Actor<Object> {
     /*
      * Implementation overview
      *
@@ -58,9 +58,7 @@ public final class UdpSocket extends Actor<Object> {
      *
      * Shutdown. postStop closes the channel through the reactor; queued sends are dropped.
      *
-     * Options. IoExtension.bindUdp and IoManager.SpawnUdp take an address, not options, so
-     * Udp.bind hands the address and options in a BindRequest, which the constructor unpacks.
-     * When those two internal signatures take UdpOptions, BindRequest goes.
+     * Options. Set on the channel before it is bound (UdpOptions, through IoManager.SpawnUdp).
      *
      * References. Pekko IO's UdpListener, UdpSender and UdpConnection; connect(2) and udp(7)
      * on connected datagram sockets and ICMP error reporting.
@@ -98,42 +96,11 @@ public final class UdpSocket extends Actor<Object> {
     private long caughtUpGen;
     private volatile boolean stopped;
 
-    UdpSocket(Reactor reactor, SocketAddress address, ActorRef<Udp.Event> handler) {
+    UdpSocket(Reactor reactor, SocketAddress address, UdpOptions options, ActorRef<Udp.Event> handler) {
         this.reactor = reactor;
-        if (address instanceof BindRequest r) {
-            this.address = r.local;
-            this.options = r.options;
-        } else {
-            this.address = address;
-            this.options = UdpOptions.defaults();
-        }
+        this.address = address;
+        this.options = options;
         this.handler = handler;
-    }
-
-    /**
-     * Packs a local address and options into the one address that {@link IoExtension#bindUdp}
-     * carries to the socket actor (see the overview, Options). Any thread; allocates one object.
-     * The result is only a carrier: it is not an address to bind or send to.
-     */
-    public static SocketAddress bindRequest(SocketAddress local, UdpOptions options) {
-        return new BindRequest(Objects.requireNonNull(local, "local"), Objects.requireNonNull(options, "options"));
-    }
-
-    /** A local address with the options to set before binding it. Never serialised. */
-    private static final class BindRequest extends SocketAddress {
-        private static final long serialVersionUID = 1L;
-        private final transient SocketAddress local;
-        private final transient UdpOptions options;
-
-        BindRequest(SocketAddress local, UdpOptions options) {
-            this.local = local;
-            this.options = options;
-        }
-
-        @Override
-        public String toString() {
-            return local + " with " + options;
-        }
     }
 
     @Override
