@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
