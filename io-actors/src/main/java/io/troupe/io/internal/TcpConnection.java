@@ -47,16 +47,24 @@ public final class TcpConnection extends Actor<Object> {
      * Reading. Readable -> up to READS_PER_TURN reads into a per-thread direct scratch
      * buffer, each copied once into a fresh exact-size array that becomes the Received
      * message (so one copy between the socket and the handler, as reading into a heap buffer
-     * would cost inside the JDK, but never an oversized array). Reading continues (OP_READ
-     * re-armed) only while wantsRead(): OPEN, input not shut, not suspended, credit left (pull
-     * mode), and the handler not blocked. The handler is blocked when an event did not fit in
+     * would cost inside the JDK, but never an oversized array). A read shorter than the chunk
+     * ends the turn: the socket is most likely drained, and re-arming OP_READ costs less than
+     * a read that finds nothing (level-triggered, so bytes that arrived meanwhile are reported
+     * at once). Reading continues (OP_READ re-armed) only while wantsRead(): OPEN, input not
+     * shut, not suspended, credit left (pull mode), and the handler not blocked. The handler is blocked when an event did not fit in
      * its mailbox: it was then sent with send() (lossless, ordered behind earlier waiting
      * sends), and reading resumes when the last such send has been enqueued (HandlerCaughtUp).
      *
-     * Writing. A Write is refused (WriteRejected) unless it fits in the bound; otherwise it is
-     * queued and, if the queue was empty, written at once; what the socket does not take waits
-     * for OP_WRITE. Crossing the high watermark upwards tells WritingPaused, reaching the low
-     * watermark tells WritingResumed. Acks are told in write order as entries complete.
+     * Writing. A Write is refused (WriteRejected) unless it fits in the bound (after writing
+     * out what is queued, if a flush is pending); otherwise it is queued. The first Write into
+     * an empty queue tells this actor FlushWrites instead of writing at once, so the Writes
+     * already behind it in the mailbox (a handler answering a burst of reads) join the queue
+     * first and all go out in one gathering write: one syscall per burst instead of one per
+     * Write, for the cost of one self-message. If that message does not fit in the mailbox the
+     * queue is written at once. What the socket does not take waits for OP_WRITE. Crossing the
+     * high watermark upwards (checked when the queue was written, or when a Write arrives
+     * while OP_WRITE is awaited) tells WritingPaused, reaching the low watermark tells
+     * WritingResumed. Acks are told in write order as entries complete.
      *
      * Invariants.
      *  1. queuedBytes <= writeQueueMaxBytes at all times (a write that does not fit is refused).
@@ -99,6 +107,12 @@ public final class TcpConnection extends Actor<Object> {
     /** Timer keys, and the messages the timers send. */
     enum Tick { CONNECT_TIMEOUT, IDLE_CHECK, CLOSE_TIMEOUT }
 
+    /**
+     * Told to itself by the first Write into an empty queue: the queue is written when this
+     * arrives, after the Writes that were already in the mailbox have joined it.
+     */
+    enum FlushWrites { INSTANCE }
+
     /** A name resolved (or not) on the blocking pool. */
     record Resolved(InetSocketAddress address, Throwable failure) {}
 
@@ -121,6 +135,8 @@ public final class TcpConnection extends Actor<Object> {
     private boolean shutdownOutputRequested;
     private boolean readingSuspended;
     private boolean writingPaused;
+    /** A FlushWrites message is in the mailbox. */
+    private boolean flushScheduled;
     private int credit;
     private Framing.Decoder decoder;
     private Tcp.ConnectionClosed closingEvent;
@@ -178,6 +194,8 @@ public final class TcpConnection extends Actor<Object> {
             onReadiness(r);
         } else if (message instanceof Tcp.Write w) {
             onWrite(w);
+        } else if (message == FlushWrites.INSTANCE) {
+            onFlushWrites();
         } else if (message instanceof HandlerCaughtUp c) {
             onHandlerCaughtUp(c.gen());
         } else if (message instanceof Tick t) {
@@ -339,6 +357,10 @@ public final class TcpConnection extends Actor<Object> {
                 if (!deliver(ByteBuffer.wrap(bytes)) || !wantsRead()) {
                     return;
                 }
+                if (n < chunk) {
+                    reg.arm(SelectionKey.OP_READ); // most likely drained: skip the read that would find nothing
+                    return;
+                }
             } else if (n == 0) {
                 reg.arm(SelectionKey.OP_READ);
                 return;
@@ -426,6 +448,12 @@ public final class TcpConnection extends Actor<Object> {
             size += p.remaining();
         }
         final int max = options.writeQueueMaxBytes();
+        if (flushScheduled && size <= max && queue.queuedBytes() + size > max) {
+            flush(); // write out what is queued before deciding that this write does not fit
+            if (state == CLOSED) {
+                return;
+            }
+        }
         if (size > max) {
             reject(w, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
                     + max + "): split it into smaller writes");
@@ -438,9 +466,27 @@ public final class TcpConnection extends Actor<Object> {
         }
         final boolean wasEmpty = queue.isEmpty();
         queue.add(parts, w.ack() == null ? WriteQueue.NO_ACK : w.ack());
-        if (wasEmpty) {
-            flush();
+        if (wasEmpty && !flushScheduled) {
+            if (self().offer(FlushWrites.INSTANCE)) {
+                flushScheduled = true;
+            } else {
+                flush(); // our own mailbox is full: no batching this time
+            }
         }
+        if (!flushScheduled) {
+            checkHighWatermark();
+        }
+    }
+
+    private void onFlushWrites() {
+        flushScheduled = false;
+        if (state != CLOSED) {
+            flush();
+            checkHighWatermark();
+        }
+    }
+
+    private void checkHighWatermark() {
         if (state == OPEN && !writingPaused && queue.queuedBytes() >= options.writeQueueHighWatermarkBytes()) {
             writingPaused = true;
             emit(new Tcp.WritingPaused());

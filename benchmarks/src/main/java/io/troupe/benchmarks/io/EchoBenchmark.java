@@ -1,0 +1,45 @@
+package io.troupe.benchmarks.io;
+
+import io.troupe.actors.DispatcherKind;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The echo workloads of {@link AbstractEchoBenchmark} against the Troupe echo server and the raw
+ * NIO reference. Netty's runs in the same session under the {@code peers} profile
+ * ({@code io.troupe.benchmarks.peers.io.NettyEchoBenchmark}).
+ */
+@State(Scope.Benchmark)
+public class EchoBenchmark extends AbstractEchoBenchmark {
+    /** The servers of the main source set. */
+    public enum Server {
+        /** {@link RawNioEchoServer}: one thread, one selector; the reference. */
+        RAW_NIO,
+        /** {@link TroupeEchoServer}: io-actors, one reactor, a handler actor per connection. */
+        TROUPE
+    }
+
+    @Param({"RAW_NIO", "TROUPE"})
+    public Server server;
+
+    /**
+     * Troupe's dispatcher threads (0: the library default, one per core). Both 1 and 2 are
+     * measured, as Netty's 1 and 2 event loops are: on 2 cores shared with the client, fewer
+     * server threads can be faster. RAW_NIO ignores it; its two rows show the run-to-run spread.
+     */
+    @Param({"1", "2"})
+    public int troupeWorkers;
+
+    /** Troupe's dispatcher. Ignored by RAW_NIO. */
+    @Param({"WORK_STEALING"})
+    public DispatcherKind troupeDispatcher;
+
+    @Override
+    protected EchoServer startServer() {
+        return switch (server) {
+            case RAW_NIO -> RawNioEchoServer.start();
+            case TROUPE -> TroupeEchoServer.start(troupeDispatcher, troupeWorkers);
+        };
+    }
+}

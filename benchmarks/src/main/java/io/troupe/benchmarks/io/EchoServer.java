@@ -1,0 +1,17 @@
+package io.troupe.benchmarks.io;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A running TCP echo server under test: every byte a client sends on a connection comes back
+ * on it, in order. Implementations: {@link TroupeEchoServer}, {@link RawNioEchoServer}, and
+ * Netty's under the {@code peers} profile.
+ */
+public interface EchoServer extends AutoCloseable {
+    /** The address it listens on (127.0.0.1 and an ephemeral port). */
+    InetSocketAddress address();
+
+    /** Stops accepting, closes every connection and ends the server's threads. */
+    @Override
+    void close();
+}
