@@ -83,7 +83,7 @@ public final class ActorSystem implements AutoCloseable {
     private ActorSystem(String name, Builder settings) {
         this.name = name;
         this.settings = settings;
-        this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond);
+        this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond, settings.clock);
         this.timerService = new TimerService(settings.clock);
         // The watchdog measures real time even when the system runs on a manual clock.
         this.watchdogTimers = settings.clock instanceof ManualClock ? new TimerService(Clock.system()) : timerService;

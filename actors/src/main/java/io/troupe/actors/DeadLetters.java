@@ -1,5 +1,6 @@
 package io.troupe.actors;
 
+import io.troupe.timers.Clock;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,12 +27,17 @@ public final class DeadLetters {
     private final LongAdder count = new LongAdder();
     private final CopyOnWriteArrayList<Consumer<? super DeadLetter>> subscribers = new CopyOnWriteArrayList<>();
     private final int logsPerSecond;
-    private final AtomicLong windowStartNanos = new AtomicLong(System.nanoTime());
+    private final Clock clock;
+    private final AtomicLong windowStartNanos;
     private final AtomicLong loggedInWindow = new AtomicLong();
     private final AtomicLong suppressed = new AtomicLong();
+    private final AtomicLong linesLogged = new AtomicLong();
+    private volatile long lastSuppressedReport;
 
-    DeadLetters(int logsPerSecond) {
+    DeadLetters(int logsPerSecond, Clock clock) {
         this.logsPerSecond = logsPerSecond;
+        this.clock = clock;
+        this.windowStartNanos = new AtomicLong(clock.nanoTime());
     }
 
     /** How many dead letters there have been. Any thread; a sum over striped counters. */
@@ -51,6 +57,16 @@ public final class DeadLetters {
         return () -> subscribers.remove(subscriber);
     }
 
+    /** Log lines written so far (letters and summaries), whether or not the logger showed them; for tests. */
+    long linesLogged() {
+        return linesLogged.get();
+    }
+
+    /** The count in the last "more dead letters were not logged" summary; for tests. */
+    long lastSuppressedReport() {
+        return lastSuppressedReport;
+    }
+
     void publish(DeadLetter letter) {
         count.increment();
         for (Consumer<? super DeadLetter> s : subscribers) {
@@ -68,16 +84,19 @@ public final class DeadLetters {
     }
 
     private void maybeLog(DeadLetter letter) {
-        final long now = System.nanoTime();
+        final long now = clock.nanoTime();
         final long start = windowStartNanos.get();
         if (now - start >= SECOND_NANOS && windowStartNanos.compareAndSet(start, now)) {
             loggedInWindow.set(0);
             final long missed = suppressed.getAndSet(0);
             if (missed > 0) {
+                lastSuppressedReport = missed;
+                linesLogged.incrementAndGet();
                 LOG.log(System.Logger.Level.INFO, "{0} more dead letters were not logged", missed);
             }
         }
         if (loggedInWindow.incrementAndGet() <= logsPerSecond) {
+            linesLogged.incrementAndGet();
             if (LOG.isLoggable(System.Logger.Level.INFO)) {
                 LOG.log(System.Logger.Level.INFO, "dead letter ({0}): {1} from {2} to {3}", letter.reason(),
                         letter.message().getClass().getName(),
