@@ -3,6 +3,7 @@ package io.troupe.actors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.actors.testkit.TestProbe;
 import io.troupe.timers.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -16,11 +17,7 @@ class DeadLetterLogRateTest {
         try (ActorSystem system = ActorSystem.builder(Testing.uniqueName("dl-rate")).clock(clock).deadLetterLogsPerSecond(10).build()) {
             final ActorRef<String> ref = system.spawnAnonymous(Actor.of((ctx, m) -> { }));
             system.stop(ref);
-            final long deadline = System.nanoTime() + Testing.TIMEOUT.toNanos();
-            while (ref.offer("probe")) { // offer turns false once the actor has stopped (and dead-letters nothing)
-                assertTrue(System.nanoTime() < deadline, "the actor did not stop");
-                Thread.onSpinWait();
-            }
+            TestProbe.create(system).expectTerminated(ref, Testing.TIMEOUT);
             final DeadLetters letters = system.deadLetters();
             final long countBefore = letters.count();
             final long linesBefore = letters.linesLogged();

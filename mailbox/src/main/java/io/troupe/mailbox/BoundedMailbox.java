@@ -24,6 +24,11 @@ import org.jctools.queues.unpadded.MpscLinkedUnpaddedQueue;
  * a million idle mailboxes fit in a small heap. {@code enqueue} and {@code offer} take no lock
  * and allocate one queue node; {@code send} allocates a waiter only when the mailbox is full.
  *
+ * <p>Order: messages of one producer come out in the order it enqueued them. Across producers
+ * the order is that of their queue insertions, which can differ from the order in which their
+ * slots were reserved: {@link #size()} and "full" count a slot from its reservation, a moment
+ * before its message is in the queue (model-checked in {@code BoundedMailboxLincheckTest}).
+ *
  * <p>Memory consistency effects: actions in a thread before it enqueues a message
  * <em>happen-before</em> the consumer's actions after it polls that message.
  *
