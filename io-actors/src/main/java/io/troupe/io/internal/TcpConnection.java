@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The actor that owns one stream socket (TCP or Unix-domain): it connects (for outgoing
@@ -685,18 +684,7 @@ public final class TcpConnection extends Actor<Object> {
         if (handlerGone || handler.offer(event)) {
             return;
         }
-        final long gen = ++blockedGen;
-        final CompletionStage<Void> sent = handler.send(event);
-        final ActorRef<Object> me = self();
-        sent.whenComplete((v, e) -> {
-            if (e != null || stopped) {
-                return; // the handler stopped: Terminated follows, nothing to resume
-            }
-            final HandlerCaughtUp caughtUp = new HandlerCaughtUp(gen);
-            if (!me.offer(caughtUp)) {
-                me.send(caughtUp); // lossless: reading stays paused until this arrives
-            }
-        });
+        Handoff.sendThenNotify(handler, event, self(), new HandlerCaughtUp(++blockedGen), () -> stopped);
     }
 
     private void onHandlerCaughtUp(long gen) {

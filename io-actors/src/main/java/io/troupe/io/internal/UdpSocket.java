@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The actor that owns one UDP socket: it receives datagrams and tells them to its handler,
@@ -376,18 +375,7 @@ final class UdpSocket extends Actor<Object> {
         if (handler.offer(event)) {
             return;
         }
-        final long gen = ++blockedGen;
-        final CompletionStage<Void> sent = handler.send(event);
-        final ActorRef<Object> me = self();
-        sent.whenComplete((v, e) -> {
-            if (e != null || stopped) {
-                return; // the handler stopped: Terminated follows, nothing to resume
-            }
-            final HandlerCaughtUp caughtUp = new HandlerCaughtUp(gen);
-            if (!me.offer(caughtUp)) {
-                me.send(caughtUp); // lossless: reading stays paused until this arrives
-            }
-        });
+        Handoff.sendThenNotify(handler, event, self(), new HandlerCaughtUp(++blockedGen), () -> stopped);
     }
 
     private void closeQuietly() {
