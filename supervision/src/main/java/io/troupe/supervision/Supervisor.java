@@ -175,7 +175,7 @@ public final class Supervisor {
         private SupervisorStrategy restarts = SupervisorStrategy.restart().withLimit(3, Duration.ofSeconds(5));
         private final List<ChildSpec<?>> children = new ArrayList<>();
         private final HashSet<String> ids = new HashSet<>();
-        private LongSupplier nanoClock = System::nanoTime;
+        private LongSupplier nanoClock; // null: the actor system's clock
 
         private Builder(Strategy strategy) {
             this.strategy = strategy;
@@ -212,9 +212,10 @@ public final class Supervisor {
         }
 
         /**
-         * The clock of the restart limit, in nanoseconds (default {@link System#nanoTime()}):
-         * tests inject a manual one to cross the limit's window without waiting. Called on the
-         * supervisor's thread. Backoff delays still run on the system's timers.
+         * The clock of the restart limit, in nanoseconds. Default: the actor system's clock
+         * ({@link io.troupe.actors.ActorSystem#clock()}, so a system on a
+         * {@link io.troupe.timers.ManualClock} drives the limit's window too); a test may inject
+         * another. Called on the supervisor's thread. Backoff delays run on the system's timers.
          */
         public Builder nanoClock(LongSupplier nanoClock) {
             this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");

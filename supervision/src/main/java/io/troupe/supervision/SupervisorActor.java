@@ -288,7 +288,7 @@ final class SupervisorActor extends Actor<Command> implements OrderedStop {
             return;
         }
         final SupervisorStrategy s = settings.restarts;
-        final long now = settings.nanoClock.getAsLong();
+        final long now = settings.nanoClock != null ? settings.nanoClock.getAsLong() : context().system().clock().nanoTime();
         if (!intensity.admit(s, now)) {
             c.state = ChildState.STOPPED;
             final RestartIntensityExceededException e =

@@ -291,7 +291,7 @@ public final class TcpConnection extends Actor<Object> {
         final Framing framing = options.framing();
         decoder = framing == null ? null : framing.newDecoder();
         if (idleNanos > 0) {
-            lastActivityNanos = System.nanoTime();
+            lastActivityNanos = now();
             context().timers().startSingleTimer(Tick.IDLE_CHECK, Tick.IDLE_CHECK, options.idleTimeout());
         }
         SocketAddress remote = target;
@@ -600,7 +600,7 @@ public final class TcpConnection extends Actor<Object> {
             }
             case IDLE_CHECK -> {
                 if (state == OPEN || state == CLOSING) {
-                    final long idleFor = System.nanoTime() - lastActivityNanos;
+                    final long idleFor = now() - lastActivityNanos;
                     if (idleFor >= idleNanos) {
                         closeNow(new Tcp.ErrorClosed(new SocketTimeoutException("no bytes read or written for "
                                 + options.idleTimeout() + " (TcpOptions.idleTimeout)")));
@@ -617,9 +617,14 @@ public final class TcpConnection extends Actor<Object> {
         }
     }
 
+    /** The actor system's clock (a ManualClock in tests), which the idle timer also runs on. */
+    private long now() {
+        return context().system().clock().nanoTime();
+    }
+
     private void touch() {
         if (idleNanos > 0) {
-            lastActivityNanos = System.nanoTime();
+            lastActivityNanos = now();
         }
     }
 
