@@ -138,6 +138,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         List<Runnable> stopHooks;
         CompletableFuture<Void> terminated;
         Object policyState;
+        /** This actor's throughput budget, or 0 for its dispatcher's (SpawnOptions.withThroughput). */
+        int throughput;
         Throwable restartCause;
         long restartDelayNanos;
         TimerService.Handle restartTimer;
@@ -295,7 +297,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     }
 
     private boolean processUserMessages(ActivationProbe probe) {
-        final int budget = dispatcher.throughput();
+        final Extras e = extras;
+        final int budget = e != null && e.throughput > 0 ? e.throughput : dispatcher.throughput();
         int n = 0;
         while (n < budget) {
             if (hasSystemMessages()) {
@@ -819,6 +822,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         final OverflowPolicy policy = options.overflowPolicy() != null ? options.overflowPolicy() : sys.defaultOverflowPolicy();
         final ActorCell<C> child = new ActorCell<>(sys, this, options.name(), sys.nextUid(),
                 sys.dispatcher(options.dispatcher()), factory, capacity, policy);
+        if (options.throughput() > 0) {
+            child.extras().throughput = options.throughput(); // published by the child's first scheduling
+        }
         synchronized (this) {
             if (lifecycle >= STOPPING) {
                 throw new IllegalStateException(parent == null && sys.isClosed()
