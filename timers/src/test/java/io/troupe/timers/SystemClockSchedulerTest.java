@@ -161,7 +161,11 @@ class SystemClockSchedulerTest {
             });
             await(tenRuns);
             assertEquals(0, overlaps.get());
-            assertTrue(threads.stream().allMatch("worker"::equals), threads.toString());
+            final List<String> seen;
+            synchronized (threads) { // the timer keeps running: copy under the list's lock
+                seen = new ArrayList<>(threads);
+            }
+            assertTrue(seen.stream().allMatch("worker"::equals), seen.toString());
         } finally {
             executor.shutdownNow();
         }
