@@ -16,9 +16,12 @@ import org.jctools.queues.unpadded.MpscLinkedUnpaddedQueue;
  *
  * <p>Any thread may call the producer methods ({@link #enqueue}, {@link #offer}, {@link #send},
  * {@link #enqueueSystem}). Only one thread at a time, the consumer, may call {@link #poll},
- * {@link #release}, {@link #drain}, {@link #drainSystem} and {@link #close}; the consumer may
+ * {@link #drain}, {@link #endTurn}, {@link #drainSystem} and {@link #close}; the consumer may
  * change from one turn to the next if the hand-over is ordered by a happens-before edge (an
  * actor runtime's scheduling provides it).
+ *
+ * <p>Capacity counts the messages waiting in the mailbox: a message's slot is given back when
+ * the consumer takes it ({@link #poll}), not when the consumer has finished handling it.
  *
  * <p>Cost: an empty mailbox holds one small linked queue and no array sized to its capacity, so
  * a million idle mailboxes fit in a small heap. {@code enqueue} and {@code offer} take no lock
@@ -49,14 +52,17 @@ public abstract class BoundedMailbox<E> {
      * Threading protocol. Producers reserve a slot by CAS on `count` before they put the message
      * on `queue` (a JCTools MPSC linked queue, or a ConcurrentLinkedQueue under DROP_OLDEST,
      * where a producer must be able to remove the oldest element). The consumer polls, and
-     * gives slots back with release(n) once a batch is handled. A full mailbox parks `send`s as
-     * Waiters in an MPSC queue; whoever holds the waiters' transfer lock (any thread) moves them
-     * into the mailbox, in order, as slots free up.
+     * each poll gives its slot back at once (one getAndAdd): the capacity bounds what waits, so
+     * an actor handling a batch can always send itself its next message (issue #18; releasing
+     * once per batch let a self-driving actor of capacity <= its budget dead-letter its own
+     * continuation). A full mailbox parks `send`s as Waiters in an MPSC queue; whoever holds the
+     * waiters' transfer lock (any thread) moves them into the mailbox, in order, as slots free
+     * up, and completes their stages after it has let the lock go.
      *
      * `count` also holds SCHEDULED: the reservation CAS sets it, and the producer that found it
      * clear (and only that one) calls onSchedule() once its message is in the queue. The
-     * consumer clears it in endTurn() with the same CAS that gives its slots back, only when no
-     * reserved slot is left (or when its owner ignores user messages, e.g. while stopping).
+     * consumer clears it in endTurn(), only when no reserved slot is left (or when its owner
+     * ignores user messages, e.g. while stopping).
      * States of the consumer (bit SCHEDULED of `count`):
      *   IDLE -> SCHEDULED   // a reservation or a system message found it clear (onSchedule)
      *   SCHEDULED -> IDLE   // endTurn: no slot left (or user messages not wanted)
@@ -65,7 +71,7 @@ public abstract class BoundedMailbox<E> {
      *  - While the consumer wants user messages, (count & COUNT_MASK) > 0 implies SCHEDULED:
      *    no message waits for a consumer nobody will schedule.
      *  - queue size <= (count & COUNT_MASK) <= capacity: a slot is reserved before its message
-     *    is enqueued and released only after its message left the queue.
+     *    is enqueued and released only after its message left the queue (poll, drop-oldest).
      *  - While sends wait, enqueue and offer see the mailbox as full: a waiting send is never
      *    overtaken by a later tell from the same sender.
      *  - Once CLOSED is set in `count` no reservation succeeds: every later message goes to
@@ -81,9 +87,10 @@ public abstract class BoundedMailbox<E> {
      * as volatile (CAS, getAndAdd): producer "add waiter, then read count" and consumer
      * "release count, then read waiters" form a Dekker pair, so no waiter is stranded.
      *
-     * Shutdown. close() (consumer only, after releasing what it polled) sets CLOSED, fails the
-     * waiting sends, hands every queued message to onClosed and spins until in-flight
-     * reservations have landed (they are a few instructions away from their offer).
+     * Shutdown. close() (consumer only) sets CLOSED, fails the waiting sends, hands every
+     * queued message to onClosed and spins until in-flight reservations have landed (they are a
+     * few instructions away from their offer). An onClosed that throws is contained: the drain
+     * goes on and the first failure is logged once, so a close always finishes.
      *
      * References. JCTools MpscLinkedQueue (Vyukov's intrusive MPSC node queue); Tokio's
      * bounded mpsc channel (semaphore permits before the send); Pekko's Mailbox system queue.
@@ -102,8 +109,9 @@ public abstract class BoundedMailbox<E> {
     private static final int FULL = 1;
     private static final int SHUT = 2;
 
+    private static final System.Logger LOG = System.getLogger(BoundedMailbox.class.getName());
     private static final SystemMessage SYSTEM_CLOSED = new SystemMessage() {};
-    private static final CompletionStage<Void> SENT = CompletableFuture.completedStage(null);
+    private static final CompletionStage<Void> SENT = CompletedSend.INSTANCE;
 
     private final Queue<E> queue;
     private final int capacity;
@@ -212,8 +220,11 @@ public abstract class BoundedMailbox<E> {
      * {@link #onClosed}). Dependent actions of the stage run on the thread that completes it,
      * often the consumer's: use the {@code *Async} variants for anything long.
      *
-     * <p>Cost: lock-free; allocates nothing beyond the queue node when there is room, and one
-     * waiter and one future when there is not.
+     * <p>Cost: lock-free; allocates nothing beyond the queue node when there is room (the
+     * stage returned then is one shared, already completed future whose {@code isDone()} and
+     * {@code toCompletableFuture()} answer without allocating, and which cannot be
+     * re-completed), and one waiter and one future when there is not. The stages of waiting
+     * sends are completed after the mailbox's internal lock is released.
      */
     public final CompletionStage<Void> send(E message) {
         Objects.requireNonNull(message, "message");
@@ -261,74 +272,60 @@ public abstract class BoundedMailbox<E> {
     // ---------------------------------------------------------------- consumer
 
     /**
-     * Removes the oldest user message, or returns {@code null}. The slot stays reserved until
-     * {@link #release}: call it once per batch. Consumer thread only.
+     * Removes the oldest user message, or returns {@code null}, and gives its slot back at once:
+     * the capacity bounds the messages waiting, not those taken and still being handled, so an
+     * actor of capacity 1 can always send itself its next message. If sends are waiting, the
+     * first of them moves into the freed slot before this returns. Consumer thread only.
+     *
+     * <p>Cost: one atomic decrement of the count word per message taken.
      */
     public final E poll() {
-        return queue.poll();
-    }
-
-    /**
-     * Gives back the slots of {@code n} messages polled since the last release, and moves
-     * waiting sends in if there is now room. Consumer thread only.
-     */
-    public final void release(int n) {
-        if (n > 0) {
-            COUNT.getAndAdd(this, -n);
+        final E e = queue.poll();
+        if (e != null) {
+            COUNT.getAndAdd(this, -1);
             if (waiters != null) {
                 transferWaiters();
             }
         }
+        return e;
     }
 
     /**
-     * Polls up to {@code limit} messages into {@code handler}, then releases their slots (also
-     * when the handler throws). Consumer thread only.
+     * Polls up to {@code limit} messages into {@code handler}, each slot given back as its
+     * message is taken. Consumer thread only.
      *
      * @return how many messages were handed to the handler
      */
     public final int drain(Consumer<? super E> handler, int limit) {
         int n = 0;
-        try {
-            while (n < limit) {
-                final E e = queue.poll();
-                if (e == null) {
-                    break;
-                }
-                n++;
-                handler.accept(e);
+        while (n < limit) {
+            final E e = poll();
+            if (e == null) {
+                break;
             }
-        } finally {
-            release(n);
+            n++;
+            handler.accept(e);
         }
         return n;
     }
 
     /**
-     * Ends a turn of the consumer: gives back the slots of the {@code polled} messages taken
-     * since the last release and decides, in the same compare-and-set, whether the consumer runs
-     * again. Consumer thread only; after it returns {@code false} the consumer must not touch
-     * the mailbox (another thread may already be running the next turn).
+     * Ends a turn of the consumer: decides, in one compare-and-set, whether the consumer runs
+     * again or goes idle. Consumer thread only; after it returns {@code false} the consumer must
+     * not touch the mailbox (another thread may already be running the next turn).
      *
-     * @param polled messages polled and not yet released
      * @param wantUserMessages whether queued user messages keep the consumer scheduled; pass
      *     {@code false} while the owner ignores them (for example while it stops)
      * @return {@code true} if the consumer stays scheduled and must run again (user messages
      *     left, or a system message arrived); {@code false} if the mailbox went idle
      */
-    public final boolean endTurn(int polled, boolean wantUserMessages) {
-        int n = polled;
-        if (n > 0 && waiters != null) {
-            release(n); // waiting sends move in while the consumer still holds SCHEDULED
-            n = 0;
-        }
+    public final boolean endTurn(boolean wantUserMessages) {
         for (;;) {
             final int c = count;
-            if (wantUserMessages && (c & COUNT_MASK) - n > 0) {
-                if (n == 0 || COUNT.compareAndSet(this, c, c - n)) {
-                    return true;
-                }
-            } else if (COUNT.compareAndSet(this, c, (c - n) & ~SCHEDULED)) {
+            if (wantUserMessages && (c & COUNT_MASK) > 0) {
+                return true;
+            }
+            if (COUNT.compareAndSet(this, c, c & ~SCHEDULED)) {
                 break;
             }
         }
@@ -407,8 +404,9 @@ public abstract class BoundedMailbox<E> {
 
     /**
      * Closes the mailbox: later messages go to {@link #onClosed}; waiting sends fail; queued
-     * user messages are handed to {@link #onClosed}. The consumer must have released every
-     * message it polled. Consumer thread only; idempotent.
+     * user messages are handed to {@link #onClosed}. An {@code onClosed} that throws does not
+     * stop the drain: the first such failure is logged, and the close completes. Consumer thread
+     * only; idempotent.
      *
      * @return the system messages still queued, oldest first (linked by
      *     {@link SystemMessage#next()}), or {@code null}; later system messages are refused
@@ -418,18 +416,31 @@ public abstract class BoundedMailbox<E> {
         if (waiters != null) {
             transferWaiters(); // fails them all now that CLOSED is set
         }
-        int drained = 0;
+        Throwable firstFailure = null;
+        int failures = 0;
         for (;;) {
             final E e = queue.poll();
             if (e != null) {
-                drained++;
                 COUNT.getAndAdd(this, -1);
-                onClosed(e);
+                try {
+                    onClosed(e);
+                } catch (VirtualMachineError vme) {
+                    throw vme;
+                } catch (Throwable t) {
+                    failures++;
+                    if (firstFailure == null) {
+                        firstFailure = t;
+                    }
+                }
             } else if ((count & COUNT_MASK) == 0) {
                 break;
             } else {
                 Thread.onSpinWait(); // a reservation made before CLOSED is about to offer
             }
+        }
+        if (firstFailure != null) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + describe() + ": handing " + failures
+                    + " undelivered message(s) on failed; the close went on", firstFailure);
         }
         final SystemMessage rest = (SystemMessage) SYSTEM_HEAD.getAndSet(this, SYSTEM_CLOSED);
         return rest == SYSTEM_CLOSED ? null : reverse(rest);
@@ -513,9 +524,9 @@ public abstract class BoundedMailbox<E> {
                 return rejectClosed(message);
             }
             if (oldest == null) {
-                // Nothing queued to drop: every slot is held by a message the consumer is handling
-                // (released at the end of its batch) or one a producer is about to offer. Waiting
-                // for either would make enqueue block, so the new message is the one dropped.
+                // Nothing queued to drop: every slot is held by a reservation whose producer is
+                // about to offer its message. Waiting for it would make enqueue block, so the new
+                // message is the one dropped.
                 onOverflow(message);
                 return false;
             }
@@ -541,6 +552,8 @@ public abstract class BoundedMailbox<E> {
                 return; // the lock holder re-checks after unlocking
             }
             boolean wake = false;
+            Waiter<E> admitted = null; // taken off the queue under the lock, completed after it
+            Waiter<E> last = null;
             try {
                 for (;;) {
                     final Waiter<E> head = w.queue.peek();
@@ -551,19 +564,22 @@ public abstract class BoundedMailbox<E> {
                     if (r == FULL) {
                         break;
                     }
-                    if (r == SHUT) {
-                        w.queue.poll();
-                        onClosed(head.message);
-                        head.done.completeExceptionally(closedException());
-                    } else {
+                    if (r != SHUT) {
                         // Offer before taking the waiter off its queue: until then a concurrent
                         // send or tell of the same sender sees a waiter and queues behind it, so it
                         // cannot overtake this message.
                         queue.offer(head.message);
-                        w.queue.poll();
                         wake |= r == WAKE;
-                        head.done.complete(null);
+                    } else {
+                        head.refused = true;
                     }
+                    w.queue.poll();
+                    if (last == null) {
+                        admitted = head;
+                    } else {
+                        last.next = head;
+                    }
+                    last = head;
                 }
             } finally {
                 w.unlock();
@@ -571,11 +587,44 @@ public abstract class BoundedMailbox<E> {
             if (wake) {
                 onSchedule();
             }
+            if (admitted != null) {
+                completeWaiters(admitted);
+            }
             final int c = count;
             if (w.queue.isEmpty() || (c >= 0 && (c & COUNT_MASK) >= capacity)) {
-                return; // nothing waits, or full: the consumer's next release transfers
+                return; // nothing waits, or full: the consumer's next poll transfers
             }
         }
+    }
+
+    /** Completes the stages of waiters taken off the queue, in order, outside the lock. */
+    private void completeWaiters(Waiter<E> first) {
+        runCompletions(() -> {
+            for (Waiter<E> x = first; x != null; x = x.next) {
+                if (!x.refused) {
+                    x.done.complete(null);
+                    continue;
+                }
+                try {
+                    onClosed(x.message);
+                } catch (VirtualMachineError vme) {
+                    throw vme;
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.WARNING, "handing a refused send of " + describe() + " on failed", t);
+                }
+                x.done.completeExceptionally(closedException());
+            }
+        });
+    }
+
+    /**
+     * Runs the completions of waiting sends (their dependent actions included) on the calling
+     * thread, which may be the consumer's in the middle of its turn. An owner overrides it to
+     * mark that what runs there acts for the senders, not for the consumer (dead letters name
+     * their sender from it). Called with no lock held.
+     */
+    protected void runCompletions(Runnable completions) {
+        completions.run();
     }
 
     private MailboxClosedException closedException() {
@@ -617,7 +666,19 @@ public abstract class BoundedMailbox<E> {
         }
     }
 
-    private record Waiter<E>(E message, CompletableFuture<Void> done) {}
+    /** A send waiting for room; linked to the next admitted one while its stage is completed. */
+    private static final class Waiter<E> {
+        final E message;
+        final CompletableFuture<Void> done;
+        /** Set under the transfer lock when the mailbox closed before the message got in. */
+        boolean refused;
+        Waiter<E> next;
+
+        Waiter(E message, CompletableFuture<Void> done) {
+            this.message = message;
+            this.done = done;
+        }
+    }
 
     private static final VarHandle COUNT;
     private static final VarHandle WAITERS;

@@ -3,6 +3,7 @@ package io.troupe.mailbox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -111,7 +112,7 @@ abstract class BoundedMailboxContractTest {
         assertEquals(0, mb.scheduleSignals.get());
     }
 
-    // ---------------------------------------------------------------- enqueue, offer, poll, drain, release
+    // ---------------------------------------------------------------- enqueue, offer, poll, drain
 
     @Test
     void enqueue_belowCapacity_pollsInFifoOrderAndSchedulesOnce() {
@@ -145,25 +146,14 @@ abstract class BoundedMailboxContractTest {
     }
 
     @Test
-    void poll_withoutRelease_keepsSlotReserved() {
-        // A polled message holds its slot until release: the mailbox stays full until the consumer releases.
+    void poll_givesItsSlotBackAtOnce() {
+        // Capacity counts messages waiting: a polled message frees its slot before it is handled, so a full mailbox takes one more message after each poll (issue #18).
         final RecordingMailbox<String> mb = fullMailbox();
         assertEquals("m0", mb.poll());
-        assertEquals(CAPACITY, mb.size());
-        assertFalse(mb.offer("x"));
-        mb.release(1);
         assertEquals(CAPACITY - 1, mb.size());
         assertTrue(mb.offer("x"));
-    }
-
-    @Test
-    void release_nonPositive_changesNothing() {
-        // release(0) and release(-1) give back no slot.
-        final RecordingMailbox<String> mb = fullMailbox();
-        mb.poll();
-        mb.release(0);
-        mb.release(-1);
-        assertEquals(CAPACITY, mb.size());
+        assertFalse(mb.offer("y"));
+        assertEquals(List.of("m1", "m2", "m3", "x"), mb.pollAll());
     }
 
     @Test
@@ -182,7 +172,7 @@ abstract class BoundedMailboxContractTest {
 
     @Test
     void drain_handlerThrows_releasesPolledSlots() {
-        // A handler that throws still gets the slots of the messages it was handed back.
+        // A handler that throws has still freed the slots of the messages it was handed.
         final RecordingMailbox<String> mb = fullMailbox();
         final int[] calls = {0};
         assertThrows(IllegalStateException.class, () -> mb.drain(m -> {
@@ -224,30 +214,16 @@ abstract class BoundedMailboxContractTest {
     }
 
     @Test
-    void enqueue_whenFullOfPolledUnreleasedMessages_neverWaits() {
-        // When the consumer holds every slot in its batch there is nothing queued to drop: enqueue returns at once and overflows the new message.
+    void enqueue_whileConsumerHandlesAFullBatch_findsRoomUnderEveryPolicy() {
+        // A consumer that took every message and is still handling them holds no slot: a tell (the actor's own continuation, say) goes in under every policy, nothing overflows.
         final RecordingMailbox<String> mb = fullMailbox();
         for (int i = 0; i < CAPACITY; i++) {
-            mb.poll(); // handled, not yet released
+            assertNotNull(mb.poll()); // taken, being handled
         }
-        final CompletableFuture<Boolean> result = CompletableFuture.supplyAsync(() -> {
-            try {
-                return mb.enqueue("new");
-            } catch (MailboxFullException e) {
-                return null;
-            }
-        });
-        final Boolean enqueued = result.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join(); // a waiting enqueue would time out
-        if (policy() == OverflowPolicy.FAIL_SENDER) {
-            assertNull(enqueued);
-            assertTrue(mb.overflowed.isEmpty());
-        } else {
-            assertEquals(Boolean.FALSE, enqueued);
-            assertEquals(List.of("new"), List.copyOf(mb.overflowed));
-        }
-        mb.release(CAPACITY);
-        assertEquals(0, mb.size());
-        assertNull(mb.poll());
+        assertTrue(mb.enqueue("next"));
+        assertTrue(mb.overflowed.isEmpty());
+        assertEquals(1, mb.size());
+        assertEquals(List.of("next"), mb.pollAll());
     }
 
     @Test
@@ -271,6 +247,21 @@ abstract class BoundedMailboxContractTest {
     }
 
     @Test
+    void send_whenFull_completesOnlyOnceItsMessageIsInTheMailbox() {
+        // A waiting send's stage completes only after its message is in the mailbox: a callback on the stage that polls finds the message there (issue #9, item 1).
+        final RecordingMailbox<String> mb = new RecordingMailbox<>(1, policy());
+        assertTrue(mb.offer("m0"));
+        final List<String> seenByCallback = new ArrayList<>();
+        final CompletableFuture<Void> sent = mb.send("w").toCompletableFuture()
+                .thenRun(() -> seenByCallback.add(mb.poll()));
+        assertFalse(sent.isDone());
+        assertEquals("m0", mb.poll()); // frees the slot: "w" moves in and its stage completes
+        assertTrue(sent.isDone());
+        assertEquals(java.util.Arrays.asList("w"), seenByCallback);
+        assertEquals(0, mb.size());
+    }
+
+    @Test
     void send_whenFull_waitsThenCompletesInOrderAsRoomFrees() {
         // Sends to a full mailbox wait without blocking, then enter in the order they started waiting as slots free up.
         final RecordingMailbox<String> mb = fullMailbox();
@@ -281,7 +272,6 @@ abstract class BoundedMailboxContractTest {
         assertEquals(CAPACITY, mb.size());
 
         assertEquals("m0", mb.poll());
-        mb.release(1);
         assertTrue(s1.isDone() && !s1.isCompletedExceptionally());
         assertFalse(s2.isDone() || s3.isDone());
         assertEquals(CAPACITY, mb.size());
@@ -299,7 +289,6 @@ abstract class BoundedMailboxContractTest {
         final CompletableFuture<Void> waiting = mb.send("waiting").toCompletableFuture();
         assertFalse(mb.offer("offered"));
         mb.poll();
-        mb.release(1);
         assertTrue(waiting.isDone());
         assertFalse(mb.offer("offered"));
         assertEquals(List.of("m1", "m2", "m3", "waiting"), mb.pollAll());
@@ -390,7 +379,7 @@ abstract class BoundedMailboxContractTest {
         final RecordingMailbox<String> mb = mailbox();
         assertTrue(mb.enqueue("a"));
         assertEquals("a", mb.poll());
-        assertFalse(mb.endTurn(1, true));
+        assertFalse(mb.endTurn(true));
         assertFalse(mb.isScheduled());
         assertEquals(0, mb.size());
         assertTrue(mb.enqueue("b"));
@@ -404,7 +393,7 @@ abstract class BoundedMailboxContractTest {
         assertTrue(mb.enqueue("a"));
         assertTrue(mb.enqueue("b"));
         assertEquals("a", mb.poll());
-        assertTrue(mb.endTurn(1, true));
+        assertTrue(mb.endTurn(true));
         assertTrue(mb.isScheduled());
         assertEquals(1, mb.size());
         assertTrue(mb.enqueue("c"));
@@ -416,7 +405,7 @@ abstract class BoundedMailboxContractTest {
         // An owner that ignores user messages (stopping) goes idle with messages queued; a later enqueue schedules it again.
         final RecordingMailbox<String> mb = mailbox();
         assertTrue(mb.enqueue("a"));
-        assertFalse(mb.endTurn(0, false));
+        assertFalse(mb.endTurn(false));
         assertFalse(mb.isScheduled());
         assertEquals(1, mb.size());
         assertTrue(mb.enqueue("b"));
@@ -431,11 +420,27 @@ abstract class BoundedMailboxContractTest {
         assertTrue(mb.enqueueSystem(new Sys("stop")));
         assertEquals(1, mb.scheduleSignals.get());
         assertEquals(List.of("watch", "stop"), RecordingMailbox.labels(mb.drainSystem()));
-        assertFalse(mb.endTurn(0, true));
+        assertFalse(mb.endTurn(true));
         assertFalse(mb.isScheduled());
     }
 
     // ---------------------------------------------------------------- the system lane
+
+    @Test
+    void enqueueSystem_mailboxNotFull_takesNoUserSlot() {
+        // A system message never counts against the capacity, also when the mailbox is not full: the user slots left stay usable (issue #9, item 9).
+        final RecordingMailbox<String> mb = mailbox();
+        for (int i = 0; i < CAPACITY - 1; i++) {
+            assertTrue(mb.offer("m" + i));
+        }
+        assertTrue(mb.enqueueSystem(new Sys("watch")));
+        assertTrue(mb.enqueueSystem(new Sys("stop")));
+        assertEquals(CAPACITY - 1, mb.size());
+        assertTrue(mb.offer("last"), "the last user slot is still free");
+        assertFalse(mb.offer("over"));
+        assertEquals(List.of("watch", "stop"), RecordingMailbox.labels(mb.drainSystem()));
+        assertEquals(List.of("m0", "m1", "m2", "last"), mb.pollAll());
+    }
 
     @Test
     void enqueueSystem_whenUserLaneFull_isAcceptedAndCostsNoCapacity() {

@@ -33,11 +33,17 @@ public class BoundedMailboxLincheckTest {
     private static final int MAX_THREADS = 8;
     private static final int SEQUENCES_PER_THREAD = 1_000;
 
-    /** What one consumer turn did: whether it polled a message, and whether endTurn kept it scheduled. */
-    record Turn(boolean polled, boolean runAgain) {}
+    /**
+     * What one consumer turn did: whether it polled a message. Whether endTurn kept it scheduled
+     * is not part of the linearizable result: a poll gives its slot back at once, so producers
+     * may fill the mailbox between the poll (the turn's linearization point) and endTurn; the
+     * scheduling state is checked by the invariants instead.
+     */
+    record Turn(boolean polled) {}
 
     /** The turn of a consumer that found nothing: the mailbox was, or went, idle. */
-    private static final Turn IDLE = new Turn(false, false);
+    private static final Turn IDLE = new Turn(false);
+    private static final Turn POLLED = new Turn(true);
 
     /** onSchedule calls so far; producers increment it. */
     private final AtomicInteger scheduleSignals = new AtomicInteger();
@@ -119,13 +125,13 @@ public class BoundedMailboxLincheckTest {
             if (message != null) {
                 checkInProducerOrder(message);
             }
-            final boolean runAgain = mailbox.endTurn(message == null ? 0 : 1, true);
+            final boolean runAgain = mailbox.endTurn(true);
             if (!runAgain) {
                 running = false;
                 check(scheduleSignals.get() - signalsTaken <= 1, "onSchedule ran twice for one idle period");
             }
             if (message != null) {
-                return new Turn(true, runAgain);
+                return POLLED;
             }
             if (!runAgain) {
                 return IDLE;
@@ -186,7 +192,7 @@ public class BoundedMailboxLincheckTest {
                 return IDLE;
             }
             count--;
-            return new Turn(true, count > 0);
+            return POLLED;
         }
     }
 

@@ -73,7 +73,7 @@ class MailboxSchedulingStressTest {
                 allDone.countDown();
             }
             inTurn.set(false);
-            if (endTurn(polled, true)) {
+            if (endTurn(true)) {
                 pool.execute(this::turn);
             }
         }

@@ -163,7 +163,6 @@ class MailboxStressTest {
             }
             if (polled > 0) {
                 maxSize = Math.max(maxSize, mb.size());
-                mb.release(polled);
                 received += polled;
             } else {
                 Thread.yield();
@@ -188,5 +187,56 @@ class MailboxStressTest {
         assertTrue(!allSends.isEmpty(), "some sends had to wait, so the waiting path was exercised");
         assertEquals(handshakes, markers, "every marker arrived exactly once");
         assertTrue(handshakes > 0, "at least one marker was pushed while user messages were queued");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void sendThenOffer_oneSender_offerNeverOvertakesItsWaitingSend() throws Exception {
+        // Per-sender FIFO while sends wait: a sender that alternates send and offer into a mailbox of capacity 1 never has an offer overtake its own waiting send, even when a slot frees between the consumer's poll and the waiting send's transfer (issue #9, item 2).
+        final int total = 1_000_000 * SCALE;
+        final RecordingMailbox<Integer> mb = new RecordingMailbox<>(1, OverflowPolicy.DEAD_LETTER);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicLong waitedSends = new java.util.concurrent.atomic.AtomicLong();
+        final Thread producer = new Thread(() -> {
+            try {
+                CompletableFuture<Void> last = null;
+                for (int i = 0; i < total; i++) {
+                    if ((i & 1) == 0) {
+                        last = mb.send(i).toCompletableFuture();
+                        if (!last.isDone()) {
+                            waitedSends.incrementAndGet();
+                        }
+                    } else {
+                        while (!mb.offer(i)) {
+                            Thread.onSpinWait(); // refused while the send waits; taken once it is in
+                        }
+                    }
+                }
+                if (last != null) {
+                    last.get(60, TimeUnit.SECONDS);
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }, "stress-send-offer");
+        producer.start();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(100);
+        int next = 0;
+        while (next < total) {
+            assertTrue(System.nanoTime() < deadline, "consumer gave up at " + next + " of " + total);
+            final Integer m = mb.poll();
+            if (m == null) {
+                assertNull(failure.get());
+                Thread.onSpinWait();
+                continue;
+            }
+            assertEquals(next, m.intValue(), "the sender's order");
+            next++;
+        }
+        producer.join(TimeUnit.SECONDS.toMillis(30));
+        assertNull(failure.get());
+        assertNull(mb.poll(), "nothing delivered twice or invented");
+        assertTrue(waitedSends.get() > 0, "some sends had to wait, so the property was exercised");
+        assertTrue(mb.overflowed.isEmpty());
     }
 }

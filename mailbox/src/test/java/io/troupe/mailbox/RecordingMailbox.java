@@ -35,12 +35,11 @@ final class RecordingMailbox<E> extends BoundedMailbox<E> {
         closed.add(undelivered);
     }
 
-    /** Consumer side: polls everything queued, releasing each slot. */
+    /** Consumer side: polls everything queued (each poll frees its slot). */
     List<E> pollAll() {
         final List<E> out = new ArrayList<>();
         for (E e = poll(); e != null; e = poll()) {
             out.add(e);
-            release(1);
         }
         return out;
     }
