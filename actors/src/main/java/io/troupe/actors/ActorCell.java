@@ -45,8 +45,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * mailbox's count word, set by the same CAS that reserves the slot) and
      * hands the cell to its dispatcher; exactly one dispatcher thread then runs run(): all
      * system messages, then up to `throughput` user messages (checking the system lane before
-     * each), then endTurn(): one CAS gives the batch's slots back and either keeps the cell
-     * scheduled (messages left: it is re-queued) or makes it idle (then re-checks the system lane).
+     * each; each poll gives its slot back, so the capacity bounds what waits and a self-send
+     * always fits), then endTurn(): it either keeps the cell scheduled (messages left: it is
+     * re-queued) or makes it idle with one CAS (then re-checks the system lane).
      * Everything except the mailbox and the children list is touched only inside
      * run(), so only by one thread at a time. The children list is guarded by this cell's
      * monitor because the guardians' children are spawned from any thread.
@@ -101,6 +102,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     private final Supplier<? extends Actor<M>> factory;
     private Actor<M> actor;
     private int lifecycle;
+    /** Set as the last step of finishTermination: parent and watchers have been told. */
+    private volatile boolean finishedStopping;
 
     // Children: an intrusive doubly linked list, guarded by this cell's monitor.
     private ActorCell<?> firstChild;
@@ -110,13 +113,6 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     /** Rarely used state, allocated on first use. */
     private Extras extras;
-    /**
-     * User messages polled in the current batch whose mailbox slots are not released yet. A
-     * field, not a local of processUserMessages, because finishTermination (reached from a
-     * handler failure or a Stop in mid-batch) must release them before close(), which waits
-     * for every reserved slot and would otherwise spin forever on the worker thread.
-     */
-    private int unreleased;
 
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
               Supplier<? extends Actor<M>> factory, int capacity, OverflowPolicy policy) {
@@ -243,14 +239,45 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     }
 
     void deadLetter(Object message, DeadLetter.Reason reason) {
-        final Object payload = message instanceof InternalMessage im ? im.payload() : message;
+        final Object payload;
+        final ActorRef<?> sender;
+        if (message instanceof InternalMessage im) {
+            // A pipeToSelf result or a timer message: the runtime sent it on this actor's behalf,
+            // from whatever thread completed the stage.
+            payload = im.payload();
+            sender = this;
+        } else {
+            payload = message;
+            final ActivationProbe probe = ActivationProbe.current();
+            final Object running = probe == null ? null : probe.lvCurrent();
+            // The running actor sent it, unless this recipient is draining its own queue at
+            // close(): those messages came from others, and the mailbox does not record who.
+            sender = running instanceof ActorCell<?> c
+                    && !(c == this && reason == DeadLetter.Reason.RECIPIENT_STOPPED) ? c : null;
+        }
+        system.deadLetters().publish(new DeadLetter(payload, sender, this, reason));
+    }
+
+    /**
+     * Completions of sends that waited for room in this mailbox run here, often on this actor's
+     * thread in the middle of its turn; what they do (a tell from a callback, say) acts for the
+     * senders, so the activation probe shows no running actor meanwhile (dead letters take their
+     * sender from it, and the slow-handler watchdog does not charge this actor for them).
+     */
+    @Override
+    protected void runCompletions(Runnable completions) {
         final ActivationProbe probe = ActivationProbe.current();
         final Object running = probe == null ? null : probe.lvCurrent();
-        // The running actor sent it, unless this recipient is draining its own queue at close():
-        // those messages came from others, and the mailbox does not record who.
-        final ActorRef<?> sender = running instanceof ActorCell<?> c
-                && !(c == this && reason == DeadLetter.Reason.RECIPIENT_STOPPED) ? c : null;
-        system.deadLetters().publish(new DeadLetter(payload, sender, this, reason));
+        if (running == null) {
+            completions.run();
+            return;
+        }
+        probe.soCurrent(null);
+        try {
+            completions.run();
+        } finally {
+            probe.soCurrent(running);
+        }
     }
 
     // ================================================================ the activation
@@ -282,11 +309,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 probe.soCurrent(null);
             }
             final int state = lifecycle;
-            final int polled = unreleased;
-            unreleased = 0;
-            // One CAS gives the batch's slots back and leaves the scheduled state, unless
-            // messages are left; after a false return another thread may already run this cell.
-            if (state != TERMINATED && endTurn(polled, state == RUNNING)) {
+            // Leaves the scheduled state unless messages are left; after a false return another
+            // thread may already run this cell.
+            if (state != TERMINATED && endTurn(state == RUNNING)) {
                 if (usedBudget) {
                     dispatcher.yieldTask(this);
                 } else {
@@ -312,7 +337,6 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 break;
             }
             n++;
-            unreleased++;
             invoke(message);
             if (probe != null) {
                 probe.onHandled();
@@ -321,17 +345,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 break;
             }
         }
-        // the slots of the `unreleased` messages are given back by endTurn at the end of run()
         return n == budget;
-    }
-
-    /** Gives back the mailbox slots of the messages polled in this batch. Actor thread only. */
-    private void releasePolled() {
-        final int k = unreleased;
-        if (k > 0) {
-            unreleased = 0;
-            release(k);
-        }
     }
 
     private void invoke(M message) {
@@ -715,40 +729,33 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         stopNextInSequence();
     }
 
+    /**
+     * The last steps of stopping. Each step is contained: whatever a hook, a logger or a
+     * dead-letter subscriber throws is logged and the next step runs, so the parent and every
+     * watcher are always told (issue #18: an exception from the queue drain left a stopping
+     * actor half-terminated for ever).
+     */
     private void finishTermination() {
         synchronized (this) {
             lifecycle = TERMINATED;
         }
         final Extras e = extras;
         if (e != null && e.timers != null) {
-            e.timers.cancelAllTimers();
+            contained("cancelling the timers", e.timers::cancelAllTimers);
         }
         final Actor<M> a = actor;
         if (a != null) {
-            try {
-                a.postStop();
-            } catch (VirtualMachineError vme) {
-                throw vme;
-            } catch (Throwable t) {
-                LOG.log(System.Logger.Level.WARNING, "postStop of " + path() + " threw", t);
-            }
+            contained("postStop", a::postStop);
         }
         if (e != null && e.stopHooks != null) {
             for (Runnable hook : e.stopHooks) {
-                try {
-                    hook.run();
-                } catch (VirtualMachineError vme) {
-                    throw vme;
-                } catch (Throwable t) {
-                    LOG.log(System.Logger.Level.WARNING, "a stop hook of " + path() + " threw", t);
-                }
+                contained("a stop hook", hook);
             }
         }
-        releasePolled(); // close() needs every polled slot released (we may be in mid-batch)
-        SystemMessage rest = close();
+        SystemMessage rest = close(); // contains failures of the dead letters it hands on
         while (rest != null) {
             if (rest instanceof Watch w && w.watcher != this) {
-                w.watcher.onWatchedTerminated(this);
+                contained("answering a watch", () -> w.watcher.onWatchedTerminated(this));
             }
             rest = rest.next();
         }
@@ -760,7 +767,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         if (e != null && e.watchers != null) {
             for (Watcher w : e.watchers) {
-                w.onWatchedTerminated(this);
+                contained("telling a watcher", () -> w.onWatchedTerminated(this));
             }
             e.watchers = null;
         }
@@ -774,8 +781,36 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (e != null && e.terminated != null) {
             e.terminated.complete(null);
         }
+        finishedStopping = true;
         if (parent == null) {
             system.onGuardianTerminated(this);
+        }
+    }
+
+    /** Whether stopping ran to its end (parent and watchers told). Any thread. */
+    boolean hasFinishedStopping() {
+        return finishedStopping;
+    }
+
+    /** A word for close()'s report of an actor that did not stop. Any thread; racy. */
+    String stateForDiagnostics() {
+        return switch (lifecycle) {
+            case NEW -> "not started";
+            case RUNNING -> isScheduled() ? "running: did not get to its Stop (a handler still running?)" : "running";
+            case SUSPENDED -> "restarting";
+            case STOPPING -> "stopping";
+            default -> "terminating: did not finish stopping";
+        };
+    }
+
+    /** Runs one step of termination; a failure is logged with the step's name, never thrown. */
+    private void contained(String step, Runnable action) {
+        try {
+            action.run();
+        } catch (VirtualMachineError vme) {
+            throw vme;
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, step + " of " + path() + " threw; stopping goes on", t);
         }
     }
 
@@ -1091,7 +1126,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
         @Override
         Object payload() {
-            return error != null ? error : value;
+            if (error != null) {
+                return error;
+            }
+            return value != null ? value : DeadLetter.Placeholder.NULL_STAGE_RESULT;
         }
     }
 }

@@ -199,7 +199,8 @@ public final class ActorSystem implements AutoCloseable {
      * Like {@link #close()} with a timeout.
      *
      * @return the paths of the actors that had not stopped when the timeout ran out (empty when
-     *     everything stopped)
+     *     everything stopped): first those holding the stop up (no child of theirs is left), then
+     *     their ancestors, which only wait for them
      */
     public List<String> close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -229,12 +230,15 @@ public final class ActorSystem implements AutoCloseable {
         await(userTerminated, deadline);
         systemGuardian.requestStop();
         await(systemTerminated, deadline);
-        final List<String> leftovers = new ArrayList<>();
-        collectLiving(userGuardian, leftovers);
-        collectLiving(systemGuardian, leftovers);
+        final List<String> stuck = new ArrayList<>();
+        final List<String> waiting = new ArrayList<>();
+        collectLiving(userGuardian, stuck, waiting);
+        collectLiving(systemGuardian, stuck, waiting);
+        final List<String> leftovers = new ArrayList<>(stuck);
+        leftovers.addAll(waiting);
         if (!leftovers.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "actor system ''{0}'' closed with actors that did not stop within {1}: {2}",
-                    name, timeout, leftovers);
+            LOG.log(System.Logger.Level.WARNING, "actor system ''{0}'' closed with actors that did not stop within {1}: {2};"
+                    + " their ancestors waited for them: {3}", name, timeout, stuck, waiting);
         }
         watchdog.cancel();
         timerService.close();
@@ -278,15 +282,24 @@ public final class ActorSystem implements AutoCloseable {
         }
     }
 
-    private static void collectLiving(ActorCell<?> root, List<String> out) {
+    /**
+     * Splits the actors under {@code root} that have not finished stopping into those that hold
+     * the stop up (no unfinished child) and those that only wait for a descendant.
+     */
+    private static void collectLiving(ActorCell<?> root, List<String> stuck, List<String> waiting) {
         final ArrayDeque<ActorCell<?>> todo = new ArrayDeque<>();
         todo.add(root);
         while (!todo.isEmpty()) {
             final ActorCell<?> c = todo.poll();
-            if (!c.isTerminated()) {
-                out.add(c.path());
+            final List<ActorCell<?>> children = c.childrenSnapshot();
+            if (!c.hasFinishedStopping()) {
+                boolean childLeft = false;
+                for (ActorCell<?> child : children) {
+                    childLeft |= !child.hasFinishedStopping();
+                }
+                (childLeft ? waiting : stuck).add(c.path() + (childLeft ? "" : " (" + c.stateForDiagnostics() + ")"));
             }
-            todo.addAll(c.childrenSnapshot());
+            todo.addAll(children);
         }
     }
 

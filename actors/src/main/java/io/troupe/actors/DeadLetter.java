@@ -3,13 +3,26 @@ package io.troupe.actors;
 /**
  * A message that could not be delivered.
  *
- * @param message the message
- * @param sender the actor that was running on the sending thread, or {@code null} if the sender
- *     was not an actor
+ * @param message the message; never {@code null}: for a {@code pipeToSelf} result it is the
+ *     stage's value, its failure, or {@link Placeholder#NULL_STAGE_RESULT} when the stage
+ *     completed with {@code null} (as the stage of {@code send} does)
+ * @param sender the actor that sent it: for a {@code pipeToSelf} result or a timer message, the
+ *     actor it was meant for (the runtime sent it on that actor's behalf); otherwise the actor
+ *     whose handler was running on the sending thread, or {@code null} if none was
  * @param recipient the intended receiver
  * @param reason why it was not delivered
  */
 public record DeadLetter(Object message, ActorRef<?> sender, ActorRef<?> recipient, Reason reason) {
+    /**
+     * Checks the parameters.
+     *
+     * @throws NullPointerException if {@code message} or {@code reason} is null
+     */
+    public DeadLetter {
+        java.util.Objects.requireNonNull(message, "message");
+        java.util.Objects.requireNonNull(reason, "reason");
+    }
+
     /** Why a message became a dead letter. */
     public enum Reason {
         /** The mailbox was full and its policy dropped the new message. */
@@ -18,5 +31,11 @@ public record DeadLetter(Object message, ActorRef<?> sender, ActorRef<?> recipie
         DROPPED_OLDEST,
         /** The recipient had stopped, or stopped with the message still queued. */
         RECIPIENT_STOPPED
+    }
+
+    /** What a dead letter carries when the undelivered message has no content of its own. */
+    public enum Placeholder {
+        /** A {@code pipeToSelf} stage completed normally with {@code null}. */
+        NULL_STAGE_RESULT
     }
 }

@@ -33,6 +33,7 @@ public final class DeadLetters {
     private final AtomicLong suppressed = new AtomicLong();
     private final AtomicLong linesLogged = new AtomicLong();
     private volatile long lastSuppressedReport;
+    private final java.util.concurrent.atomic.AtomicBoolean logFailureReported = new java.util.concurrent.atomic.AtomicBoolean();
 
     DeadLetters(int logsPerSecond, Clock clock) {
         this.logsPerSecond = logsPerSecond;
@@ -79,7 +80,17 @@ public final class DeadLetters {
             }
         }
         if (logsPerSecond > 0) {
-            maybeLog(letter);
+            try {
+                maybeLog(letter);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                // Publishing runs inside sends and inside an actor's termination: a broken
+                // logger or a message whose toString throws must not fail either.
+                if (logFailureReported.compareAndSet(false, true)) {
+                    LOG.log(System.Logger.Level.WARNING, "logging a dead letter failed; later failures are not reported", t);
+                }
+            }
         }
     }
 
@@ -99,12 +110,17 @@ public final class DeadLetters {
             linesLogged.incrementAndGet();
             if (LOG.isLoggable(System.Logger.Level.INFO)) {
                 LOG.log(System.Logger.Level.INFO, "dead letter ({0}): {1} from {2} to {3}", letter.reason(),
-                        letter.message().getClass().getName(),
+                        describe(letter.message()),
                         letter.sender() == null ? "outside the actor system" : letter.sender().path(),
                         letter.recipient() == null ? "?" : letter.recipient().path());
             }
         } else {
             suppressed.incrementAndGet();
         }
+    }
+
+    /** The message's class, or the placeholder's name; never throws on a user's toString. */
+    private static String describe(Object message) {
+        return message instanceof DeadLetter.Placeholder p ? p.name() : message.getClass().getName();
     }
 }
