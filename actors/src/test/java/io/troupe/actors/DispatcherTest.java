@@ -117,6 +117,27 @@ class DispatcherTest {
         }
     }
 
+    @BothDispatchers
+    void oneWorker_twoPingPongPairs_bothKeepProgressing(DispatcherKind kind) {
+        // With a single worker, two pairs of actors that wake each other both keep making progress: one pair's rally through the LIFO slot never starves the other pair.
+        try (ActorSystem system = Testing.builder(kind).parallelism(1).throughput(THROUGHPUT).build()) {
+            final AtomicLong first = new AtomicLong();
+            final AtomicLong second = new AtomicLong();
+            final ActorRef<ActorRef<?>> a1 = system.spawn(pingPonger(first), "ping-1");
+            final ActorRef<ActorRef<?>> b1 = system.spawn(pingPonger(first), "pong-1");
+            final ActorRef<ActorRef<?>> a2 = system.spawn(pingPonger(second), "ping-2");
+            final ActorRef<ActorRef<?>> b2 = system.spawn(pingPonger(second), "pong-2");
+            a1.tell(b1);
+            a2.tell(b2);
+            for (int round = 1; round <= 5; round++) {
+                final long f = first.get();
+                final long s = second.get();
+                awaitTrue("both pairs moved on in round " + round + " from " + f + " and " + s + " messages",
+                        () -> first.get() >= f + 1_000 && second.get() >= s + 1_000);
+            }
+        }
+    }
+
     /** Answers every ref it gets by sending its own ref back: an endless rally of one message at a time. */
     @SuppressWarnings("unchecked")
     private static java.util.function.Supplier<Actor<ActorRef<?>>> pingPonger(AtomicLong handled) {
