@@ -18,6 +18,7 @@ import io.troupe.supervision.Supervisor.ChildInfo;
 import io.troupe.supervision.Supervisor.ChildState;
 import io.troupe.supervision.Supervisor.Command;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -107,6 +108,20 @@ class SupervisorTest {
         throw new AssertionError("no child " + id);
     }
 
+    /**
+     * The children's ids in the order their current incarnations were spawned: an incarnation is
+     * named {@code id-n}, with n growing at every spawn of the supervisor (see {@link ChildSpec}).
+     */
+    private List<String> spawnOrder(ActorRef<Command> sup) {
+        return which(sup).stream()
+                .sorted(Comparator.comparingLong((ChildInfo c) -> {
+                    final String name = c.ref().name();
+                    return Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+                }))
+                .map(ChildInfo::id)
+                .toList();
+    }
+
     private ActorRef<Command> spawnSupervisor(Supervisor.Strategy strategy, SupervisorStrategy restarts, String... ids) {
         final Supervisor.Builder b = Supervisor.builder(strategy).restarts(restarts);
         for (String id : ids) {
@@ -143,28 +158,32 @@ class SupervisorTest {
     }
 
     @Test
-    void allForOne_childCrashes_stopsOthersInReverseOrderThenRestartsAll() {
-        // ALL_FOR_ONE: the failed child is gone, the others stop last-started first, then all start again.
+    void allForOne_childCrashes_stopsOthersInReverseOrderThenRespawnsAllInStartOrder() {
+        // ALL_FOR_ONE: the failed child is gone, the others stop last-started first, then all are spawned again in start order.
         final ActorRef<Command> sup = spawnSupervisor(Supervisor.Strategy.ALL_FOR_ONE, unlimited(), "c1", "c2", "c3");
         final ActorRef<String> c1 = ref(sup, "c1");
         ref(sup, "c2").tell("crash");
         final List<String> seen = events.awaitSize(6, WAIT);
         assertEquals(List.of("c2.postStop", "c3.postStop", "c1.postStop"), seen.subList(0, 3));
+        // preStarts run concurrently (spawning is asynchronous): only the spawns have an order
         assertEquals(Set.of("c1.preStart", "c2.preStart", "c3.preStart"), Set.copyOf(seen.subList(3, 6)));
         assertNotSame(c1, ref(sup, "c1"));
+        assertEquals(List.of("c1", "c2", "c3"), spawnOrder(sup));
     }
 
     @Test
-    void restForOne_childCrashes_restartsItAndTheLaterOnesOnly() {
-        // REST_FOR_ONE: children started after the failed one stop (last first) and restart with it; earlier ones are untouched.
+    void restForOne_childCrashes_restartsItAndTheLaterOnesOnlyInStartOrder() {
+        // REST_FOR_ONE: children started after the failed one stop (last first) and are spawned again with it in start order; earlier ones are untouched.
         final ActorRef<Command> sup = spawnSupervisor(Supervisor.Strategy.REST_FOR_ONE, unlimited(), "c1", "c2", "c3", "c4");
         final ActorRef<String> c1 = ref(sup, "c1");
         ref(sup, "c2").tell("crash");
         final List<String> seen = events.awaitSize(6, WAIT);
         assertEquals(List.of("c2.postStop", "c4.postStop", "c3.postStop"), seen.subList(0, 3));
+        // preStarts run concurrently (spawning is asynchronous): only the spawns have an order
         assertEquals(Set.of("c2.preStart", "c3.preStart", "c4.preStart"), Set.copyOf(seen.subList(3, 6)));
         assertSame(c1, ref(sup, "c1"));
         assertEquals(1, created.get("c1").get());
+        assertEquals(List.of("c1", "c2", "c3", "c4"), spawnOrder(sup));
     }
 
     @Test
