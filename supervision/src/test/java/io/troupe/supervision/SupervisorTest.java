@@ -128,11 +128,20 @@ class SupervisorTest {
             b.child(ChildSpec.of(id, worker(id)));
         }
         final ActorRef<Command> sup = system.spawn(b.build(), "sup");
+        awaitStarted(ids);
+        events.clear();
+        return sup;
+    }
+
+    /**
+     * Waits until each child has run its first preStart. Children start concurrently, so a test
+     * that clears the events or expects an exact list must wait for every one of them, not only
+     * for the last spawned.
+     */
+    private void awaitStarted(String... ids) {
         for (String id : ids) {
             events.awaitCount(id + ".preStart", 1, WAIT);
         }
-        events.clear();
-        return sup;
     }
 
     private static SupervisorStrategy unlimited() {
@@ -196,9 +205,7 @@ class SupervisorTest {
                 .child(ChildSpec.of("crashy", worker("crashy")).withRestart(RestartType.TRANSIENT))
                 .child(ChildSpec.of("temp", worker("temp")).withRestart(RestartType.TEMPORARY))
                 .build(), "sup");
-        for (String id : List.of("perm", "trans", "crashy", "temp")) {
-            events.awaitCount(id + ".preStart", 1, WAIT);
-        }
+        awaitStarted("perm", "trans", "crashy", "temp");
         final ActorRef<String> perm = ref(sup, "perm");
         final ActorRef<String> trans = ref(sup, "trans");
         final ActorRef<String> crashy = ref(sup, "crashy");
@@ -261,7 +268,7 @@ class SupervisorTest {
                 .child(ChildSpec.of("c1", worker("c1"))).child(ChildSpec.of("c2", worker("c2"))).child(ChildSpec.of("c3", worker("c3")))
                 .build();
         system.spawn(parentOf(sup, supRef), "parent");
-        events.awaitCount("c3.preStart", 1, WAIT);
+        awaitStarted("c1", "c2", "c3");
         final TestProbe<Object> probe = TestProbe.create(system);
         for (int i = 1; i <= 2; i++) {
             ref(supRef.get(), "c2").tell("crash");
@@ -348,7 +355,7 @@ class SupervisorTest {
                 .child(ChildSpec.of("c1", worker("c1")))
                 .child(ChildSpec.of("c2", worker("c2")).withShutdown(Duration.ofMillis(50)))
                 .child(ChildSpec.of("c3", worker("c3"))).build(), "sup");
-        events.awaitCount("c3.preStart", 1, WAIT);
+        awaitStarted("c1", "c2", "c3");
         ref(sup, "c2").tell("block");
         events.awaitCount("c2.blocked", 1, WAIT);
         events.clear();
