@@ -23,11 +23,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * DESIGN.md's actor invariants 1-5 under load, on both dispatchers. Counts scale with
  * {@code troupe.stress.scale}; every wait is bounded; assertions are on counts and orders only.
  */
+@Timeout(180)
 class ActorInvariantsStressTest {
 
     /** Runs {@code body} on {@code threads} new threads at once and waits (bounded) for all of them. */

@@ -4,6 +4,7 @@ import static io.troupe.actors.Testing.TIMEOUT;
 import static io.troupe.actors.Testing.await;
 import static io.troupe.actors.Testing.awaitTrue;
 import static io.troupe.actors.Testing.block;
+import static io.troupe.actors.Testing.hasQueuedSystemMessage;
 import static io.troupe.actors.Testing.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -14,6 +15,7 @@ import io.troupe.actors.testkit.TestProbe;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -138,6 +140,49 @@ class ActorLifecycleTest {
                 probe.expectMessage("child", TIMEOUT);
             }
             probe.expectMessage("parent", TIMEOUT);
+        }
+    }
+
+    @BothDispatchers
+    void stop_parentWaitingForBlockedChild_toldMessageBecomesDeadLetterNotHandled(DispatcherKind kind) {
+        // A stopping actor never handles a user message: one told to a parent that waits for its blocked child to stop reaches dead letters, never receive.
+        try (ActorSystem system = Testing.system(kind)) {
+            final TestProbe<Object> probe = TestProbe.create(system);
+            final ConcurrentLinkedQueue<String> handled = new ConcurrentLinkedQueue<>();
+            final ConcurrentLinkedQueue<DeadLetter> letters = new ConcurrentLinkedQueue<>();
+            system.deadLetters().subscribe(letters::add);
+            final CountDownLatch entered = new CountDownLatch(1);
+            final CountDownLatch release = new CountDownLatch(1);
+            final ActorRef<String> parent = system.spawn(() -> new Actor<String>() {
+                @Override
+                protected void preStart() {
+                    probe.ref().tell(context().spawn(() -> ActorApiTest.blocker(entered, release, probe.ref().narrow()), "child"));
+                }
+
+                @Override
+                protected void receive(String m) {
+                    handled.add(m);
+                }
+            }, "parent");
+            @SuppressWarnings("unchecked")
+            final ActorRef<String> child = (ActorRef<String>) probe.expectMessageClass(ActorRef.class, TIMEOUT);
+            final ActorCell<?> cell = (ActorCell<?>) parent;
+            try {
+                child.tell("block");
+                await(entered, "the child to block");
+                system.stop(parent);
+                // Stop handled and the turn over: the parent is STOPPING, waiting for the child, and idle.
+                awaitTrue("the parent took its Stop", () -> !hasQueuedSystemMessage(parent) && !cell.isScheduled());
+                parent.tell("hello"); // schedules one turn of the stopping parent
+                awaitTrue("the parent's turn for the message ended", () -> !cell.isScheduled());
+            } finally {
+                release.countDown();
+            }
+            probe.expectTerminated(parent, TIMEOUT);
+            assertEquals(List.of(), List.copyOf(handled));
+            final List<DeadLetter> toParent = letters.stream().filter(d -> d.recipient() == parent).toList();
+            assertEquals(List.of("hello"), toParent.stream().map(DeadLetter::message).toList());
+            assertEquals(DeadLetter.Reason.RECIPIENT_STOPPED, toParent.get(0).reason());
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -115,6 +116,63 @@ class DispatcherTest {
                 probe.expectMessage("m" + i, TIMEOUT);
             }
         }
+    }
+
+    @BothDispatchers
+    void oneWorker_twoPingPongPairs_bothKeepProgressing(DispatcherKind kind) {
+        // With a single worker, two pairs of actors that wake each other both keep making progress: one pair's rally through the LIFO slot never starves the other pair.
+        try (ActorSystem system = Testing.builder(kind).parallelism(1).throughput(THROUGHPUT).build()) {
+            final AtomicLong first = new AtomicLong();
+            final AtomicLong second = new AtomicLong();
+            final ActorRef<ActorRef<?>> a1 = system.spawn(pingPonger(first), "ping-1");
+            final ActorRef<ActorRef<?>> b1 = system.spawn(pingPonger(first), "pong-1");
+            final ActorRef<ActorRef<?>> a2 = system.spawn(pingPonger(second), "ping-2");
+            final ActorRef<ActorRef<?>> b2 = system.spawn(pingPonger(second), "pong-2");
+            a1.tell(b1);
+            a2.tell(b2);
+            for (int round = 1; round <= 5; round++) {
+                final long f = first.get();
+                final long s = second.get();
+                awaitTrue("both pairs moved on in round " + round + " from " + f + " and " + s + " messages",
+                        () -> first.get() >= f + 1_000 && second.get() >= s + 1_000);
+            }
+        }
+    }
+
+    @BothDispatchers
+    void actorWakesTwoAndBlocks_anIdleWorkerRunsTheFirstWhileItBlocks(DispatcherKind kind) {
+        // When a running actor wakes B and then C and blocks, a sleeping worker is woken and runs B while the waker still blocks (C holds the waker's LIFO slot, B waits in its local queue).
+        try (ActorSystem system = Testing.builder(kind).build()) {
+            final TestProbe<Boolean> probe = TestProbe.create(system);
+            final ActorRef<CountDownLatch> b = system.spawn(Actor.<CountDownLatch>of((ctx, ran) -> ran.countDown()), "b");
+            final ActorRef<CountDownLatch> c = system.spawn(Actor.<CountDownLatch>of((ctx, ran) -> { }), "c");
+            final ActorRef<CountDownLatch> a = system.spawn(Actor.<CountDownLatch>of((ctx, bRan) -> {
+                b.tell(bRan);
+                c.tell(new CountDownLatch(1));
+                try {
+                    probe.ref().tell(bRan.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    probe.ref().tell(false);
+                }
+            }), "a");
+            for (int round = 1; round <= 5; round++) {
+                // Only a sleeping worker can be missed: start each round with every worker parked.
+                awaitTrue("every worker of " + system.name() + " is parked", () -> workersParked(system.name()));
+                a.tell(new CountDownLatch(1));
+                assertTrue(probe.expectMessage(Duration.ofMillis(2 * TIMEOUT.toMillis())),
+                        "round " + round + ": b did not run while a blocked, though a worker was idle");
+            }
+        }
+    }
+
+    /** Whether every dispatcher thread of the system is parked (waiting), as an idle worker is. */
+    private static boolean workersParked(String systemName) {
+        final Set<Thread> workers = threadsOf(systemName).stream()
+                .filter(t -> t.getName().contains("-worker-") || t.getName().contains("-fj-"))
+                .collect(Collectors.toSet());
+        return !workers.isEmpty() && workers.stream()
+                .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING);
     }
 
     /** Answers every ref it gets by sending its own ref back: an endless rally of one message at a time. */

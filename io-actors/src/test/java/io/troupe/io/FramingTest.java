@@ -114,6 +114,21 @@ class FramingTest {
     }
 
     @Test
+    void lines_tooLongWithItsEndInOneRead_refusedAndMaxLengthAccepted() throws Exception {
+        // A line over maxFrameBytes is refused even when it arrives whole, line end included, in one read; a line of exactly maxFrameBytes passes.
+        final Framing f = Framing.lines(8);
+        final Framing.Decoder fits = f.newDecoder();
+        fits.feed(bytes("01234567\r\n"));
+        assertEquals(List.of("01234567"), drain(fits));
+        for (String whole : new String[] {"012345678\n", "012345678\r\n", "0123456789\nnext\n"}) {
+            final Framing.Decoder d = f.newDecoder();
+            d.feed(bytes(whole));
+            final FramingException e = assertThrows(FramingException.class, d::next, whole);
+            assertTrue(e.getMessage().contains("over maxFrameBytes 8"), e.getMessage());
+        }
+    }
+
+    @Test
     void lines_encode_appendsLineEndAndRefusesEmbeddedNewline() {
         // Encoding adds '\n' and refuses a frame that would split into two lines.
         final Framing f = Framing.lines(10);

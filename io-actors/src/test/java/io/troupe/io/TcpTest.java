@@ -17,6 +17,7 @@ import io.troupe.actors.testkit.TestProbe;
 import io.troupe.io.TestHandlers.Echo;
 import io.troupe.io.TestHandlers.Forwarder;
 import io.troupe.io.TestHandlers.HandlerStarted;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -380,6 +381,37 @@ class TcpTest {
             c.connection().tell(new Tcp.ReadCredit(2));
             assertEquals("two", TestHandlers.utf8(probe.expectMessageClass(Tcp.Received.class, WAIT).data()));
             assertEquals("three", TestHandlers.utf8(probe.expectMessageClass(Tcp.Received.class, WAIT).data()));
+        }
+    }
+
+    @Test
+    void readCredit_pullModeWithoutFraming_deliversAtMostCreditReceivedUntilMoreIsGranted() throws Exception {
+        // In pull mode without framing, a credit of N lets the handler get at most N Received, however many bytes wait, until it grants more.
+        final int chunk = 16;
+        final int credit = 3;
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Socket[] s = new Socket[1];
+        final Tcp.Connected c = acceptOne(probe, s,
+                TcpOptions.defaults().withReadCredit(credit).withReadChunkBytes(chunk));
+        try (Socket peer = s[0]) {
+            final byte[] sent = new byte[16 * chunk]; // one write: enough for sixteen full reads in one turn
+            for (int i = 0; i < sent.length; i++) {
+                sent[i] = (byte) i;
+            }
+            peer.getOutputStream().write(sent);
+            final ByteArrayOutputStream got = new ByteArrayOutputStream();
+            for (int i = 0; i < credit; i++) {
+                got.writeBytes(probe.expectMessageClass(Tcp.Received.class, WAIT).toByteArray());
+            }
+            // Events reach the handler in the order the connection produced them: a Received read
+            // before this write was handled would arrive before its Ack.
+            c.connection().tell(Tcp.Write.utf8("x").withAck("marker"));
+            assertEquals(new Tcp.Ack("marker"), probe.expectMessage(WAIT), "no Received past the credit of " + credit);
+            c.connection().tell(new Tcp.ReadCredit(Integer.MAX_VALUE));
+            while (got.size() < sent.length) {
+                got.writeBytes(probe.expectMessageClass(Tcp.Received.class, WAIT).toByteArray());
+            }
+            assertArrayEquals(sent, got.toByteArray());
         }
     }
 

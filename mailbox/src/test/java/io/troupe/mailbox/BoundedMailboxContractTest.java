@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The contract every {@link BoundedMailbox} keeps, whatever its {@link OverflowPolicy}; one
  * concrete subclass per policy runs it (the shape of JCTools' {@code QueueSanityTest}). Where the
  * policy changes the outcome, the test says what each policy must do.
  */
+@Timeout(180)
 abstract class BoundedMailboxContractTest {
     static final int CAPACITY = 4;
 

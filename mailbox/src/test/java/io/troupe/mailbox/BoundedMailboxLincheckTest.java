@@ -8,6 +8,7 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.ThreadIdGen;
 import org.jetbrains.lincheck.datastructures.Validate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Model checks the mailbox's user lane with Lincheck: producers {@code offer} and the single
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * can therefore see producer A's reservation while producer B's later message is polled first.
  * The documented guarantees (capacity, per-sender order, no loss) hold; global FIFO does not.
  */
+@Timeout(180)
 public class BoundedMailboxLincheckTest {
     private static final int CAPACITY = 2;
     /** More than the thread ids Lincheck hands out (parallel threads plus init and post parts). */

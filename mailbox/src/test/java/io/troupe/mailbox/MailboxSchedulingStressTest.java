@@ -11,12 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The scheduling protocol under contention: producers of user and system messages, and a
  * consumer that runs only when onSchedule says so and ends each turn with endTurn. Every
  * message is consumed exactly once, no turn overlaps another, and nothing is stranded.
  */
+@Timeout(180)
 class MailboxSchedulingStressTest {
     private static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
     private static final int PRODUCERS = 4;

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * capacity bound and the system lane under contention. Iteration counts scale with the system
  * property {@code troupe.stress.scale} (default 1); every wait is bounded.
  */
+@Timeout(180)
 class MailboxStressTest {
     private static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
     private static final int PRODUCERS = 4;

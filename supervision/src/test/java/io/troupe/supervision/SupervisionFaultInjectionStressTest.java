@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fault injection under load: 10,000 supervised workers under four supervisors, two sender
  * threads, 1% of messages throwing. Bounded in time (5 s times {@code troupe.stress.scale});
  * asserts exact counts, never timings.
  */
+@Timeout(180)
 class SupervisionFaultInjectionStressTest {
     private static final String SYSTEM = "sup-stress";
     private static final int SUPERVISORS = 4;

@@ -18,6 +18,7 @@ import io.troupe.supervision.Supervisor.ChildInfo;
 import io.troupe.supervision.Supervisor.ChildState;
 import io.troupe.supervision.Supervisor.Command;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -107,17 +108,40 @@ class SupervisorTest {
         throw new AssertionError("no child " + id);
     }
 
+    /**
+     * The children's ids in the order their current incarnations were spawned: an incarnation is
+     * named {@code id-n}, with n growing at every spawn of the supervisor (see {@link ChildSpec}).
+     */
+    private List<String> spawnOrder(ActorRef<Command> sup) {
+        return which(sup).stream()
+                .sorted(Comparator.comparingLong((ChildInfo c) -> {
+                    final String name = c.ref().name();
+                    return Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+                }))
+                .map(ChildInfo::id)
+                .toList();
+    }
+
     private ActorRef<Command> spawnSupervisor(Supervisor.Strategy strategy, SupervisorStrategy restarts, String... ids) {
         final Supervisor.Builder b = Supervisor.builder(strategy).restarts(restarts);
         for (String id : ids) {
             b.child(ChildSpec.of(id, worker(id)));
         }
         final ActorRef<Command> sup = system.spawn(b.build(), "sup");
+        awaitStarted(ids);
+        events.clear();
+        return sup;
+    }
+
+    /**
+     * Waits until each child has run its first preStart. Children start concurrently, so a test
+     * that clears the events or expects an exact list must wait for every one of them, not only
+     * for the last spawned.
+     */
+    private void awaitStarted(String... ids) {
         for (String id : ids) {
             events.awaitCount(id + ".preStart", 1, WAIT);
         }
-        events.clear();
-        return sup;
     }
 
     private static SupervisorStrategy unlimited() {
@@ -143,28 +167,32 @@ class SupervisorTest {
     }
 
     @Test
-    void allForOne_childCrashes_stopsOthersInReverseOrderThenRestartsAll() {
-        // ALL_FOR_ONE: the failed child is gone, the others stop last-started first, then all start again.
+    void allForOne_childCrashes_stopsOthersInReverseOrderThenRespawnsAllInStartOrder() {
+        // ALL_FOR_ONE: the failed child is gone, the others stop last-started first, then all are spawned again in start order.
         final ActorRef<Command> sup = spawnSupervisor(Supervisor.Strategy.ALL_FOR_ONE, unlimited(), "c1", "c2", "c3");
         final ActorRef<String> c1 = ref(sup, "c1");
         ref(sup, "c2").tell("crash");
         final List<String> seen = events.awaitSize(6, WAIT);
         assertEquals(List.of("c2.postStop", "c3.postStop", "c1.postStop"), seen.subList(0, 3));
+        // preStarts run concurrently (spawning is asynchronous): only the spawns have an order
         assertEquals(Set.of("c1.preStart", "c2.preStart", "c3.preStart"), Set.copyOf(seen.subList(3, 6)));
         assertNotSame(c1, ref(sup, "c1"));
+        assertEquals(List.of("c1", "c2", "c3"), spawnOrder(sup));
     }
 
     @Test
-    void restForOne_childCrashes_restartsItAndTheLaterOnesOnly() {
-        // REST_FOR_ONE: children started after the failed one stop (last first) and restart with it; earlier ones are untouched.
+    void restForOne_childCrashes_restartsItAndTheLaterOnesOnlyInStartOrder() {
+        // REST_FOR_ONE: children started after the failed one stop (last first) and are spawned again with it in start order; earlier ones are untouched.
         final ActorRef<Command> sup = spawnSupervisor(Supervisor.Strategy.REST_FOR_ONE, unlimited(), "c1", "c2", "c3", "c4");
         final ActorRef<String> c1 = ref(sup, "c1");
         ref(sup, "c2").tell("crash");
         final List<String> seen = events.awaitSize(6, WAIT);
         assertEquals(List.of("c2.postStop", "c4.postStop", "c3.postStop"), seen.subList(0, 3));
+        // preStarts run concurrently (spawning is asynchronous): only the spawns have an order
         assertEquals(Set.of("c2.preStart", "c3.preStart", "c4.preStart"), Set.copyOf(seen.subList(3, 6)));
         assertSame(c1, ref(sup, "c1"));
         assertEquals(1, created.get("c1").get());
+        assertEquals(List.of("c1", "c2", "c3", "c4"), spawnOrder(sup));
     }
 
     @Test
@@ -177,9 +205,7 @@ class SupervisorTest {
                 .child(ChildSpec.of("crashy", worker("crashy")).withRestart(RestartType.TRANSIENT))
                 .child(ChildSpec.of("temp", worker("temp")).withRestart(RestartType.TEMPORARY))
                 .build(), "sup");
-        for (String id : List.of("perm", "trans", "crashy", "temp")) {
-            events.awaitCount(id + ".preStart", 1, WAIT);
-        }
+        awaitStarted("perm", "trans", "crashy", "temp");
         final ActorRef<String> perm = ref(sup, "perm");
         final ActorRef<String> trans = ref(sup, "trans");
         final ActorRef<String> crashy = ref(sup, "crashy");
@@ -242,7 +268,7 @@ class SupervisorTest {
                 .child(ChildSpec.of("c1", worker("c1"))).child(ChildSpec.of("c2", worker("c2"))).child(ChildSpec.of("c3", worker("c3")))
                 .build();
         system.spawn(parentOf(sup, supRef), "parent");
-        events.awaitCount("c3.preStart", 1, WAIT);
+        awaitStarted("c1", "c2", "c3");
         final TestProbe<Object> probe = TestProbe.create(system);
         for (int i = 1; i <= 2; i++) {
             ref(supRef.get(), "c2").tell("crash");
@@ -329,7 +355,7 @@ class SupervisorTest {
                 .child(ChildSpec.of("c1", worker("c1")))
                 .child(ChildSpec.of("c2", worker("c2")).withShutdown(Duration.ofMillis(50)))
                 .child(ChildSpec.of("c3", worker("c3"))).build(), "sup");
-        events.awaitCount("c3.preStart", 1, WAIT);
+        awaitStarted("c1", "c2", "c3");
         ref(sup, "c2").tell("block");
         events.awaitCount("c2.blocked", 1, WAIT);
         events.clear();

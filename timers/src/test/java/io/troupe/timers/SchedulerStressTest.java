@@ -13,11 +13,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Many threads schedule and cancel on one system-clock scheduler at once; bounded in time by the
  * iteration count ({@code -Dtroupe.stress.scale=N} multiplies it), asserting exact outcomes.
  */
+@Timeout(180)
 class SchedulerStressTest {
 
     static final int THREADS = 4;

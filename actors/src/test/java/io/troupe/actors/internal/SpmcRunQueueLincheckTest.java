@@ -8,6 +8,7 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Model checks the worker run queue with Lincheck: the owner pushes and pops in one thread while
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * {@link SpmcRunQueueStressTest} stays.
  */
 @Param(name = "task", gen = IntGen.class, conf = "1:9")
+@Timeout(180)
 public class SpmcRunQueueLincheckTest {
 
     /**

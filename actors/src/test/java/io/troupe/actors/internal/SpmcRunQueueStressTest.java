@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * The owner pushes and pops while two thieves steal half into their own queues: every task is
  * taken exactly once. Iterations scale with {@code troupe.stress.scale}; every wait is bounded.
  */
+@Timeout(180)
 class SpmcRunQueueStressTest {
     private static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
     private static final int TASKS = 2_000_000 * SCALE;
