@@ -40,6 +40,9 @@ import java.util.function.Supplier;
  * {@link WritingResumed}, and a write that does not fit is refused with
  * {@link WriteRejected}, never buffered. Reads stop while the handler's mailbox is full, or,
  * in pull mode ({@link TcpOptions#withReadCredit}), while the handler has no credit left.
+ * A refused write is never silent: the first per connection is logged with its reason, and
+ * all are counted ({@link ConnectionStats#writesRejected}) and reported when the connection
+ * closes.
  *
  * <p>Threads. Socket readiness is detected by the I/O reactor threads ({@link Io}), which run
  * no user code; reads and writes happen on the connection actor's dispatcher thread, and
@@ -229,6 +232,8 @@ public final class Tcp {
 
     /**
      * A write was refused because it does not fit in the write queue; nothing of it was sent.
+     * The connection logs the first refusal (with the reason) and counts them all
+     * ({@link ConnectionStats#writesRejected}, reported again when it closes).
      *
      * @param write the refused write
      * @param reason what happened and what to do
@@ -364,7 +369,7 @@ public final class Tcp {
      * @param bytesWritten bytes written to the socket so far
      * @param queuedBytes bytes in the write queue now
      * @param peakQueuedBytes the most bytes the write queue has held
-     * @param writesRejected writes refused because the queue was full
+     * @param writesRejected writes refused ({@link WriteRejected}) because they did not fit
      */
     public record ConnectionStats(long bytesRead, long bytesWritten, int queuedBytes, int peakQueuedBytes,
                                   long writesRejected) {}

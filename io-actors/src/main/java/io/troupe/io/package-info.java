@@ -25,7 +25,8 @@
  *       handler {@link io.troupe.io.Tcp.WritingPaused}; draining to the low watermark,
  *       {@link io.troupe.io.Tcp.WritingResumed}. A write that does not fit is refused with
  *       {@link io.troupe.io.Tcp.WriteRejected} and a reason; it is never buffered beyond the
- *       bound. {@link io.troupe.io.Tcp.Ack}s come in write order.</li>
+ *       bound, and never silent (the first refusal per connection is logged, all are counted
+ *       and reported at close). {@link io.troupe.io.Tcp.Ack}s come in write order.</li>
  *   <li>Reads: delivered as they come, but reading stops while the handler's mailbox is full
  *       (the event that did not fit waits with {@code send}, losslessly, and reading resumes
  *       once it is in); or, in pull mode ({@link io.troupe.io.TcpOptions#withReadCredit}), only

@@ -63,7 +63,9 @@ public final class TcpConnection extends Actor<Object> {
      * queue is written at once. What the socket does not take waits for OP_WRITE. Crossing the
      * high watermark upwards (checked when the queue was written, or when a Write arrives
      * while OP_WRITE is awaited) tells WritingPaused, reaching the low watermark tells
-     * WritingResumed. Acks are told in write order as entries complete.
+     * WritingResumed. Acks are told in write order as entries complete. A refused write is
+     * never silent: the first per connection is logged with its reason, and every one is
+     * counted (ConnectionStats.writesRejected) and totalled in a log line at postStop.
      *
      * Invariants.
      *  1. queuedBytes <= writeQueueMaxBytes at all times (a write that does not fit is refused).
@@ -144,6 +146,7 @@ public final class TcpConnection extends Actor<Object> {
     private long bytesRead;
     private long bytesWritten;
     private long writesRejected;
+    private long bytesRejected;
     private long lastActivityNanos;
     private volatile boolean stopped;
 
@@ -227,6 +230,10 @@ public final class TcpConnection extends Actor<Object> {
         if (state != CLOSED) {
             state = CLOSED;
             closeChannel();
+        }
+        if (writesRejected > 0) {
+            context().log().log(System.Logger.Level.WARNING, "{0} closed after refusing {1} writes ({2} bytes)"
+                    + " with WriteRejected", self().path(), Long.toString(writesRejected), Long.toString(bytesRejected));
         }
     }
 
@@ -454,12 +461,12 @@ public final class TcpConnection extends Actor<Object> {
             }
         }
         if (size > max) {
-            reject(w, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
+            reject(w, size, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
                     + max + "): split it into smaller writes");
             return;
         }
         if (queue.queuedBytes() + size > max) {
-            reject(w, "the write queue is full: " + queue.queuedBytes() + " bytes queued + " + size
+            reject(w, size, "the write queue is full: " + queue.queuedBytes() + " bytes queued + " + size
                     + " > writeQueueMaxBytes " + max + "; stop writing on WritingPaused and resume on WritingResumed");
             return;
         }
@@ -492,8 +499,15 @@ public final class TcpConnection extends Actor<Object> {
         }
     }
 
-    private void reject(Tcp.Write w, String reason) {
+    /** Refuses a write; the first refusal is logged with its reason, all are counted (and logged at close). */
+    private void reject(Tcp.Write w, long size, String reason) {
         writesRejected++;
+        bytesRejected += size;
+        if (writesRejected == 1) {
+            context().log().log(System.Logger.Level.WARNING, "{0} refused a write of {1} bytes (WriteRejected,"
+                    + " its bytes are not sent): {2}. Further refusals on this connection are counted in"
+                    + " ConnectionStats.writesRejected and reported when it closes", self().path(), Long.toString(size), reason);
+        }
         emit(new Tcp.WriteRejected(w, reason));
     }
 
