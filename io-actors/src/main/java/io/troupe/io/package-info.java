@@ -33,6 +33,12 @@
  *       against credit the handler grants with {@link io.troupe.io.Tcp.ReadCredit}. A slow
  *       handler therefore slows its peer through TCP's own flow control instead of filling the
  *       heap.</li>
+ *   <li>Answered reads ({@link io.troupe.io.TcpOptions#withAnsweredReads}), for handlers whose
+ *       writes answer their reads (echo, request/response): pull mode in which the connection
+ *       also couples its reading to its write queue. It stops reading by itself while writing
+ *       is paused, and reserves room in the queue for the answer to every read it delivered
+ *       until the handler's credit for it comes back, so no answer is ever refused. See
+ *       {@link io.troupe.io.Tcp} for the recipes.</li>
  *   <li>Each read is copied once, from a per-thread direct buffer into a fresh array of the
  *       exact size, which becomes the {@link io.troupe.io.Tcp.Received} message. (Reading into
  *       a heap buffer costs the same copy inside the JDK, into an array that would have to be
