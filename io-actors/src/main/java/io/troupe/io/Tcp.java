@@ -26,12 +26,16 @@ import java.util.function.Supplier;
  *     private ActorRef<Tcp.Command> connection;
  *     protected void receive(Tcp.Event event) {
  *         if (event instanceof Tcp.Connected c) connection = c.connection();
- *         else if (event instanceof Tcp.Received r) connection.tell(Tcp.Write.of(r.data()));
+ *         else if (event instanceof Tcp.Received r) {
+ *             connection.tell(Tcp.Write.of(r.data())); // the answer,
+ *             connection.tell(new Tcp.ReadCredit(1));  // then the credit for the next read
+ *         }
  *         else if (event instanceof Tcp.PeerClosed) connection.tell(new Tcp.Close());
  *         else if (event instanceof Tcp.ConnectionClosed) context().stop(self());
  *     }
  * }
- * Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress("127.0.0.1", 7007), TcpOptions.defaults(), Echo::new)
+ * TcpOptions answering = TcpOptions.defaults().withAnsweredReads(16);
+ * Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress("127.0.0.1", 7007), answering, Echo::new)
  *         .toCompletableFuture().join();
  * }</pre>
  *
@@ -40,6 +44,24 @@ import java.util.function.Supplier;
  * {@link WritingResumed}, and a write that does not fit is refused with
  * {@link WriteRejected}, never buffered. Reads stop while the handler's mailbox is full, or,
  * in pull mode ({@link TcpOptions#withReadCredit}), while the handler has no credit left.
+ * Which recipe a handler follows depends on what its writes are:
+ * <ul>
+ *   <li>Answers to what it reads (echo, a transform, request/response whose answers are no
+ *       larger than the requests): bind with {@link TcpOptions#withAnsweredReads} and, as in
+ *       the example, write each answer before granting {@code ReadCredit(1)}. The connection
+ *       then stops reading by itself while writing is paused and keeps room in its write queue
+ *       for every answer still to come, so no answer is ever refused and the handler need not
+ *       watch {@code WritingPaused}. (Pausing from the handler instead, with
+ *       {@link SuspendReading} on {@code WritingPaused}, comes too late: a whole read turn,
+ *       up to 16 reads, may already be on its way to the handler.)</li>
+ *   <li>Writes of its own (streaming, fan-out, answers larger than requests): stop writing
+ *       on {@code WritingPaused} until {@code WritingResumed}, or keep a bounded number of
+ *       acknowledged writes ({@link Write#withAck}) in flight. Reading goes on meanwhile, so
+ *       a peer that stops reading while it cannot write (as an echo does) is not stuck.</li>
+ * </ul>
+ * A refused write is never silent: the first per connection is logged with its reason, and
+ * all are counted ({@link ConnectionStats#writesRejected}) and reported when the connection
+ * closes.
  *
  * <p>Threads. Socket readiness is detected by the I/O reactor threads ({@link Io}), which run
  * no user code; reads and writes happen on the connection actor's dispatcher thread, and
@@ -221,7 +243,11 @@ public final class Tcp {
      */
     public record Ack(Object token) implements Event {}
 
-    /** The write queue has reached its high watermark: stop writing until {@link WritingResumed}. */
+    /**
+     * The write queue has reached its high watermark: stop writing until
+     * {@link WritingResumed}. With {@link TcpOptions#withAnsweredReads answered reads} the
+     * connection has also stopped reading, and answers need no pause.
+     */
     public record WritingPaused() implements Event {}
 
     /** The write queue has drained to its low watermark: writing may resume. */
@@ -229,6 +255,8 @@ public final class Tcp {
 
     /**
      * A write was refused because it does not fit in the write queue; nothing of it was sent.
+     * The connection logs the first refusal (with the reason) and counts them all
+     * ({@link ConnectionStats#writesRejected}, reported again when it closes).
      *
      * @param write the refused write
      * @param reason what happened and what to do
@@ -332,7 +360,10 @@ public final class Tcp {
     public record ResumeReading() implements Command {}
 
     /**
-     * In pull mode, allows {@code messages} more {@link Received} messages.
+     * In pull mode, allows {@code messages} more {@link Received} messages. With
+     * {@link TcpOptions#withAnsweredReads answered reads} it also says that the oldest
+     * {@code messages} Received not yet credited back have been answered: the room reserved
+     * for their answers is released, so send it after the answer's {@link Write}.
      *
      * @param messages how many; positive
      */
@@ -364,7 +395,7 @@ public final class Tcp {
      * @param bytesWritten bytes written to the socket so far
      * @param queuedBytes bytes in the write queue now
      * @param peakQueuedBytes the most bytes the write queue has held
-     * @param writesRejected writes refused because the queue was full
+     * @param writesRejected writes refused ({@link WriteRejected}) because they did not fit
      */
     public record ConnectionStats(long bytesRead, long bytesWritten, int queuedBytes, int peakQueuedBytes,
                                   long writesRejected) {}

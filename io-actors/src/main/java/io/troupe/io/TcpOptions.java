@@ -31,6 +31,7 @@ public final class TcpOptions {
     private int writeQueueLowWatermarkBytes = 128 << 10;
     private int readChunkBytes = 64 << 10;
     private int initialReadCredit = -1;
+    private boolean answeredReads;
     private Framing framing;
 
     private TcpOptions() {}
@@ -51,6 +52,7 @@ public final class TcpOptions {
         c.writeQueueLowWatermarkBytes = writeQueueLowWatermarkBytes;
         c.readChunkBytes = readChunkBytes;
         c.initialReadCredit = initialReadCredit;
+        c.answeredReads = answeredReads;
         c.framing = framing;
         return c;
     }
@@ -170,7 +172,9 @@ public final class TcpOptions {
      * With a write queue bounded at {@code maxBytes}: a {@link Tcp.Write} that would take the
      * queue past it is refused with {@link Tcp.WriteRejected}, never buffered. When the queue
      * reaches {@code highWatermarkBytes} the handler gets {@link Tcp.WritingPaused}; when it
-     * drains to {@code lowWatermarkBytes}, {@link Tcp.WritingResumed}.
+     * drains to {@code lowWatermarkBytes}, {@link Tcp.WritingResumed}. With
+     * {@link #withAnsweredReads answered reads} the connection also stops reading in between,
+     * and keeps room in the queue for the answers to the reads it has delivered.
      *
      * @throws IllegalArgumentException unless {@code 0 <= lowWatermarkBytes < highWatermarkBytes <= maxBytes}
      */
@@ -206,16 +210,49 @@ public final class TcpOptions {
      * Pull mode (Erlang's {@code {active, N}}): the connection delivers at most
      * {@code initialCredit} {@link Tcp.Received} messages, then stops reading from the socket
      * until the handler sends {@link Tcp.ReadCredit}. Without it (the default) reads are
-     * delivered as they come and pause only while the handler's mailbox is full.
+     * delivered as they come and pause only while the handler's mailbox is full. Replaces
+     * {@link #withAnsweredReads}: reading stays independent of the write queue.
      *
      * @throws IllegalArgumentException if {@code initialCredit} is negative
      */
     public TcpOptions withReadCredit(int initialCredit) {
+        return withPullMode(initialCredit, false);
+    }
+
+    /**
+     * Answered reads: pull mode ({@link #withReadCredit}) for a handler whose writes answer what
+     * it reads (echo, a transform, request/response with answers no larger than requests), with
+     * the promise that such answers are never refused. The handler writes the answer to each
+     * {@link Tcp.Received} (at most as many bytes; with framing, at most one frame as large),
+     * then sends {@link Tcp.ReadCredit}{@code (1)}; it need not watch
+     * {@link Tcp.WritingPaused}. The connection in turn couples its reading to its write queue:
+     * <ul>
+     *   <li>every Received it delivers reserves room in the write queue for its answer, until
+     *       the credit that follows the answer releases it; a read takes no more than the room
+     *       left beside queued and reserved bytes, and a frame whose answer does not fit waits;</li>
+     *   <li>it stops reading by itself while writing is paused (from reaching the high
+     *       watermark until it drains to the low one), without waiting for any message.</li>
+     * </ul>
+     * Grant credit back as each Received is handled: credit held back until more reads arrive
+     * stalls reading once the reserved bytes fill the write queue. Not for a handler that writes
+     * on its own while it reads (an upload that also reads replies): its writes would stop its
+     * reading, and a peer that stops reading while it cannot write (a simple blocking echo
+     * server) would then wait for it forever; use {@link #withReadCredit} or push mode there.
+     * Replaces {@link #withReadCredit}.
+     *
+     * @throws IllegalArgumentException if {@code initialCredit} is negative
+     */
+    public TcpOptions withAnsweredReads(int initialCredit) {
+        return withPullMode(initialCredit, true);
+    }
+
+    private TcpOptions withPullMode(int initialCredit, boolean answered) {
         if (initialCredit < 0) {
             throw new IllegalArgumentException("initial read credit must not be negative, was " + initialCredit);
         }
         final TcpOptions c = copy();
         c.initialReadCredit = initialCredit;
+        c.answeredReads = answered;
         return c;
     }
 
@@ -298,6 +335,11 @@ public final class TcpOptions {
     /** The initial read credit in pull mode, or -1 when reads are automatic. */
     public int initialReadCredit() {
         return initialReadCredit;
+    }
+
+    /** Whether reads are answered ({@link #withAnsweredReads}): reading is coupled to the write queue. */
+    public boolean answeredReads() {
+        return answeredReads;
     }
 
     /** The framing, or {@code null} for raw bytes. */

@@ -25,13 +25,20 @@
  *       handler {@link io.troupe.io.Tcp.WritingPaused}; draining to the low watermark,
  *       {@link io.troupe.io.Tcp.WritingResumed}. A write that does not fit is refused with
  *       {@link io.troupe.io.Tcp.WriteRejected} and a reason; it is never buffered beyond the
- *       bound. {@link io.troupe.io.Tcp.Ack}s come in write order.</li>
+ *       bound, and never silent (the first refusal per connection is logged, all are counted
+ *       and reported at close). {@link io.troupe.io.Tcp.Ack}s come in write order.</li>
  *   <li>Reads: delivered as they come, but reading stops while the handler's mailbox is full
  *       (the event that did not fit waits with {@code send}, losslessly, and reading resumes
  *       once it is in); or, in pull mode ({@link io.troupe.io.TcpOptions#withReadCredit}), only
  *       against credit the handler grants with {@link io.troupe.io.Tcp.ReadCredit}. A slow
  *       handler therefore slows its peer through TCP's own flow control instead of filling the
  *       heap.</li>
+ *   <li>Answered reads ({@link io.troupe.io.TcpOptions#withAnsweredReads}), for handlers whose
+ *       writes answer their reads (echo, request/response): pull mode in which the connection
+ *       also couples its reading to its write queue. It stops reading by itself while writing
+ *       is paused, and reserves room in the queue for the answer to every read it delivered
+ *       until the handler's credit for it comes back, so no answer is ever refused. See
+ *       {@link io.troupe.io.Tcp} for the recipes.</li>
  *   <li>Each read is copied once, from a per-thread direct buffer into a fresh array of the
  *       exact size, which becomes the {@link io.troupe.io.Tcp.Received} message. (Reading into
  *       a heap buffer costs the same copy inside the JDK, into an array that would have to be

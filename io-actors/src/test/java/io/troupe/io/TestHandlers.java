@@ -61,6 +61,48 @@ final class TestHandlers {
         }
     }
 
+    /**
+     * Echoes by the back-pressure recipe for a handler that answers what it reads (see
+     * {@link Tcp}): each Received is written back, then one read credit is granted; bind it with
+     * {@link #ANSWERING}. WritingPaused and WritingResumed are deliberately ignored. Every other
+     * event is told to the observer; when the peer closes, the connection's stats are asked for
+     * (the reply goes to the observer) before the connection is closed.
+     */
+    static final class AnsweringEcho extends Actor<Tcp.Event> {
+        /** The options of the recipe: answered reads, up to 16 in flight to the handler. */
+        static final TcpOptions ANSWERING = TcpOptions.defaults().withAnsweredReads(16);
+        private static final Tcp.ReadCredit ONE_MORE = new Tcp.ReadCredit(1);
+
+        private final ActorRef<Object> observer;
+        private ActorRef<Tcp.Command> connection;
+
+        AnsweringEcho(ActorRef<Object> observer) {
+            this.observer = observer;
+        }
+
+        static Supplier<Actor<Tcp.Event>> observedBy(ActorRef<Object> observer) {
+            return () -> new AnsweringEcho(observer);
+        }
+
+        @Override
+        protected void receive(Tcp.Event event) {
+            if (event instanceof Tcp.Received r) {
+                connection.tell(Tcp.Write.of(r.data()));
+                connection.tell(ONE_MORE);
+                return;
+            }
+            observer.tell(event);
+            if (event instanceof Tcp.Connected c) {
+                connection = c.connection();
+            } else if (event instanceof Tcp.PeerClosed) {
+                connection.tell(new Tcp.GetStats(observer));
+                connection.tell(new Tcp.Close());
+            } else if (event instanceof Tcp.ConnectionClosed) {
+                context().stop(self());
+            }
+        }
+    }
+
     /** Reads exactly {@code n} bytes or fails. */
     static byte[] readFully(InputStream in, int n) throws IOException {
         final byte[] b = in.readNBytes(n);

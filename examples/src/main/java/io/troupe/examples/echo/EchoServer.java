@@ -33,7 +33,7 @@ public final class EchoServer {
             system.close();
             stopped.countDown();
         }, "echo-server-shutdown"));
-        final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5));
+        final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5)).withAnsweredReads(16);
         final Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress(port), options, EchoHandler::new)
                 .toCompletableFuture().join();
         System.out.println("listening on " + bound.localAddress());
@@ -41,9 +41,10 @@ public final class EchoServer {
     }
 
     /**
-     * Echoes one connection. When the write queue fills (the client reads slower than it
-     * writes) it stops reading until the queue drains, so a slow client cannot make the
-     * server buffer without bound.
+     * Echoes one connection: each read is written back, then credited. With answered reads
+     * the connection stops reading while its write queue is full (the client reads slower
+     * than it writes) and keeps room for every echo still to come, so a slow client cannot
+     * make the server buffer without bound, and no echo is ever refused.
      */
     static final class EchoHandler extends Actor<Tcp.Event> {
         private ActorRef<Tcp.Command> connection;
@@ -54,10 +55,7 @@ public final class EchoServer {
                 connection = c.connection();
             } else if (event instanceof Tcp.Received r) {
                 connection.tell(Tcp.Write.of(r.data()));
-            } else if (event instanceof Tcp.WritingPaused) {
-                connection.tell(new Tcp.SuspendReading());
-            } else if (event instanceof Tcp.WritingResumed) {
-                connection.tell(new Tcp.ResumeReading());
+                connection.tell(new Tcp.ReadCredit(1)); // after the echo: its room is no longer reserved
             } else if (event instanceof Tcp.PeerClosed) {
                 connection.tell(new Tcp.Close()); // flushes what is queued, then closes
             } else if (event instanceof Tcp.ConnectionClosed) {

@@ -50,9 +50,36 @@ public final class TcpConnection extends Actor<Object> {
      * ends the turn: the socket is most likely drained, and re-arming OP_READ costs less than
      * a read that finds nothing (level-triggered, so bytes that arrived meanwhile are reported
      * at once). Reading continues (OP_READ re-armed) only while wantsRead(): OPEN, input not
-     * shut, not suspended, credit left (pull mode), and the handler not blocked. The handler is blocked when an event did not fit in
-     * its mailbox: it was then sent with send() (lossless, ordered behind earlier waiting
-     * sends), and reading resumes when the last such send has been enqueued (HandlerCaughtUp).
+     * shut, not suspended, credit left (pull mode), and the handler not blocked; and, with
+     * answered reads, while readRoomBytes() > 0 (below). The handler is blocked when an event
+     * did not fit in its mailbox: it was then sent with send() (lossless, ordered behind earlier
+     * waiting sends), and reading resumes when the last such send has been enqueued
+     * (HandlerCaughtUp).
+     *
+     * Answered reads (TcpOptions.withAnsweredReads): reading is coupled to the write queue,
+     * inside this actor, so no answer depends on a handler message arriving in time (a read
+     * turn delivers up to READS_PER_TURN chunks before any SuspendReading could come back).
+     * The handler's side of the contract: it answers each Received with at most as many bytes
+     * (a frame: at most one frame as large), told before the ReadCredit that returns it.
+     *  - Reservation. Delivering a Received reserves its answer's size in the WriteQueue: the
+     *    read's byte count, or a frame's length plus the framing's overhead (what writing it
+     *    back queues). ReadCredit(n) releases the n oldest reservations. A raw read takes at
+     *    most max - queued - reserved bytes; a frame whose reservation does not fit is parked
+     *    (delivered when nothing is queued or reserved even if it never fits, since its answer
+     *    could not be written in one Write anyway).
+     *  - Self-pause. No read while writing is paused (from WritingPaused to WritingResumed, at
+     *    the low watermark) or queuedBytes >= the high watermark (Writes queued before the
+     *    flush that tells WritingPaused): reading stops and resumes with no message.
+     *  - Resumption. Reading that stopped for room sets readWaitsForRoom; a flush that wrote
+     *    bytes or a ReadCredit calls onWriteRoom, which delivers a parked frame and re-arms.
+     * Why no answer is refused: let U be the reserved bytes whose answers have not arrived.
+     * Each delivery checks queued + reserved + size <= max, so queued + U <= max after it; an
+     * arriving answer moves bytes from U to queued (it arrives before the credit that releases
+     * its reservation: one sender, FIFO); a flush or a release only lowers queued or U. So
+     * queued + U <= max always, and every answer fits when it arrives. Push mode and plain
+     * pull mode are not coupled: without the handler's promise this actor cannot tell an
+     * answer from a write of its own, and stopping the reads of a connection that writes on its
+     * own deadlocks against a peer that stops reading while it cannot write.
      *
      * Writing. A Write is refused (WriteRejected) unless it fits in the bound (after writing
      * out what is queued, if a flush is pending); otherwise it is queued. The first Write into
@@ -63,7 +90,9 @@ public final class TcpConnection extends Actor<Object> {
      * queue is written at once. What the socket does not take waits for OP_WRITE. Crossing the
      * high watermark upwards (checked when the queue was written, or when a Write arrives
      * while OP_WRITE is awaited) tells WritingPaused, reaching the low watermark tells
-     * WritingResumed. Acks are told in write order as entries complete.
+     * WritingResumed. Acks are told in write order as entries complete. A refused write is
+     * never silent: the first per connection is logged with its reason, and every one is
+     * counted (ConnectionStats.writesRejected) and totalled in a log line at postStop.
      *
      * Invariants.
      *  1. queuedBytes <= writeQueueMaxBytes at all times (a write that does not fit is refused).
@@ -72,6 +101,9 @@ public final class TcpConnection extends Actor<Object> {
      *  3. Events reach the handler in the order they were produced (offer() fails while sends
      *     wait, and waiting sends enter in order).
      *  4. At most one copy of each read byte is made before the handler sees it (no framing).
+     *  5. Answered reads: queuedBytes + (reserved bytes not yet answered) <= writeQueueMaxBytes,
+     *     except for a parked frame delivered into an empty queue (see Answered reads).
+     *  6. parkedFrame != null only with answered reads, and then no read happens.
      *
      * Memory ordering. Only `stopped` is read by other threads (send-completion callbacks) and
      * is volatile; everything else is actor-confined.
@@ -86,7 +118,8 @@ public final class TcpConnection extends Actor<Object> {
      * has the ref before Connected).
      *
      * References. Pekko IO's TcpConnection (pull mode, ack-based writes, half-close);
-     * Erlang gen_tcp {active, N}; Netty's ChannelOutboundBuffer (watermarks).
+     * Erlang gen_tcp {active, N}; Netty's ChannelOutboundBuffer (watermarks); issue 8 (bytes
+     * lost by an echo whose SuspendReading arrived after a whole read turn).
      */
 
     /** Connecting: resolving the name or waiting for the connect to finish. */
@@ -125,6 +158,8 @@ public final class TcpConnection extends Actor<Object> {
     private final Duration connectTimeout;
     private final WriteQueue queue = new WriteQueue();
     private final long idleNanos;
+    /** TcpOptions.withAnsweredReads: reading is coupled to the write queue (see the overview). */
+    private final boolean answering;
     private SocketChannel channel;
     private Registration reg;
     private int state = CONNECTING;
@@ -134,6 +169,10 @@ public final class TcpConnection extends Actor<Object> {
     private boolean shutdownOutputRequested;
     private boolean readingSuspended;
     private boolean writingPaused;
+    /** Reading is wanted but waits for room in the write queue: a flush or a credit re-arms it. */
+    private boolean readWaitsForRoom;
+    /** Answered reads: a frame taken from the decoder whose reservation did not fit yet. */
+    private ByteBuffer parkedFrame;
     /** A FlushWrites message is in the mailbox. */
     private boolean flushScheduled;
     private int credit;
@@ -144,6 +183,7 @@ public final class TcpConnection extends Actor<Object> {
     private long bytesRead;
     private long bytesWritten;
     private long writesRejected;
+    private long bytesRejected;
     private long lastActivityNanos;
     private volatile boolean stopped;
 
@@ -156,6 +196,7 @@ public final class TcpConnection extends Actor<Object> {
         this.target = target;
         this.connectTimeout = connectTimeout;
         this.idleNanos = options.idleTimeout().toNanos();
+        this.answering = options.answeredReads();
     }
 
     /** A connection actor for a channel a listener accepted (already non-blocking and set up). */
@@ -227,6 +268,10 @@ public final class TcpConnection extends Actor<Object> {
         if (state != CLOSED) {
             state = CLOSED;
             closeChannel();
+        }
+        if (writesRejected > 0) {
+            context().log().log(System.Logger.Level.WARNING, "{0} closed after refusing {1} writes ({2} bytes)"
+                    + " with WriteRejected", self().path(), Long.toString(writesRejected), Long.toString(bytesRejected));
         }
     }
 
@@ -327,20 +372,62 @@ public final class TcpConnection extends Actor<Object> {
         return state == OPEN && !inputShut && !readingSuspended && credit != 0 && blockedGen == caughtUpGen && !handlerGone;
     }
 
+    /**
+     * The most bytes the next read may take: a chunk, unless reads are answered; then 0 while
+     * writing is paused, the queue is at the high watermark or a frame is parked, and otherwise
+     * no more than the room that queued and reserved bytes leave.
+     */
+    private int readRoomBytes() {
+        final int chunk = options.readChunkBytes();
+        if (!answering) {
+            return chunk;
+        }
+        if (writingPaused || queue.queuedBytes() >= options.writeQueueHighWatermarkBytes() || parkedFrame != null) {
+            return 0;
+        }
+        final long room = options.writeQueueMaxBytes() - queue.queuedBytes() - queue.reservedBytes();
+        return (int) Math.max(0, Math.min(chunk, room));
+    }
+
+    /** Whether an answer of {@code bytes} can be reserved now (answered reads, framed). */
+    private boolean answerFits(int bytes) {
+        final long committed = queue.queuedBytes() + queue.reservedBytes();
+        return committed == 0 || committed + bytes <= options.writeQueueMaxBytes();
+    }
+
     private void maybeArmRead() {
-        if (wantsRead()) {
+        if (!wantsRead()) {
+            return;
+        }
+        readWaitsForRoom = readRoomBytes() == 0;
+        if (!readWaitsForRoom) {
             reg.arm(SelectionKey.OP_READ);
         }
+    }
+
+    /** Room came back in the write queue (a flush or a credit): deliver a parked frame, read again. */
+    private void onWriteRoom() {
+        if (state != OPEN || !readWaitsForRoom) {
+            return;
+        }
+        if (parkedFrame != null && !drainFrames()) {
+            return;
+        }
+        maybeArmRead();
     }
 
     private void onReadable() {
         if (!wantsRead()) {
             return; // re-armed when the reason goes away
         }
-        final int chunk = options.readChunkBytes();
-        final ByteBuffer scratch = scratch(chunk);
+        final ByteBuffer scratch = scratch(options.readChunkBytes());
         for (int i = 0; i < READS_PER_TURN; i++) {
-            scratch.clear().limit(chunk);
+            final int limit = readRoomBytes();
+            if (limit == 0) {
+                readWaitsForRoom = true; // re-armed by onWriteRoom
+                return;
+            }
+            scratch.clear().limit(limit);
             final int n;
             try {
                 n = channel.read(scratch);
@@ -356,19 +443,19 @@ public final class TcpConnection extends Actor<Object> {
                 if (!deliver(ByteBuffer.wrap(bytes)) || !wantsRead()) {
                     return;
                 }
-                if (n < chunk) {
-                    reg.arm(SelectionKey.OP_READ); // most likely drained: skip the read that would find nothing
+                if (n < limit) {
+                    maybeArmRead(); // most likely drained: skip the read that would find nothing
                     return;
                 }
             } else if (n == 0) {
-                reg.arm(SelectionKey.OP_READ);
+                maybeArmRead();
                 return;
             } else {
                 onEndOfStream();
                 return;
             }
         }
-        reg.arm(SelectionKey.OP_READ); // budget spent: the reactor reports the rest at once
+        maybeArmRead(); // budget spent: the reactor reports the rest at once
     }
 
     private static ByteBuffer scratch(int chunk) {
@@ -380,9 +467,16 @@ public final class TcpConnection extends Actor<Object> {
         return b;
     }
 
-    /** Hands read bytes to the handler (through the decoder if framed); false if that closed the connection. */
+    /**
+     * Hands read bytes to the handler (through the decoder if framed); false if that closed the
+     * connection. With answered reads each Received reserves room for its answer: a raw read
+     * fits by the read's limit, a frame waits (parked) until it fits.
+     */
     private boolean deliver(ByteBuffer data) {
         if (decoder == null) {
+            if (answering) {
+                queue.reserve(data.remaining());
+            }
             emit(new Tcp.Received(data));
             if (credit > 0) {
                 credit--;
@@ -395,15 +489,26 @@ public final class TcpConnection extends Actor<Object> {
 
     private boolean drainFrames() {
         while (credit != 0) {
-            final ByteBuffer frame;
-            try {
-                frame = decoder.next();
-            } catch (FramingException e) {
-                closeNow(new Tcp.ErrorClosed(e));
-                return false;
-            }
+            ByteBuffer frame = parkedFrame;
             if (frame == null) {
-                return true;
+                try {
+                    frame = decoder.next();
+                } catch (FramingException e) {
+                    closeNow(new Tcp.ErrorClosed(e));
+                    return false;
+                }
+                if (frame == null) {
+                    return true;
+                }
+            }
+            parkedFrame = null;
+            if (answering) {
+                final int answerBytes = frame.remaining() + options.framing().overheadBytes();
+                if (!answerFits(answerBytes)) {
+                    parkedFrame = frame;
+                    return true;
+                }
+                queue.reserve(answerBytes);
             }
             emit(new Tcp.Received(frame));
             if (credit > 0) {
@@ -454,13 +559,14 @@ public final class TcpConnection extends Actor<Object> {
             }
         }
         if (size > max) {
-            reject(w, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
+            reject(w, size, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
                     + max + "): split it into smaller writes");
             return;
         }
         if (queue.queuedBytes() + size > max) {
-            reject(w, "the write queue is full: " + queue.queuedBytes() + " bytes queued + " + size
-                    + " > writeQueueMaxBytes " + max + "; stop writing on WritingPaused and resume on WritingResumed");
+            reject(w, size, "the write queue is full: " + queue.queuedBytes() + " bytes queued + " + size
+                    + " > writeQueueMaxBytes " + max + "; stop writing on WritingPaused and resume on WritingResumed,"
+                    + " or, to answer reads, use TcpOptions.withAnsweredReads (see Tcp)");
             return;
         }
         final boolean wasEmpty = queue.isEmpty();
@@ -492,8 +598,15 @@ public final class TcpConnection extends Actor<Object> {
         }
     }
 
-    private void reject(Tcp.Write w, String reason) {
+    /** Refuses a write; the first refusal is logged with its reason, all are counted (and logged at close). */
+    private void reject(Tcp.Write w, long size, String reason) {
         writesRejected++;
+        bytesRejected += size;
+        if (writesRejected == 1) {
+            context().log().log(System.Logger.Level.WARNING, "{0} refused a write of {1} bytes (WriteRejected,"
+                    + " its bytes are not sent): {2}. Further refusals on this connection are counted in"
+                    + " ConnectionStats.writesRejected and reported when it closes", self().path(), Long.toString(size), reason);
+        }
         emit(new Tcp.WriteRejected(w, reason));
     }
 
@@ -516,6 +629,12 @@ public final class TcpConnection extends Actor<Object> {
             if (writingPaused && queue.queuedBytes() <= options.writeQueueLowWatermarkBytes()) {
                 writingPaused = false;
                 emit(new Tcp.WritingResumed());
+            }
+            if (written > 0) {
+                onWriteRoom();
+                if (state == CLOSED) {
+                    return; // a parked frame's successor was invalid
+                }
             }
         }
         if (queue.isEmpty()) {
@@ -583,6 +702,7 @@ public final class TcpConnection extends Actor<Object> {
                         + " to deliver reads against credit"));
                 return;
             }
+            queue.release(rc.messages()); // the answers to that many Received are queued: see the overview
             credit = (int) Math.min(Integer.MAX_VALUE, (long) credit + rc.messages());
             if (decoder != null && !drainFrames()) {
                 return;

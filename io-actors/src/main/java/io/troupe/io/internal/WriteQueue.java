@@ -7,9 +7,10 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * A connection's queue of bytes to write, counted in bytes. NOT thread safe: owned by one
- * connection actor. The bound and the watermarks are the connection's business; this class
- * only counts, writes with gathering writes, and reports completed entries in order.
+ * A connection's queue of bytes to write, counted in bytes, and the room reserved in it for
+ * answers that are still to come. NOT thread safe: owned by one connection actor. The bound
+ * and the watermarks are the connection's business; this class only counts, writes with
+ * gathering writes, and reports completed entries in order.
  */
 final class WriteQueue {
     /** Marks an entry that completes no write: a framing header, or a write without an ack. */
@@ -22,6 +23,14 @@ final class WriteQueue {
     private final ByteBuffer[] gather = new ByteBuffer[GATHER];
     private int queuedBytes;
     private int peakQueuedBytes;
+    /**
+     * Reservations, oldest first: a ring (power-of-two length) of {@code reservationCount}
+     * sizes from {@code reservationHead}; null until the first, as most connections make none.
+     */
+    private int[] reservations;
+    private int reservationHead;
+    private int reservationCount;
+    private long reservedBytes;
 
     /** Appends {@code parts}; the last one carries {@code ack} ({@link #NO_ACK} for none). */
     void add(ByteBuffer[] parts, Object ack) {
@@ -85,10 +94,55 @@ final class WriteQueue {
         return peakQueuedBytes;
     }
 
-    /** Drops everything queued (after an abort or an error). */
+    /**
+     * Reserves room for {@code bytes} still to come: the answer to one delivered read. Released
+     * in the order reserved, by {@link #release}.
+     */
+    void reserve(int bytes) {
+        if (reservations == null || reservationCount == reservations.length) {
+            growReservations();
+        }
+        reservations[(reservationHead + reservationCount) & (reservations.length - 1)] = bytes;
+        reservationCount++;
+        reservedBytes += bytes;
+    }
+
+    /** Rare path: allocates or doubles the ring, oldest reservation first. */
+    private void growReservations() {
+        if (reservations == null) {
+            reservations = new int[16];
+            return;
+        }
+        final int[] grown = new int[reservations.length * 2];
+        for (int i = 0; i < reservationCount; i++) {
+            grown[i] = reservations[(reservationHead + i) & (reservations.length - 1)];
+        }
+        reservations = grown;
+        reservationHead = 0;
+    }
+
+    /** Releases the {@code count} oldest reservations, or all of them if there are fewer. */
+    void release(int count) {
+        final int n = Math.min(count, reservationCount);
+        for (int i = 0; i < n; i++) {
+            reservedBytes -= reservations[reservationHead];
+            reservationHead = (reservationHead + 1) & (reservations.length - 1);
+        }
+        reservationCount -= n;
+    }
+
+    /** The bytes reserved and not yet released. */
+    long reservedBytes() {
+        return reservedBytes;
+    }
+
+    /** Drops everything queued and reserved (after an abort or an error). */
     void clear() {
         buffers.clear();
         acks.clear();
         queuedBytes = 0;
+        reservationHead = 0;
+        reservationCount = 0;
+        reservedBytes = 0;
     }
 }
