@@ -759,12 +759,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
             rest = rest.next();
         }
-        final Throwable failure = e == null ? null : e.failure;
-        if (parent != null) {
-            if (!parent.enqueueSystem(new ChildTerminated(this, failure))) {
-                LOG.log(System.Logger.Level.WARNING, "parent of " + path() + " terminated before it");
-            }
-        }
+        // Watchers before the parent: once the parent hears, the tree above may finish stopping
+        // (the system's close then stops /system, where watchers such as probes live), and a
+        // watcher told after its own Stop would never hear Terminated (issue #18).
         if (e != null && e.watchers != null) {
             for (Watcher w : e.watchers) {
                 contained("telling a watcher", () -> w.onWatchedTerminated(this));
@@ -776,6 +773,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 watched.enqueueSystem(new Unwatch(this));
             }
             e.watching = null;
+        }
+        final Throwable failure = e == null ? null : e.failure;
+        if (parent != null) {
+            if (!parent.enqueueSystem(new ChildTerminated(this, failure))) {
+                LOG.log(System.Logger.Level.WARNING, "parent of " + path() + " terminated before it");
+            }
         }
         actor = null;
         if (e != null && e.terminated != null) {
