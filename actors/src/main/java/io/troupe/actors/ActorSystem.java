@@ -63,6 +63,10 @@ public final class ActorSystem implements AutoCloseable {
      */
     private static final System.Logger LOG = System.getLogger("io.troupe.actors.ActorSystem");
 
+    static {
+        io.troupe.actors.internal.SystemAccess.install(s -> s.dispatcher(DispatcherKind.DEFAULT));
+    }
+
     private final String name;
     private final Builder settings;
     private final DeadLetters deadLetters;

@@ -22,12 +22,18 @@ public final class Io {
     public static void configure(ActorSystem system, IoSettings settings) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(settings, "settings");
-        IoExtension.start(system, settings.reactorThreads());
+        IoExtension.start(system, settings);
     }
 
-    /** The number of reactor threads of the system's I/O runtime (starting it with the defaults). */
+    /** The number of reactor threads of the system's I/O runtime (starting it with the defaults); 0 when workers drive the I/O. */
     public static int reactorThreads(ActorSystem system) {
         Objects.requireNonNull(system, "system");
-        return IoExtension.of(system).reactorCount();
+        return IoExtension.of(system).reactorThreadCount();
+    }
+
+    /** Who drives the system's I/O (starting it with the defaults): on the ForkJoinPool dispatcher always reactor threads. */
+    public static IoSettings.Driver driver(ActorSystem system) {
+        Objects.requireNonNull(system, "system");
+        return IoExtension.of(system).driver();
     }
 }

@@ -30,6 +30,24 @@ public interface Dispatcher {
     /** The probes of this dispatcher's threads, for the slow-handler watchdog. */
     List<ActivationProbe> probes();
 
+    /**
+     * Lets this dispatcher's idle workers drive {@code poller} (see {@link IdlePoller}). At most
+     * one poller per dispatcher. Any thread.
+     *
+     * @return {@code false} if this dispatcher cannot (the {@code ForkJoinPool} one) or already
+     *     drives another: the caller then needs a thread of its own
+     */
+    default boolean attachPoller(IdlePoller poller) {
+        return false;
+    }
+
+    /**
+     * Stops driving {@code poller}: when this returns, no worker is inside it or will enter it
+     * again. Any thread but one of this dispatcher's while it polls; idempotent.
+     */
+    default void detachPoller(IdlePoller poller) {
+    }
+
     /** Stops accepting work and lets the threads end. Idempotent. */
     void shutdown();
 

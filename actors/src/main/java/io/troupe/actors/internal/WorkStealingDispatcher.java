@@ -38,17 +38,31 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * worker is searching: a searcher will find it. A searcher that finds work and was the last
      * searcher wakes another worker, so the wake-up chain continues (Tokio's rule).
      *
+     * Idle workers drive an attached IdlePoller (the I/O driver, as in Tokio): a worker whose
+     * queues are empty polls it without blocking before it steals, a busy worker polls it every
+     * EVENT_INTERVAL activations so readiness is seen under full load, and a worker about to
+     * park blocks in it instead of LockSupport.park (only one thread is inside the poller at a
+     * time: `polling`; the others park as usual). What the poller finds it schedules on the
+     * polling worker (its LIFO slot), so readiness -> read -> handler -> write -> re-arm run on
+     * one thread. A worker that found events leaves the idle stack and wakes one idle worker,
+     * which takes the poller over (or steals), so a long handler never leaves it unpolled.
+     * wake() of a worker blocked in the poller is the poller's wakeup().
+     *
      * Invariants.
      *  - A task is in at most one place: a LIFO slot, a local queue, or the injection queue.
+     *  - At most one worker is inside the poller (`polling` is 1 while it is).
      *  - searching <= max(1, workers / 2).
      *  - A worker in `idle` has parked or is about to park, and re-checks every queue after
      *    registering, so a push that saw it idle either wakes it or is seen by it.
      *
      * Memory ordering. Dekker pair: a pusher publishes the task, issues a full fence, then
      * reads `searching` and the idle count; a parking worker registers as idle (a volatile write
-     * under the idle lock), issues a full fence, then re-reads every queue.
+     * under the idle lock), issues a full fence, then re-reads every queue. Second Dekker pair,
+     * for a worker parking in the poller: it writes `pollingOn`, then reads `notified`; wake()
+     * writes `notified`, then reads `pollingOn` and wakes the poller (all volatile), so a wake
+     * is never lost; a poller wake-up that arrives early makes the next blocking poll return.
      *
-     * Shutdown. shutdown() sets `shutdown` and unparks everybody; workers leave their loops
+     * Shutdown. shutdown() sets `shutdown`, unparks everybody and wakes the poller; workers leave their loops
      * after the task in hand; queued tasks are dropped (the actor system stops every actor
      * before it shuts its dispatchers down).
      *
@@ -57,6 +71,8 @@ public final class WorkStealingDispatcher implements Dispatcher {
      */
     static final int GLOBAL_INTERVAL = 61;
     static final int MAX_LIFO_IN_A_ROW = 3;
+    /** A busy worker polls the attached poller every this many activations (Tokio's event_interval). */
+    static final int EVENT_INTERVAL = 61;
 
     private final String name;
     private final int throughput;
@@ -69,6 +85,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
     private volatile int idleSize;
     private volatile int searching;
     private volatile boolean shutdown;
+    /** The event source idle workers drive (the I/O driver), or null. */
+    private volatile IdlePoller poller;
+    /** 1 while a worker is inside the poller. */
+    private volatile int polling;
 
     /**
      * Creates and starts the workers.
@@ -135,10 +155,33 @@ public final class WorkStealingDispatcher implements Dispatcher {
     }
 
     @Override
+    public boolean attachPoller(IdlePoller p) {
+        return POLLER.compareAndSet(this, null, java.util.Objects.requireNonNull(p, "poller"));
+    }
+
+    @Override
+    public void detachPoller(IdlePoller p) {
+        if (!POLLER.compareAndSet(this, p, null)) {
+            return;
+        }
+        // A worker may be inside it: wake it until we hold `polling`; whoever takes it after us
+        // sees `poller` changed and leaves it alone.
+        while (!tryAcquirePolling()) {
+            p.wakeup();
+            Thread.yield();
+        }
+        releasePolling();
+    }
+
+    @Override
     public void shutdown() {
         shutdown = true;
         for (Worker w : workers) {
             LockSupport.unpark(w);
+        }
+        final IdlePoller p = poller;
+        if (p != null) {
+            p.wakeup();
         }
     }
 
@@ -277,6 +320,14 @@ public final class WorkStealingDispatcher implements Dispatcher {
         return shutdown;
     }
 
+    boolean tryAcquirePolling() {
+        return polling == 0 && POLLING.compareAndSet(this, 0, 1);
+    }
+
+    void releasePolling() {
+        polling = 0;
+    }
+
     /** A worker thread. */
     static final class Worker extends Thread implements ActivationProbe.ProbeHolder {
         final WorkStealingDispatcher dispatcher;
@@ -287,6 +338,8 @@ public final class WorkStealingDispatcher implements Dispatcher {
         private int lifoInARow;
         private int tick;
         private volatile boolean notified;
+        /** The poller this worker is blocked in (or about to block in), or null. */
+        private volatile IdlePoller pollingOn;
         long activations;
         long steals;
         long parks;
@@ -324,6 +377,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
 
         void wake() {
             notified = true;
+            final IdlePoller p = pollingOn; // after writing `notified`: the Dekker pair with parkInPoller
+            if (p != null) {
+                p.wakeup();
+            }
             LockSupport.unpark(this);
         }
 
@@ -333,6 +390,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 while (!dispatcher.isShutdown()) {
                     Runnable task = next();
                     if (task == null) {
+                        pollEventsNow();
+                        task = next(); // what the poll scheduled is in this worker's LIFO slot
+                    }
+                    if (task == null) {
                         task = search();
                     }
                     if (task == null) {
@@ -340,6 +401,9 @@ public final class WorkStealingDispatcher implements Dispatcher {
                         continue;
                     }
                     runTask(task);
+                    if (activations % EVENT_INTERVAL == 0) {
+                        pollEventsNow(); // under full load too, readiness is seen within a bounded number of turns
+                    }
                 }
             } finally {
                 probe.soCurrent(null);
@@ -391,6 +455,72 @@ public final class WorkStealingDispatcher implements Dispatcher {
             return task;
         }
 
+        /**
+         * Polls the attached poller without blocking, if there is one and no other worker is
+         * inside it; what it finds lands in this worker's queues. Returns the events found.
+         */
+        private int pollEventsNow() {
+            final WorkStealingDispatcher d = dispatcher;
+            final IdlePoller p = d.poller;
+            if (p == null || !d.tryAcquirePolling()) {
+                return 0;
+            }
+            int found = 0;
+            try {
+                if (d.poller == p) {
+                    found = p.pollNow();
+                }
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                logPollerFailure(t);
+            } finally {
+                d.releasePolling();
+            }
+            if (found > 0) {
+                d.notifyOne(); // this worker is busy now: an idle one takes the poller over
+            }
+            return found;
+        }
+
+        /**
+         * Parks by blocking in the attached poller, if there is one and no other worker is in
+         * it. Called registered as idle. Returns {@code false} if it did not (park as usual).
+         */
+        private boolean parkInPoller() {
+            final WorkStealingDispatcher d = dispatcher;
+            final IdlePoller p = d.poller;
+            if (p == null || !d.tryAcquirePolling()) {
+                return false;
+            }
+            int found = 0;
+            try {
+                if (d.poller == p) {
+                    pollingOn = p;
+                    if (!notified && !d.isShutdown()) { // read after writing pollingOn: the Dekker pair with wake()
+                        found = p.pollBlocking();
+                    }
+                }
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                logPollerFailure(t);
+            } finally {
+                pollingOn = null;
+                d.releasePolling();
+            }
+            if (found > 0) {
+                d.unregisterIdle(this);
+                d.notifyOne(); // this worker is busy now: an idle one takes the poller over
+            }
+            return true;
+        }
+
+        private void logPollerFailure(Throwable t) {
+            System.getLogger("io.troupe.actors.dispatcher").log(System.Logger.Level.ERROR,
+                    "the poller failed on " + getName() + "; the worker goes on", t);
+        }
+
         private void park() {
             dispatcher.registerIdle(this);
             VarHandle.fullFence();
@@ -401,8 +531,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 return;
             }
             parks++;
-            while (!notified && !dispatcher.isShutdown()) {
-                LockSupport.park(dispatcher);
+            if (!parkInPoller()) {
+                while (!notified && !dispatcher.isShutdown()) {
+                    LockSupport.park(dispatcher);
+                }
             }
             notified = false;
             // A late wake() from a notifier that popped us during an earlier park can end this
@@ -413,10 +545,15 @@ public final class WorkStealingDispatcher implements Dispatcher {
     }
 
     private static final VarHandle SEARCHING;
+    private static final VarHandle POLLER;
+    private static final VarHandle POLLING;
 
     static {
         try {
-            SEARCHING = MethodHandles.lookup().findVarHandle(WorkStealingDispatcher.class, "searching", int.class);
+            final MethodHandles.Lookup l = MethodHandles.lookup();
+            SEARCHING = l.findVarHandle(WorkStealingDispatcher.class, "searching", int.class);
+            POLLER = l.findVarHandle(WorkStealingDispatcher.class, "poller", IdlePoller.class);
+            POLLING = l.findVarHandle(WorkStealingDispatcher.class, "polling", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -35,13 +35,15 @@ public final class IoExtension {
     private static final long REACTOR_CLOSE_MILLIS = 5_000;
 
     private final ActorSystem system;
+    private final io.troupe.io.IoSettings settings;
     private final Reactor[] reactors;
     private final AtomicInteger nextReactor = new AtomicInteger();
     private final AtomicInteger names = new AtomicInteger();
     private ActorRef<Object> manager;
 
-    private IoExtension(ActorSystem system, Reactor[] reactors) {
+    private IoExtension(ActorSystem system, io.troupe.io.IoSettings settings, Reactor[] reactors) {
         this.system = system;
+        this.settings = settings;
         this.reactors = reactors;
     }
 
@@ -49,39 +51,36 @@ public final class IoExtension {
     public static IoExtension of(ActorSystem system) {
         synchronized (IoExtension.class) {
             final IoExtension e = RUNNING.get(system);
-            return e != null ? e : start(system, 1);
+            return e != null ? e : start(system, io.troupe.io.IoSettings.defaults());
         }
     }
 
     /**
-     * Starts the system's runtime with {@code reactorCount} reactors, or returns the running one
-     * if it has as many. Any thread.
+     * Starts the system's runtime with {@code settings}, or returns the running one if it runs
+     * with equal settings. Any thread.
      *
-     * @throws IllegalStateException if it runs with another count, or the system is closed
+     * @throws IllegalStateException if it runs with other settings, or the system is closed
      */
-    public static IoExtension start(ActorSystem system, int reactorCount) {
+    public static IoExtension start(ActorSystem system, io.troupe.io.IoSettings settings) {
         synchronized (IoExtension.class) {
             final IoExtension running = RUNNING.get(system);
             if (running != null) {
-                if (running.reactors.length != reactorCount) {
+                if (!running.settings.equals(settings)) {
                     throw new IllegalStateException("the I/O runtime of '" + system.name() + "' already runs with "
-                            + running.reactors.length + " reactor threads; call Io.configure before the first socket");
+                            + running.settings + ", not " + settings + "; call Io.configure before the first socket");
                 }
                 return running;
             }
             if (system.isClosed()) {
                 throw new IllegalStateException("actor system '" + system.name() + "' is closed");
             }
-            final Reactor[] rs = new Reactor[reactorCount];
+            final Reactor[] rs;
             try {
-                for (int i = 0; i < reactorCount; i++) {
-                    rs[i] = new Reactor(system.name() + "-io-reactor-" + (i + 1));
-                }
+                rs = openReactors(system, settings);
             } catch (IOException e) {
-                closeAll(rs);
                 throw new UncheckedIOException("cannot open a selector for the I/O runtime of '" + system.name() + "'", e);
             }
-            final IoExtension ext = new IoExtension(system, rs);
+            final IoExtension ext = new IoExtension(system, settings, rs);
             try {
                 ext.manager = system.spawnSystemActor(() -> new IoManager(ext), SpawnOptions.named("troupe-io"));
             } catch (RuntimeException e) {
@@ -93,6 +92,27 @@ public final class IoExtension {
         }
     }
 
+    /** Worker-driven if asked and the dispatcher can; otherwise reactor threads. */
+    private static Reactor[] openReactors(ActorSystem system, io.troupe.io.IoSettings settings) throws IOException {
+        if (settings.driver() == io.troupe.io.IoSettings.Driver.WORKERS) {
+            final Reactor driven = Reactor.onWorkers(system.name() + "-io",
+                    io.troupe.actors.internal.SystemAccess.defaultDispatcher(system));
+            if (driven != null) {
+                return new Reactor[] {driven};
+            }
+        }
+        final Reactor[] rs = new Reactor[settings.reactorThreads()];
+        try {
+            for (int i = 0; i < rs.length; i++) {
+                rs[i] = Reactor.withThread(system.name() + "-io-reactor-" + (i + 1));
+            }
+        } catch (IOException e) {
+            closeAll(rs);
+            throw e;
+        }
+        return rs;
+    }
+
     private static void closeAll(Reactor[] rs) {
         for (Reactor r : rs) {
             if (r != null) {
@@ -101,9 +121,15 @@ public final class IoExtension {
         }
     }
 
-    /** The number of reactors. */
-    public int reactorCount() {
-        return reactors.length;
+    /** The number of reactor threads; 0 when workers drive the I/O. */
+    public int reactorThreadCount() {
+        return reactors[0].isDrivenByWorkers() ? 0 : reactors.length;
+    }
+
+    /** Who drives the I/O. */
+    public io.troupe.io.IoSettings.Driver driver() {
+        return reactors[0].isDrivenByWorkers() ? io.troupe.io.IoSettings.Driver.WORKERS
+                : io.troupe.io.IoSettings.Driver.REACTOR_THREADS;
     }
 
     /** The next reactor, round-robin. Any thread. */

@@ -1,6 +1,8 @@
 package io.troupe.io.internal;
 
 import io.troupe.actors.ActorRef;
+import io.troupe.actors.internal.Dispatcher;
+import io.troupe.actors.internal.IdlePoller;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -16,21 +18,26 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * An I/O reactor: one thread that owns one {@link Selector} and turns readiness into
- * {@link Readiness} messages to the actors that own the channels. It runs no user code and
- * performs no reads or writes: the owner actors do those on their own threads, so a slow
- * handler can never stall the other channels of its reactor.
+ * An I/O reactor: one {@link Selector} whose readiness becomes {@link Readiness} messages to the
+ * actors that own the channels. It runs no user code and performs no reads or writes: the owner
+ * actors do those on their own threads, so a slow handler can never stall the other channels.
  *
- * <p>Thread safe: any thread may {@link #register} channels; registrations are applied on the
- * reactor thread through a command queue.
+ * <p>Two ways to drive it: {@link #onWorkers} lets the idle workers of a work-stealing
+ * dispatcher poll it (the default: readiness is found on the worker that then runs the socket
+ * actor, with no thread hand-off), {@link #withThread} gives it a thread of its own.
+ *
+ * <p>Thread safe: any thread may {@link #register} channels; registrations are applied by the
+ * thread polling the selector through a command queue.
  */
-public final class Reactor implements Runnable {
+public final class Reactor implements Runnable, IdlePoller {
     /*
      * Implementation overview
      *
      * Threading protocol. Producers (owner actors on dispatcher threads) put commands on an
      * MPSC ConcurrentLinkedQueue: a Registration (register, or copy its armed set into its key)
-     * or a CloseCommand. The reactor thread alone touches the Selector's key sets. Its loop:
+     * or a CloseCommand. The polling thread alone touches the Selector's key sets: the reactor
+     * thread, or (driven by workers) the one worker the dispatcher lets in at a time, so a
+     * command made on the worker that will poll next needs no wake-up at all. One poll:
      * run up to COMMAND_BATCH commands; if it closed channels, selectNow() so the JDK releases
      * their file descriptors, then run the close callbacks; announce SELECTING; select (or
      * selectNow if commands arrived meanwhile); announce AWAKE; for each selected key disarm
@@ -46,8 +53,8 @@ public final class Reactor implements Runnable {
      *
      * Lifecycle (`state`):
      *   RUNNING -> STOPPING     // close() called
-     *   STOPPING -> TERMINATED  // the thread drained its commands, closed every channel and
-     *                           // the selector, and ended
+     *   STOPPING -> TERMINATED  // the thread (or close(), once the dispatcher let the reactor
+     *                           // go) drained its commands, closed every channel and the selector
      *
      * Invariants.
      *  1. No command is stranded: a producer enqueues, then reads `selecting`; the reactor
@@ -63,6 +70,8 @@ public final class Reactor implements Runnable {
      * Shutdown. close() sets STOPPING and wakes the selector; the thread runs the remaining
      * commands, closes every registered channel, closes the selector (which releases the file
      * descriptors), runs outstanding close callbacks and ends; close() joins it (bounded).
+     * Driven by workers, close() detaches the reactor from the dispatcher (waking a worker
+     * blocked in select and waiting until none is inside), then does the same on its own thread.
      *
      * References. Netty's NioEventLoop (wakenUp flag, selectNow when tasks are pending);
      * Pekko IO's SelectionHandler; Tokio's mio-based driver (one readiness event per arm).
@@ -83,7 +92,11 @@ public final class Reactor implements Runnable {
 
     private final Selector selector;
     private final ConcurrentLinkedQueue<Object> commands = new ConcurrentLinkedQueue<>();
+    /** The reactor's own thread, or null when workers drive it. */
     private final Thread thread;
+    /** The dispatcher whose workers drive it, or null. */
+    private final Dispatcher drivenBy;
+    private final String name;
     private final ArrayList<CloseCommand> closedThisTurn = new ArrayList<>();
     private volatile int selecting;
     private volatile int state;
@@ -91,17 +104,44 @@ public final class Reactor implements Runnable {
     private volatile long wakeups;
     private volatile long selects;
 
+    private Reactor(String name, Dispatcher drivenBy) throws IOException {
+        this.name = Objects.requireNonNull(name, "name");
+        this.selector = Selector.open();
+        this.drivenBy = drivenBy;
+        this.thread = drivenBy == null ? new Thread(this, name) : null;
+    }
+
     /**
      * Opens a selector and starts the reactor thread, named {@code threadName}, as a daemon.
      *
      * @throws IOException if the selector cannot be opened
      */
-    public Reactor(String threadName) throws IOException {
-        Objects.requireNonNull(threadName, "threadName");
-        this.selector = Selector.open();
-        this.thread = new Thread(this, threadName);
-        thread.setDaemon(true);
-        thread.start();
+    public static Reactor withThread(String threadName) throws IOException {
+        final Reactor r = new Reactor(threadName, null);
+        r.thread.setDaemon(true);
+        r.thread.start();
+        return r;
+    }
+
+    /**
+     * Opens a selector that the idle workers of {@code dispatcher} drive.
+     *
+     * @return the reactor, or {@code null} if the dispatcher cannot drive one (the caller then
+     *     uses {@link #withThread})
+     * @throws IOException if the selector cannot be opened
+     */
+    public static Reactor onWorkers(String name, Dispatcher dispatcher) throws IOException {
+        final Reactor r = new Reactor(name, Objects.requireNonNull(dispatcher, "dispatcher"));
+        if (!dispatcher.attachPoller(r)) {
+            r.selector.close();
+            return null;
+        }
+        return r;
+    }
+
+    /** Whether a dispatcher's workers drive this reactor (no thread of its own). */
+    public boolean isDrivenByWorkers() {
+        return drivenBy != null;
     }
 
     /**
@@ -156,6 +196,13 @@ public final class Reactor implements Runnable {
      * @return whether the thread ended in time
      */
     public boolean close(long timeoutMillis) {
+        if (thread == null) {
+            if (STATE.compareAndSet(this, RUNNING, STOPPING)) {
+                drivenBy.detachPoller(this); // no worker is inside, or will enter, from here on
+                shutdown();
+            }
+            return true;
+        }
         if (STATE.compareAndSet(this, RUNNING, STOPPING)) {
             selector.wakeup();
         }
@@ -167,20 +214,20 @@ public final class Reactor implements Runnable {
         return !thread.isAlive();
     }
 
-    // ------------------------------------------------------------ the reactor thread
+    // ------------------------------------------------------------ the polling thread
 
     @Override
     public void run() {
         try {
             while (state == RUNNING) {
                 try {
-                    turn();
+                    turn(true);
                 } catch (ClosedSelectorException e) {
                     break;
                 } catch (VirtualMachineError e) {
                     throw e;
                 } catch (Throwable t) {
-                    LOG.log(System.Logger.Level.ERROR, "reactor " + thread.getName() + " turn failed; continuing", t);
+                    LOG.log(System.Logger.Level.ERROR, "reactor " + name + " turn failed; continuing", t);
                 }
             }
         } finally {
@@ -188,11 +235,48 @@ public final class Reactor implements Runnable {
         }
     }
 
-    private void turn() throws IOException {
-        runCommands(COMMAND_BATCH);
-        flushCloses();
+    @Override
+    public int pollNow() {
+        return pollOnWorker(false);
+    }
+
+    @Override
+    public int pollBlocking() {
+        return pollOnWorker(true);
+    }
+
+    @Override
+    public void wakeup() {
+        selector.wakeup();
+    }
+
+    /** One turn on a worker: a failure is logged and the worker goes on (no worker dies of I/O). */
+    private int pollOnWorker(boolean block) {
         if (state != RUNNING) {
-            return;
+            return 0;
+        }
+        try {
+            return turn(block);
+        } catch (ClosedSelectorException e) {
+            return 0; // closed underneath: close() is detaching us
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "reactor " + name + " poll failed; continuing", t);
+            return 0;
+        }
+    }
+
+    /** Runs commands, selects (blocking or not), tells owners; returns the readiness events told. */
+    private int turn(boolean block) throws IOException {
+        runCommands(COMMAND_BATCH);
+        int found = flushCloses();
+        if (state != RUNNING) {
+            return found;
+        }
+        if (!block) {
+            selector.selectNow();
+            return found + processSelectedKeys();
         }
         SELECTING_HANDLE.setVolatile(this, SELECTING);
         if (!commands.isEmpty()) {
@@ -205,7 +289,7 @@ public final class Reactor implements Runnable {
                 wakeups++; // a producer moved it: the wakeup was (probably) why select returned
             }
         }
-        processSelectedKeys();
+        return found + processSelectedKeys();
     }
 
     private void runCommands(int limit) {
@@ -254,16 +338,17 @@ public final class Reactor implements Runnable {
     }
 
     /** Lets the JDK release the descriptors of channels closed this turn, then runs the callbacks. */
-    private void flushCloses() throws IOException {
+    private int flushCloses() throws IOException {
         if (closedThisTurn.isEmpty()) {
-            return;
+            return 0;
         }
         selector.selectNow(); // flushes cancelled keys; the ready keys it finds stay selected
-        processSelectedKeys();
+        final int found = processSelectedKeys() + closedThisTurn.size();
         for (CloseCommand c : closedThisTurn) {
             runCallback(c);
         }
         closedThisTurn.clear();
+        return found; // readiness told and callbacks run (they tell their owners)
     }
 
     private static void runCallback(CloseCommand c) {
@@ -278,8 +363,13 @@ public final class Reactor implements Runnable {
         }
     }
 
-    private void processSelectedKeys() {
-        final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+    private int processSelectedKeys() {
+        final java.util.Set<SelectionKey> selected = selector.selectedKeys();
+        if (selected.isEmpty()) {
+            return 0;
+        }
+        int told = 0;
+        final Iterator<SelectionKey> it = selected.iterator();
         while (it.hasNext()) {
             final SelectionKey key = it.next();
             it.remove();
@@ -290,12 +380,14 @@ public final class Reactor implements Runnable {
                 }
                 final int fired = r.onReady(key.readyOps());
                 if (fired != 0) {
+                    told++;
                     tell(r, Readiness.of(fired));
                 }
             } catch (CancelledKeyException e) {
                 // closed concurrently by its owner: nothing to report
             }
         }
+        return told;
     }
 
     private static void tell(Registration r, Object message) {
@@ -316,7 +408,7 @@ public final class Reactor implements Runnable {
             }
             selector.close();
         } catch (IOException | ClosedSelectorException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the selector of " + thread.getName() + " failed", e);
+            LOG.log(System.Logger.Level.WARNING, "closing the selector of " + name + " failed", e);
         } finally {
             for (CloseCommand c : closedThisTurn) {
                 runCallback(c);

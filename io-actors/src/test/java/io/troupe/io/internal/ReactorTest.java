@@ -22,7 +22,7 @@ class ReactorTest {
     @BeforeEach
     void start() throws Exception {
         system = ActorSystem.create("reactor-test");
-        reactor = new Reactor("test-reactor");
+        reactor = Reactor.withThread("test-reactor");
         pipe = Pipe.open();
         pipe.source().configureBlocking(false);
     }

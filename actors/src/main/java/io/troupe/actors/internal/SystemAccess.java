@@ -1,0 +1,27 @@
+package io.troupe.actors.internal;
+
+import io.troupe.actors.ActorSystem;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The runtime's back door into an {@link ActorSystem} for sibling modules (io-actors), without
+ * public API: the system installs an accessor when its class initialises (the JDK's
+ * {@code SharedSecrets} pattern). Thread safe.
+ */
+public final class SystemAccess {
+    private static volatile Function<ActorSystem, Dispatcher> defaultDispatcher;
+
+    private SystemAccess() {}
+
+    /** Installed once by {@link ActorSystem}'s static initialiser. */
+    public static void install(Function<ActorSystem, Dispatcher> accessor) {
+        defaultDispatcher = Objects.requireNonNull(accessor, "accessor");
+    }
+
+    /** The dispatcher that runs {@code system}'s actors unless told otherwise. Any thread. */
+    public static Dispatcher defaultDispatcher(ActorSystem system) {
+        Objects.requireNonNull(system, "system");
+        return defaultDispatcher.apply(system); // an ActorSystem exists, so its class installed the accessor
+    }
+}
