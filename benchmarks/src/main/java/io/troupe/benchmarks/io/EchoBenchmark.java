@@ -1,5 +1,7 @@
 package io.troupe.benchmarks.io;
 
+import io.troupe.io.IoSettings;
+
 import io.troupe.actors.DispatcherKind;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -35,11 +37,15 @@ public class EchoBenchmark extends AbstractEchoBenchmark {
     @Param({"WORK_STEALING"})
     public DispatcherKind troupeDispatcher;
 
+    /** Who drives Troupe's selector: the idle workers, or a reactor thread of its own. Ignored by RAW_NIO. */
+    @Param({"WORKERS", "REACTOR_THREADS"})
+    public IoSettings.Driver troupeIo;
+
     @Override
     protected EchoServer startServer() {
         return switch (server) {
             case RAW_NIO -> RawNioEchoServer.start();
-            case TROUPE -> TroupeEchoServer.start(troupeDispatcher, troupeWorkers);
+            case TROUPE -> TroupeEchoServer.start(troupeDispatcher, troupeWorkers, IoSettings.defaults().withDriver(troupeIo));
         };
     }
 }

@@ -31,12 +31,18 @@ public final class TroupeEchoServer implements EchoServer {
      * core, the default) and binds the echo server to 127.0.0.1 on an ephemeral port.
      */
     public static TroupeEchoServer start(DispatcherKind dispatcher, int workers) {
+        return start(dispatcher, workers, io.troupe.io.IoSettings.defaults());
+    }
+
+    /** Like {@link #start(DispatcherKind, int)} with the I/O runtime's settings (who drives the selector). */
+    public static TroupeEchoServer start(DispatcherKind dispatcher, int workers, io.troupe.io.IoSettings ioSettings) {
         final ActorSystem.Builder builder = ActorSystem.builder("echo-bench").dispatcher(dispatcher);
         if (workers > 0) {
             builder.parallelism(workers);
         }
         final ActorSystem system = builder.build();
         try {
+            io.troupe.io.Io.configure(system, ioSettings);
             final Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                             TcpOptions.defaults(), EchoHandler::new)
                     .toCompletableFuture().join();
