@@ -276,7 +276,7 @@ public final class Reactor implements Runnable, IdlePoller {
         }
         if (!block) {
             selector.selectNow();
-            return found + processSelectedKeys();
+            return found + processSelectedKeys(false);
         }
         SELECTING_HANDLE.setVolatile(this, SELECTING);
         if (!commands.isEmpty()) {
@@ -289,7 +289,7 @@ public final class Reactor implements Runnable, IdlePoller {
                 wakeups++; // a producer moved it: the wakeup was (probably) why select returned
             }
         }
-        return found + processSelectedKeys();
+        return found + processSelectedKeys(true);
     }
 
     private void runCommands(int limit) {
@@ -343,7 +343,7 @@ public final class Reactor implements Runnable, IdlePoller {
             return 0;
         }
         selector.selectNow(); // flushes cancelled keys; the ready keys it finds stay selected
-        final int found = processSelectedKeys() + closedThisTurn.size();
+        final int found = processSelectedKeys(false) + closedThisTurn.size();
         for (CloseCommand c : closedThisTurn) {
             runCallback(c);
         }
@@ -363,7 +363,7 @@ public final class Reactor implements Runnable, IdlePoller {
         }
     }
 
-    private int processSelectedKeys() {
+    private int processSelectedKeys(boolean blocking) {
         final java.util.Set<SelectionKey> selected = selector.selectedKeys();
         if (selected.isEmpty()) {
             return 0;
@@ -378,7 +378,7 @@ public final class Reactor implements Runnable, IdlePoller {
                 if (!key.isValid()) {
                     continue;
                 }
-                final int fired = r.onReady(key.readyOps());
+                final int fired = r.onReady(key.readyOps(), blocking);
                 if (fired != 0) {
                     told++;
                     tell(r, Readiness.of(fired));

@@ -16,6 +16,17 @@ import java.nio.channels.SelectionKey;
  * message; the owner performs the I/O on its own thread and arms again if it wants more. So
  * there is at most one readiness message per armed operation in flight, and a busy channel
  * never floods its owner's mailbox.
+ *
+ * <p>The one-shot is kept in software ({@code armed}); what the selector's key asks the kernel
+ * for ({@code kernelOps}) may lag behind. On a reactor driven by workers the key keeps an
+ * operation that fired (lazy disarm): the owner runs on the polling worker right after the poll,
+ * reads until the socket is drained and re-arms before the next poll, so a request costs no
+ * {@code epoll_ctl} at all. An operation that fired and was not re-armed yet (its owner is
+ * queued on a worker) is left in the key by a non-blocking poll; only a blocking poll (an idle
+ * worker, which would otherwise wake at once for it, again and again) or an operation the owner
+ * disarmed takes it out of the key. A reactor with
+ * a thread of its own disarms the key at once, as before (its owner runs on another thread, so
+ * the next select would find the operation still ready).
  */
 public final class Registration {
     /*
@@ -29,6 +40,10 @@ public final class Registration {
      * Invariants.
      *  1. An operation bit is cleared from `armed` by exactly the reactor pass that reports it,
      *     so each arm produces at most one Readiness message.
+     *  1a. An armed operation is in the key's interest set, or an update command is queued
+     *     that will put it there: arm() reads `kernelOps` after setting `armed`, and the reactor
+     *     re-reads `armed` after lowering `kernelOps` (Dekker), so a re-arm racing a disarm of
+     *     the key is never lost.
      *  2. At most one update command per registration is in the reactor's queue (`queued`);
      *     the reactor resets `queued` before it reads `armed`, so the latest arm is never lost.
      *  3. After close() no Readiness message is sent.
@@ -51,8 +66,18 @@ public final class Registration {
     final ActorRef<Object> owner;
     /** Reactor thread only. */
     SelectionKey key;
+    /**
+     * The armed operations (low byte) and, shifted by FIRED_SHIFT, those that fired and whose
+     * owner has not armed or disarmed them since.
+     */
     private volatile int armed;
+    private static final int FIRED_SHIFT = 8;
+    private static final int OPS_MASK = (1 << FIRED_SHIFT) - 1;
     private volatile int queued;
+    /** The key's interest set as the reactor last set it (written by the reactor only). */
+    private volatile int kernelOps;
+    /** Keep fired operations in the key (worker-driven reactors); see the class comment. */
+    private final boolean lazyDisarm;
     private volatile boolean closed;
     private final Reactor reactor;
 
@@ -62,6 +87,7 @@ public final class Registration {
         this.owner = owner;
         this.armed = initialOps;
         this.queued = 1; // the reactor's register command is the first update
+        this.lazyDisarm = reactor.isDrivenByWorkers();
     }
 
     /**
@@ -76,8 +102,10 @@ public final class Registration {
             if ((cur & ops) == ops) {
                 return; // already armed: nothing to tell the reactor
             }
-        } while (!ARMED.compareAndSet(this, cur, cur | ops));
-        requestUpdate();
+        } while (!ARMED.compareAndSet(this, cur, (cur | ops) & ~(ops << FIRED_SHIFT)));
+        if ((kernelOps & ops) != ops) { // read after the CAS: the Dekker pair with dropFromKey
+            requestUpdate();
+        }
     }
 
     /** Disarms {@code ops}; a readiness message already sent may still arrive. Owner thread. */
@@ -85,10 +113,10 @@ public final class Registration {
         int cur;
         do {
             cur = armed;
-            if ((cur & ops) == 0) {
+            if ((cur & (ops | ops << FIRED_SHIFT)) == 0) {
                 return;
             }
-        } while (!ARMED.compareAndSet(this, cur, cur & ~ops));
+        } while (!ARMED.compareAndSet(this, cur, cur & ~(ops | ops << FIRED_SHIFT)));
         requestUpdate();
     }
 
@@ -128,20 +156,41 @@ public final class Registration {
         QUEUED.setVolatile(this, 0);
         final SelectionKey k = key;
         if (k != null && k.isValid() && !closed) {
-            k.interestOps(armed);
+            final int ops = armed & OPS_MASK;
+            kernelOps = ops;
+            k.interestOps(ops);
         }
     }
 
-    /** Reactor thread: the key is ready; disarm what fired and return it (0 if nothing was armed). */
-    int onReady(int readyOps) {
+    /**
+     * Reactor thread: the key is ready; disarm what fired and return it (0 if nothing was
+     * armed). Ready operations nobody armed leave the key, except, on a non-blocking poll of a
+     * worker-driven reactor, those still in their owner's hands; fired ones leave it too unless
+     * lazyDisarm.
+     */
+    int onReady(int readyOps, boolean blockingPoll) {
         int cur;
         int fired;
         do {
             cur = armed;
             fired = cur & readyOps;
-        } while (fired != 0 && !ARMED.compareAndSet(this, cur, cur & ~fired));
-        key.interestOps(cur & ~fired);
+        } while (fired != 0 && !ARMED.compareAndSet(this, cur, (cur & ~fired) | (fired << FIRED_SHIFT)));
+        final int inOwnersHands = lazyDisarm && !blockingPoll ? cur >>> FIRED_SHIFT : 0;
+        final int unwanted = readyOps & ~cur & ~inOwnersHands; // ready, not armed: not wanted now
+        final int drop = lazyDisarm ? unwanted : unwanted | fired;
+        if ((kernelOps & drop) != 0) {
+            dropFromKey(drop);
+        }
         return closed ? 0 : fired;
+    }
+
+    /** Reactor thread: takes {@code drop} out of the key, unless the owner armed it meanwhile. */
+    private void dropFromKey(int drop) {
+        final int lowered = kernelOps & ~drop;
+        kernelOps = lowered;
+        final int keep = lowered | (armed & drop & OPS_MASK); // read after lowering: the Dekker pair with arm()
+        kernelOps = keep;
+        key.interestOps(keep);
     }
 
     private static final VarHandle ARMED;
