@@ -90,9 +90,47 @@ public final class EchoRatios {
                 r.p99 = score;
             }
         }
+        final List<Result> all = new ArrayList<>();
         for (Map.Entry<String, Map<String, Result>> table : tables.entrySet()) {
             print(table.getKey(), new ArrayList<>(table.getValue().values()));
+            all.addAll(table.getValue().values());
         }
+        printIdleGrowth(all);
+    }
+
+    /**
+     * For the rows with idle connections: each server's p50 and p99 with idle connections
+     * against its own with the fewest idle connections of the run (0 in the default run). A
+     * ratio near 1.00 is the target: the active connections' latency does not grow with the
+     * idle ones.
+     */
+    private static void printIdleGrowth(List<Result> results) {
+        final Map<String, List<Result>> byServer = new LinkedHashMap<>();
+        for (Result r : results) {
+            if (r.params.containsKey(IDLE) && !Double.isNaN(r.p50)) {
+                final Map<String, String> server = new LinkedHashMap<>(r.params);
+                server.remove(IDLE);
+                byServer.computeIfAbsent(r.className + "." + r.method + " " + server, k -> new ArrayList<>()).add(r);
+            }
+        }
+        if (byServer.isEmpty()) {
+            return;
+        }
+        final Set<String> varying = varyingParams(results);
+        System.out.println("### Active connections' latency with idle connections, against the fewest idle");
+        System.out.println();
+        System.out.println("| benchmark | server | idle | p50 µs | p99 µs | idle | p50 µs | p99 µs | p50 ratio | p99 ratio |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (List<Result> rows : byServer.values()) {
+            rows.sort((a, b) -> Integer.compare(Integer.parseInt(a.params.get(IDLE)), Integer.parseInt(b.params.get(IDLE))));
+            final Result base = rows.get(0);
+            for (Result r : rows.subList(1, rows.size())) {
+                System.out.printf(Locale.ROOT, "| %s.%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.className, r.method,
+                        label(r, varying), base.params.get(IDLE), format(base.p50), format(base.p99), r.params.get(IDLE),
+                        format(r.p50), format(r.p99), ratio(r.p50, base.p50), ratio(r.p99, base.p99));
+            }
+        }
+        System.out.println();
     }
 
     private static void print(String title, List<Result> results) {
