@@ -1,5 +1,6 @@
 package io.troupe.benchmarks.actors;
 
+import io.troupe.benchmarks.JmhCsv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +36,12 @@ public final class ActorRatios {
             System.exit(2);
         }
         final List<String> lines = Files.readAllLines(Path.of(args[0]));
-        final List<String> header = split(lines.get(0));
+        final List<String> header = JmhCsv.split(lines.get(0));
         final int benchmark = header.indexOf("Benchmark");
         final int score = header.indexOf("Score");
         final Map<String, Row> rows = new LinkedHashMap<>();
         for (String line : lines.subList(1, lines.size())) {
-            final List<String> f = split(line);
+            final List<String> f = JmhCsv.split(line);
             final String name = f.get(benchmark);
             if (!name.contains(".actors.") || name.contains(":")) {
                 continue; // not an actor workload, or a secondary result (-prof)
@@ -108,25 +109,5 @@ public final class ActorRatios {
             return "-";
         }
         return String.format(Locale.ROOT, "%.2fx", troupe / pekko);
-    }
-
-    /** Splits one CSV line of JMH's output (fields quoted when they contain commas). */
-    private static List<String> split(String line) {
-        final List<String> out = new ArrayList<>();
-        final StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            final char c = line.charAt(i);
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        out.add(cur.toString());
-        return out;
     }
 }

@@ -19,11 +19,14 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * The two echo workloads, run against whichever server a subclass starts, with one load
  * generator for all of them ({@link RequestResponseClient}, {@link StreamingClient}) in the
  * benchmark JVM, on the JMH thread. Subclasses: {@link EchoBenchmark} (Troupe and the raw NIO
- * reference) and, under the {@code peers} profile, Netty's.
+ * reference) and, under the {@code peers} profile, Netty's, and the benchmarks that run each
+ * server in a JVM of its own pinned to one core (with and without many idle connections).
  *
  * <ul>
- *   <li>{@link #requestResponse}: {@value #CONNECTIONS} connections, {@value #MESSAGE_BYTES}-byte
- *       requests, one in flight per connection. Score: requests per second; secondary results
+ *   <li>{@link #requestResponse}: {@value #CONNECTIONS} connections (unless a subclass measures
+ *       fewer), {@value #MESSAGE_BYTES}-byte requests, one in flight per connection, beside
+ *       {@link #idleConnectionCount()} idle ones (none unless a subclass opens them). Score:
+ *       requests per second; secondary results
  *       {@code p50Micros}, {@code p99Micros}, {@code maxMicros} of the round trip, pooled over
  *       the measurement iterations ({@link LatencyCounters}).</li>
  *   <li>{@link #streaming}: {@value #STREAMS} connections each streaming writes of
@@ -43,7 +46,7 @@ public abstract class AbstractEchoBenchmark {
     public static final int CONNECTIONS = 64;
     /** Bytes per request (and per echo). */
     public static final int MESSAGE_BYTES = 64;
-    /** Echoes completed per request/response invocation (16 per connection). */
+    /** Echoes completed per request/response invocation (16 per connection of {@value #CONNECTIONS}). */
     public static final int REQUESTS_PER_INVOCATION = 1024;
 
     /** Connections of the streaming workload. */
@@ -56,24 +59,41 @@ public abstract class AbstractEchoBenchmark {
     public static final int MIB_PER_INVOCATION = 16;
 
     private EchoServer server;
+    private IdleConnections idleConnections;
     private RequestResponseClient requestResponseClient;
     private StreamingClient streamingClient;
 
     /** Starts the server under test, listening on 127.0.0.1. */
     protected abstract EchoServer startServer() throws Exception;
 
-    /** Starts the server and the client of the workload this trial measures. */
+    /** The connections of {@link #requestResponse}: {@value #CONNECTIONS} unless a subclass says otherwise. */
+    protected int requestResponseConnections() {
+        return CONNECTIONS;
+    }
+
+    /**
+     * Connections opened before the workload's own, each answered once and then left idle for
+     * the whole trial ({@link IdleConnections}): none unless a subclass says otherwise.
+     */
+    protected int idleConnectionCount() {
+        return 0;
+    }
+
+    /** Starts the server, opens the idle connections, then the client of the workload this trial measures. */
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
         server = startServer();
+        if (idleConnectionCount() > 0) {
+            idleConnections = IdleConnections.open(server.address(), idleConnectionCount());
+        }
         if (params.getBenchmark().endsWith(".streaming")) {
             streamingClient = new StreamingClient(server.address(), STREAMS, STREAM_WRITE_BYTES, STREAM_WINDOW_BYTES);
         } else {
-            requestResponseClient = new RequestResponseClient(server.address(), CONNECTIONS, MESSAGE_BYTES);
+            requestResponseClient = new RequestResponseClient(server.address(), requestResponseConnections(), MESSAGE_BYTES);
         }
     }
 
-    /** Closes the client, then the server. */
+    /** Closes the client, the idle connections, then the server. */
     @TearDown(Level.Trial)
     public void tearDown() {
         if (requestResponseClient != null) {
@@ -82,12 +102,15 @@ public abstract class AbstractEchoBenchmark {
         if (streamingClient != null) {
             streamingClient.close();
         }
+        if (idleConnections != null) {
+            idleConnections.close();
+        }
         if (server != null) {
             server.close();
         }
     }
 
-    /** {@value #REQUESTS_PER_INVOCATION} round trips over the {@value #CONNECTIONS} connections. */
+    /** {@value #REQUESTS_PER_INVOCATION} round trips over the {@link #requestResponseConnections()} connections. */
     @Benchmark
     @OperationsPerInvocation(REQUESTS_PER_INVOCATION)
     public void requestResponse(LatencyCounters latencies) throws IOException {

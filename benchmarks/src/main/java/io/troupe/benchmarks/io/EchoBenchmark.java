@@ -1,8 +1,7 @@
 package io.troupe.benchmarks.io;
 
-import io.troupe.io.IoSettings;
-
 import io.troupe.actors.DispatcherKind;
+import io.troupe.io.IoSettings;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
@@ -18,7 +17,7 @@ public class EchoBenchmark extends AbstractEchoBenchmark {
     public enum Server {
         /** {@link RawNioEchoServer}: one thread, one selector; the reference. */
         RAW_NIO,
-        /** {@link TroupeEchoServer}: io-actors, one reactor, a handler actor per connection. */
+        /** {@link TroupeEchoServer}: io-actors, a handler actor per connection. */
         TROUPE
     }
 
@@ -41,11 +40,20 @@ public class EchoBenchmark extends AbstractEchoBenchmark {
     @Param({"WORKERS", "REACTOR_THREADS"})
     public IoSettings.Driver troupeIo;
 
+    /**
+     * The Troupe handler's back-pressure recipe. The lossless one, answered reads, is the
+     * default; {@code -p troupeBackPressure=ANSWERED_READS,SUSPEND_READING} measures what it
+     * costs against the older one. Ignored by RAW_NIO.
+     */
+    @Param({"ANSWERED_READS"})
+    public TroupeEchoServer.BackPressure troupeBackPressure;
+
     @Override
     protected EchoServer startServer() {
         return switch (server) {
             case RAW_NIO -> RawNioEchoServer.start();
-            case TROUPE -> TroupeEchoServer.start(troupeDispatcher, troupeWorkers, IoSettings.defaults().withDriver(troupeIo));
+            case TROUPE -> TroupeEchoServer.start(troupeDispatcher, troupeWorkers, IoSettings.defaults().withDriver(troupeIo),
+                    troupeBackPressure);
         };
     }
 }
