@@ -27,14 +27,14 @@ import org.junit.jupiter.api.Timeout;
 
 /** How a connection couples its reading to its write queue, and how it reports refused writes. */
 @Timeout(60)
-class TcpBackPressureTest {
+class TcpBackPressureTest extends BothDrivers {
     private static final int SMALL_BUFFER_BYTES = 16 << 10;
 
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("tcp-back-pressure");
+        system = startSystem("tcp-back-pressure");
     }
 
     @AfterEach

@@ -19,15 +19,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(180)
-class TcpEchoStressTest {
+class TcpEchoStressTest extends BothDrivers {
     private static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
 
     @Test
     void echo_manyConcurrentConnections_everyByteBackOnceInOrder() throws Exception {
-        // 1,000 concurrent connections over two reactors echo random payloads in random chunks: no byte is lost, duplicated or reordered.
+        // 1,000 concurrent connections (on the workers, or over two reactor threads) echo random payloads in random chunks: no byte is lost, duplicated or reordered.
         final int connections = Math.min(1000 * SCALE, fdBudget());
-        try (ActorSystem system = ActorSystem.create("echo-stress")) {
-            Io.configure(system, IoSettings.defaults().withReactorThreads(2));
+        final IoSettings settings = driver == IoSettings.Driver.WORKERS ? IoSettings.defaults()
+                : IoSettings.defaults().withReactorThreads(2);
+        try (ActorSystem system = drivenBy(ActorSystem.create("echo-stress"), settings)) {
             final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults().withBacklog(connections),
                     Echo::new).toCompletableFuture().join();
             final CountDownLatch done = new CountDownLatch(connections);

@@ -40,12 +40,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TcpTest {
+class TcpTest extends BothDrivers {
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("tcp-test");
+        system = startSystem("tcp-test");
     }
 
     @AfterEach

@@ -1,10 +1,14 @@
 package io.troupe.io.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.actors.ActorSystem;
+import io.troupe.actors.internal.SystemAccess;
 import io.troupe.actors.testkit.TestProbe;
+import io.troupe.io.IoSettings;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
@@ -12,9 +16,17 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(IoSettings.Driver.class)
 class ReactorTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Who drives the reactor: the system's idle workers, or a thread of its own. */
+    @Parameter
+    IoSettings.Driver driver;
     private ActorSystem system;
     private Reactor reactor;
     private Pipe pipe;
@@ -22,9 +34,19 @@ class ReactorTest {
     @BeforeEach
     void start() throws Exception {
         system = ActorSystem.create("reactor-test");
-        reactor = Reactor.withThread("test-reactor");
+        reactor = open(system, driver);
         pipe = Pipe.open();
         pipe.source().configureBlocking(false);
+    }
+
+    /** A reactor driven as asked, checked to be so (no silent fallback to a thread of its own). */
+    static Reactor open(ActorSystem system, IoSettings.Driver driver) throws java.io.IOException {
+        final Reactor r = driver == IoSettings.Driver.WORKERS
+                ? Reactor.onWorkers("test-reactor", SystemAccess.defaultDispatcher(system))
+                : Reactor.withThread("test-reactor");
+        assertNotNull(r, "the dispatcher took the reactor");
+        assertEquals(driver == IoSettings.Driver.WORKERS, r.isDrivenByWorkers());
+        return r;
     }
 
     @AfterEach
@@ -61,7 +83,7 @@ class ReactorTest {
 
     @Test
     void closeReactor_registeredChannels_areClosed() {
-        // Stopping a reactor closes every channel registered with it and ends its thread.
+        // Stopping a reactor closes every channel registered with it and ends its thread (or lets its workers go).
         final TestProbe<Object> probe = TestProbe.create(system);
         reactor.register(pipe.source(), probe.ref(), SelectionKey.OP_READ);
         assertTrue(reactor.close(5_000), "the reactor thread ended");
