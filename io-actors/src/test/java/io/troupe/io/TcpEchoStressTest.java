@@ -25,7 +25,7 @@ class TcpEchoStressTest extends BothDrivers {
     @Test
     void echo_manyConcurrentConnections_everyByteBackOnceInOrder() throws Exception {
         // 1,000 concurrent connections (on the workers, or over two reactor threads) echo random payloads in random chunks: no byte is lost, duplicated or reordered.
-        final int connections = Math.min(1000 * SCALE, fdBudget());
+        final int connections = Math.min(1000 * SCALE, TestHandlers.fdBudget());
         final IoSettings settings = driver == IoSettings.Driver.WORKERS ? IoSettings.defaults()
                 : IoSettings.defaults().withReactorThreads(2);
         try (ActorSystem system = drivenBy(ActorSystem.create("echo-stress"), settings)) {
@@ -43,28 +43,6 @@ class TcpEchoStressTest extends BothDrivers {
                     + ", failures so far: " + failures);
             assertTrue(failures.isEmpty(), failures.size() + " failures, first: " + failures.peek());
         }
-    }
-
-    /** Two descriptors per connection (both ends), with head room for the JVM; read from /proc on Linux. */
-    private static int fdBudget() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max open files")) {
-                    final String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                    if (soft.equals("unlimited")) {
-                        return Integer.MAX_VALUE;
-                    }
-                    final long open;
-                    try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-                        open = fds.count();
-                    }
-                    return (int) Math.max(16, (Long.parseLong(soft) - open - 256) / 2);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // not Linux: no limit known
-        }
-        return Integer.MAX_VALUE;
     }
 
     /** Sends a random payload in random chunks, half-closes, and checks that exactly the payload comes back. */
