@@ -1,6 +1,15 @@
 package io.troupe.io;
 
+import static io.troupe.io.TestHandlers.ANY_LOCAL_PORT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.troupe.actors.ActorSystem;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -14,6 +23,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass(name = "{0}")
 @EnumSource(IoSettings.Driver.class)
 abstract class BothDrivers {
+    /** The number of workers of a system built with the default parallelism (one per core). */
+    static final int DEFAULT_WORKERS = Runtime.getRuntime().availableProcessors();
+
     /** Who drives the I/O in this run of the class. */
     @Parameter
     IoSettings.Driver driver;
@@ -21,6 +33,11 @@ abstract class BothDrivers {
     /** A fresh system whose I/O this run's driver drives. */
     ActorSystem startSystem(String name) {
         return drivenBy(ActorSystem.create(name), IoSettings.defaults().withDriver(driver));
+    }
+
+    /** A fresh system with {@code workers} dispatcher threads whose I/O this run's driver drives. */
+    ActorSystem startSystem(String name, int workers) {
+        return drivenBy(ActorSystem.builder(name).parallelism(workers).build(), IoSettings.defaults().withDriver(driver));
     }
 
     /**
@@ -41,5 +58,38 @@ abstract class BothDrivers {
             system.close();
             throw e;
         }
+    }
+
+    /** The names of the live threads of {@code system}: those whose name starts with the system's name and a dash. */
+    static Set<String> threadNamesOf(ActorSystem system) {
+        final Set<String> names = new TreeSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(system.name() + "-") && t.isAlive()) {
+                names.add(t.getName());
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Checks that {@code system} still serves sockets and that none of its {@code workers}
+     * dispatcher threads has died: a fresh echo listener answers a round trip, and every worker
+     * thread is alive.
+     */
+    static void assertStillServing(ActorSystem system, int workers) throws IOException {
+        final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults(), TestHandlers.Echo::new)
+                .toCompletableFuture().join();
+        try (Socket s = TestHandlers.client(bound.localAddress())) {
+            final byte[] hello = "still serving".getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write(hello);
+            assertArrayEquals(hello, TestHandlers.readFully(s.getInputStream(), hello.length));
+        }
+        final Set<String> expected = new TreeSet<>();
+        for (int i = 0; i < workers; i++) {
+            expected.add(system.name() + "-worker-" + i);
+        }
+        final Set<String> alive = threadNamesOf(system);
+        alive.retainAll(expected);
+        assertEquals(expected, alive, "every worker thread is alive");
     }
 }
