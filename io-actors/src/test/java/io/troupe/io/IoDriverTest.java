@@ -47,7 +47,7 @@ class IoDriverTest extends BothDrivers {
     void externalTell_onlyWorkerIdleInSelect_isWokenForEveryCommand() throws Exception {
         // With one worker, idle (blocked in select when it drives the I/O), each Write told from outside the system wakes it:
         // 200 times in a row the bytes reach the peer and the peer's answer reaches the handler.
-        try (ActorSystem system = startSystem("io-wake-one", 1)) {
+        try (ActorSystem system = startSystem(uniqueName("io-wake-one"), 1)) {
             final TestProbe<Object> probe = TestProbe.create(system);
             final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults(), Forwarder.to(probe.ref()))
                     .toCompletableFuture().join();
@@ -72,7 +72,7 @@ class IoDriverTest extends BothDrivers {
     void busyWorkers_actorsThatNeverGoIdle_socketsStillServed() throws Exception {
         // While every worker is kept busy by actors that always have another message, so no worker is ever idle,
         // readiness is still seen (a busy worker polls every few dozen activations) and 50 echo round trips complete.
-        try (ActorSystem system = startSystem("io-busy-workers", 2)) {
+        try (ActorSystem system = startSystem(uniqueName("io-busy-workers"), 2)) {
             final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults(), Echo::new)
                     .toCompletableFuture().join();
             try (Socket s = client(bound.localAddress())) {
@@ -94,7 +94,7 @@ class IoDriverTest extends BothDrivers {
         // With two workers, one connection's handler blocks the worker that found its readiness (holding the selector)
         // until the test releases it, which the test does only after old and new connections did round trips
         // meanwhile: the other worker took the selector over.
-        final ActorSystem configured = ActorSystem.builder("io-starvation").parallelism(2)
+        final ActorSystem configured = ActorSystem.builder(uniqueName("io-starvation")).parallelism(2)
                 .slowHandlerThreshold(Duration.ofMinutes(1)).build(); // this handler blocks on purpose
         try (ActorSystem system = drivenBy(configured, IoSettings.defaults().withDriver(driver))) {
             final CountDownLatch entered = new CountDownLatch(1);
@@ -135,7 +135,7 @@ class IoDriverTest extends BothDrivers {
     void close_whileAThreadIsInSelect_endsEveryThreadAndReleasesEveryPort() throws Exception {
         // Closing the system while it is idle (a worker, or the reactor thread, blocked in select) ends every thread of
         // the system and releases every port: two TCP listeners' and a UDP socket's ports bind again at once.
-        final ActorSystem system = startSystem("io-close-in-select", 2);
+        final ActorSystem system = startSystem(uniqueName("io-close-in-select"), 2);
         final List<String> threadsBefore;
         final InetSocketAddress tcpA;
         final InetSocketAddress tcpB;
@@ -162,6 +162,11 @@ class IoDriverTest extends BothDrivers {
             b.bind(tcpB);
             u.bind(udp);
         }
+    }
+
+    /** A system name of this run alone, so that threads of another run's system are never taken for this one's. */
+    private String uniqueName(String base) {
+        return base + "-" + driver.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Binds an echo listener and returns a client connected to it, after one round trip. */
