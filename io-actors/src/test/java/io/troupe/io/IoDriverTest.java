@@ -15,6 +15,7 @@ import io.troupe.actors.testkit.TestProbe;
 import io.troupe.io.TestHandlers.Echo;
 import io.troupe.io.TestHandlers.Forwarder;
 import io.troupe.io.TestHandlers.HandlerStarted;
+import io.troupe.io.internal.BoundedWait;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -240,18 +240,9 @@ class IoDriverTest extends BothDrivers {
         return idle;
     }
 
-    /**
-     * Waits until {@code condition} holds, checking it about every millisecond, for at most
-     * {@link TestHandlers#WAIT}: for states no event announces (a thread blocked in select).
-     */
+    /** Waits, within {@code WAIT}, for a state no event announces: see {@link BoundedWait}. */
     private static void awaitTrue(BooleanSupplier condition, String what) {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
+        BoundedWait.until(condition, WAIT, what);
     }
 
     /** Echoes, except that the first request starting with '!' blocks its worker until the test releases it. */

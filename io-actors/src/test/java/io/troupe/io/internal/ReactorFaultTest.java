@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,14 +155,8 @@ class ReactorFaultTest {
         return (Selector) f.get(r);
     }
 
-    /** Waits until {@code condition} holds, checking about every millisecond, within {@link #WAIT}. */
+    /** Waits, within {@code WAIT}, for a state no event announces: see {@link BoundedWait}. */
     private static void awaitTrue(BooleanSupplier condition, String what) {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
+        BoundedWait.until(condition, WAIT, what);
     }
 }
