@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,7 +57,7 @@ class IoDriverTest extends BothDrivers {
                 final ActorRef<Tcp.Command> connection = probe.expectMessageClass(Tcp.Connected.class, WAIT).connection();
                 final Thread worker = thread(system.name() + "-worker-0");
                 for (int i = 0; i < 200; i++) {
-                    awaitTrue(() -> isIdle(worker), "the worker went idle: " + worker.getState());
+                    awaitTrue(() -> isIdle(worker), () -> "the worker went idle: " + worker.getState());
                     final byte[] out = ("command " + i).getBytes(StandardCharsets.UTF_8);
                     connection.tell(Tcp.Write.of(out));
                     assertArrayEquals(out, readFully(peer.getInputStream(), out.length), "write " + i);
@@ -81,7 +82,7 @@ class IoDriverTest extends BothDrivers {
                 for (int i = 0; i < 2; i++) {
                     system.spawn(() -> new NeverIdle(spun), "never-idle-" + i).tell(Boolean.TRUE);
                 }
-                awaitTrue(spun::get, "the busy actors started");
+                awaitTrue(spun::get, () -> "the busy actors started");
                 for (int i = 0; i < 50; i++) {
                     roundTrip(s, "under load " + i);
                 }
@@ -108,7 +109,7 @@ class IoDriverTest extends BothDrivers {
                     others.add(client(bound.localAddress()));
                     roundTrip(others.get(i), "hello " + i);
                 }
-                awaitTrue(() -> idleWorkers(system) == 2, "both workers idle before the blocking request");
+                awaitTrue(() -> idleWorkers(system) == 2, () -> "both workers idle before the blocking request");
                 busy.getOutputStream().write(BlockingEcho.BLOCK);
                 assertTrue(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the handler blocked");
                 for (int round = 0; round < 10; round++) {
@@ -148,13 +149,13 @@ class IoDriverTest extends BothDrivers {
             Udp.bind(system, ANY_LOCAL_PORT, probe.<Udp.Event>ref().narrow());
             udp = (InetSocketAddress) probe.expectMessageClass(Udp.Bound.class, WAIT).localAddress();
             final String selecting = driver == IoSettings.Driver.WORKERS ? "-worker-" : "-io-reactor-";
-            awaitTrue(() -> threadInSelect(system).contains(selecting), "a thread named *" + selecting
+            awaitTrue(() -> threadInSelect(system).contains(selecting), () -> "a thread named *" + selecting
                     + "* blocked in select; in select now: " + threadInSelect(system));
             threadsBefore = new ArrayList<>(threadNamesOf(system));
             system.close();
             assertEquals(-1, live.getInputStream().read(), "the live connection was closed");
         }
-        awaitTrue(() -> threadNamesOf(system).isEmpty(), "every thread of the system ended; before the close: "
+        awaitTrue(() -> threadNamesOf(system).isEmpty(), () -> "every thread of the system ended; before the close: "
                 + threadsBefore + ", still alive: " + threadNamesOf(system));
         try (ServerSocketChannel a = ServerSocketChannel.open(); ServerSocketChannel b = ServerSocketChannel.open();
              DatagramChannel u = DatagramChannel.open()) {
@@ -241,7 +242,7 @@ class IoDriverTest extends BothDrivers {
     }
 
     /** Waits, within {@code WAIT}, for a state no event announces: see {@link BoundedWait}. */
-    private static void awaitTrue(BooleanSupplier condition, String what) {
+    private static void awaitTrue(BooleanSupplier condition, Supplier<String> what) {
         BoundedWait.until(condition, WAIT, what);
     }
 

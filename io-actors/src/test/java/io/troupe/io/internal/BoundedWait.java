@@ -3,6 +3,7 @@ package io.troupe.io.internal;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A bounded wait for a state that no event announces (a thread blocked in {@code select}, a
@@ -15,13 +16,14 @@ public final class BoundedWait {
     /**
      * Returns once {@code condition} holds, checking it about every millisecond.
      *
-     * @throws AssertionError naming {@code what} if it does not hold within {@code bound}
+     * @throws AssertionError with {@code what} (asked for then, so it can tell the state at the
+     *     end) if it does not hold within {@code bound}
      */
-    public static void until(BooleanSupplier condition, Duration bound, String what) {
+    public static void until(BooleanSupplier condition, Duration bound, Supplier<String> what) {
         final long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + bound + ": " + what);
+                throw new AssertionError("not within " + bound + ": " + what.get());
             }
             LockSupport.parkNanos(1_000_000);
         }

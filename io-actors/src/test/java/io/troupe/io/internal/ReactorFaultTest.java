@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,7 +75,7 @@ class ReactorFaultTest {
         expectReadable(pb, b, rb);
         reactor.failNextSelect = new IOException("injected: select failed");
         reactor.wakeup(); // the turn after this select throws
-        awaitTrue(() -> reactor.failNextSelect == null, "a turn hit the injected failure");
+        awaitTrue(() -> reactor.failNextSelect == null, () -> "a turn hit the injected failure");
         expectReadable(pa, a, ra);
         expectReadable(pb, b, rb);
         assertPollingThreadsAlive();
@@ -156,7 +157,7 @@ class ReactorFaultTest {
     }
 
     /** Waits, within {@code WAIT}, for a state no event announces: see {@link BoundedWait}. */
-    private static void awaitTrue(BooleanSupplier condition, String what) {
+    private static void awaitTrue(BooleanSupplier condition, Supplier<String> what) {
         BoundedWait.until(condition, WAIT, what);
     }
 }

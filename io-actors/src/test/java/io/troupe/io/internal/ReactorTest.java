@@ -115,9 +115,9 @@ class ReactorTest {
                 final TestProbe<Object> probe = TestProbe.create(two);
                 final Registration reg = r.register(pipe.source(), probe.ref(), SelectionKey.OP_READ);
                 readable(reg, probe);
-                BoundedWait.until(() -> idleWorkers(two) == 2, WAIT, "both workers idle");
+                BoundedWait.until(() -> idleWorkers(two) == 2, WAIT, () -> "both workers idle");
                 r.wakeup(); // the worker in select (if any) leaves it empty-handed and is the last to go idle again
-                BoundedWait.until(() -> idleWorkers(two) == 2, WAIT, "both workers idle again");
+                BoundedWait.until(() -> idleWorkers(two) == 2, WAIT, () -> "both workers idle again");
                 blocker.tell("block");
                 assertTrue(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the blocker runs");
                 readable(reg, probe);
