@@ -27,8 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * Lost wake-ups in the I/O driver: many connections doing round trips, one at a time each,
  * while other actors on the same workers keep going busy and idle, so that workers park, block
  * in {@code select}, hand the selector over and are woken from the timer thread, from each other
- * and by readiness, all the time. A lost wake-up leaves a round trip unanswered: each one has a
- * deadline, and every echo is compared byte for byte. Round trips scale with
+ * and by readiness, all the time. Under load other activity soon makes up for a lost wake-up,
+ * so a quiet phase follows, in which one connection's round trips each start from a timer
+ * message injected into an idle system: there a lost wake-up is never made up for. Each round
+ * trip has a deadline, and every echo is compared byte for byte. Round trips scale with
  * {@code troupe.stress.scale}; assertions are on content, never on timings.
  */
 @Timeout(120)
@@ -47,6 +49,10 @@ class IoDriverStressTest extends BothDrivers {
         // a hundred microseconds or two of spinning with idleness on the same workers; then, with the system quiet, one
         // connection does 200 more: every round trip completes within its bound, byte for byte.
         final int connections = Math.min(CONNECTIONS, TestHandlers.fdBudget());
+        if (connections < CONNECTIONS) {
+            System.getLogger(IoDriverStressTest.class.getName()).log(System.Logger.Level.WARNING,
+                    "only {0} connections fit in the open-files limit, not {1}", connections, CONNECTIONS);
+        }
         try (ActorSystem system = startSystem("io-wakeup-stress")) {
             final AtomicLong bursts = new AtomicLong();
             final List<ActorRef<Object>> churners = new ArrayList<>();
@@ -62,8 +68,8 @@ class IoDriverStressTest extends BothDrivers {
             roundTrips(system, bound, 0, connections, ROUND_TRIPS, seeds);
             assertTrue(bursts.get() > 0, "the busy actors never ran: the load this test is about was missing");
 
-            // Quiet: under load any activity makes up for a lost wake-up; alone, each pause ends with a message the
-            // timer thread injects into an idle system, and a lost wake-up is never made up for.
+            // Quiet: the churners stopped, each pause of the one client ends with a message the timer thread injects
+            // into an idle system.
             final TestProbe<Object> watcher = TestProbe.create(system);
             for (ActorRef<Object> c : churners) {
                 watcher.watch(c);
