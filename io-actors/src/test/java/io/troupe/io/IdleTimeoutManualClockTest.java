@@ -18,12 +18,13 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The idle timeout measured on the actor system's clock: deterministic on a ManualClock. */
-class IdleTimeoutManualClockTest {
+class IdleTimeoutManualClockTest extends BothDrivers {
     @Test
     void idleTimeout_manualClock_trafficRestartsItAndSilenceCloses() throws Exception {
         // Traffic within the idle timeout keeps the connection open (the check re-arms instead of closing); a full idle period on the clock closes it, with the reason.
         final ManualClock clock = new ManualClock();
-        try (ActorSystem system = ActorSystem.builder("idle-manual").clock(clock).deadLetterLogsPerSecond(0).build()) {
+        try (ActorSystem system = drivenBy(ActorSystem.builder("idle-manual").clock(clock).deadLetterLogsPerSecond(0).build(),
+                IoSettings.defaults().withDriver(driver))) {
             final TestProbe<Object> probe = TestProbe.create(system);
             final int idleTimers = clock.pendingTimers();
             final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults().withIdleTimeout(Duration.ofSeconds(30)),

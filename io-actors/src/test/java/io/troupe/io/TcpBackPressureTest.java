@@ -4,6 +4,7 @@ import static io.troupe.io.TestHandlers.ANY_LOCAL_PORT;
 import static io.troupe.io.TestHandlers.WAIT;
 import static io.troupe.io.TestHandlers.readFully;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,8 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,14 +30,14 @@ import org.junit.jupiter.api.Timeout;
 
 /** How a connection couples its reading to its write queue, and how it reports refused writes. */
 @Timeout(60)
-class TcpBackPressureTest {
+class TcpBackPressureTest extends BothDrivers {
     private static final int SMALL_BUFFER_BYTES = 16 << 10;
 
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("tcp-back-pressure");
+        system = startSystem("tcp-back-pressure");
     }
 
     @AfterEach
@@ -130,6 +133,26 @@ class TcpBackPressureTest {
             probe.expectMessage(new Tcp.WritingResumed(), WAIT);
             assertEquals("x", probe.expectMessageClass(Tcp.Received.class, WAIT).utf8());
         }
+    }
+
+    @Test
+    void peerNeverReads_thenResets_errorClosed_othersServedAndWorkersAlive() throws Exception {
+        // A peer that never reads holds the connection at WritingPaused; when it then resets, the connection ends with
+        // ErrorClosed(IOException), its only event since, instead of waiting for room forever; the system still serves
+        // other sockets and every worker thread lives.
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Filled f = fillWriteQueue(TcpOptions.defaults().withBufferSizes(SMALL_BUFFER_BYTES, 0), probe);
+        f.peer().setSoLinger(true, 0);
+        f.peer().close(); // RST, with the connection's write queue full of bytes for it
+        final List<Object> events = new ArrayList<>();
+        Object m;
+        do {
+            m = probe.expectMessage(WAIT);
+            events.add(m.getClass());
+        } while (!(m instanceof Tcp.ConnectionClosed));
+        assertEquals(List.of(Tcp.ErrorClosed.class), events);
+        assertInstanceOf(IOException.class, ((Tcp.ErrorClosed) m).cause());
+        assertStillServing(system, DEFAULT_WORKERS);
     }
 
     @Test

@@ -25,19 +25,11 @@ import org.junit.jupiter.api.Timeout;
  * and compared byte for byte, then half-closed. Volume scales with {@code troupe.stress.scale};
  * every wait is bounded; assertions are on content, never on timings.
  */
-class TcpEchoStreamingStressTest {
+class TcpEchoStreamingStressTest extends BothDrivers {
     private static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
     private static final int CONNECTIONS = 16;
     private static final long BYTES_PER_CONNECTION = (3L << 20) * SCALE;
     private static final int SMALL_BUFFER_BYTES = 16 << 10;
-
-    /**
-     * The actor system the test runs in. The I/O mode becomes a parameter of this method (and
-     * the test a parameterised one) once there is more than one.
-     */
-    static ActorSystem startSystem(String name) {
-        return ActorSystem.create(name);
-    }
 
     @Test
     @Timeout(120)

@@ -19,15 +19,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(180)
-class TcpEchoStressTest {
+class TcpEchoStressTest extends BothDrivers {
     private static final int SCALE = Integer.getInteger("troupe.stress.scale", 1);
 
     @Test
     void echo_manyConcurrentConnections_everyByteBackOnceInOrder() throws Exception {
-        // 1,000 concurrent connections over two reactors echo random payloads in random chunks: no byte is lost, duplicated or reordered.
-        final int connections = Math.min(1000 * SCALE, fdBudget());
-        try (ActorSystem system = ActorSystem.create("echo-stress")) {
-            Io.configure(system, IoSettings.defaults().withReactorThreads(2));
+        // 1,000 concurrent connections (on the workers, or over two reactor threads) echo random payloads in random chunks: no byte is lost, duplicated or reordered.
+        final int connections = Math.min(1000 * SCALE, TestHandlers.fdBudget());
+        final IoSettings settings = driver == IoSettings.Driver.WORKERS ? IoSettings.defaults()
+                : IoSettings.defaults().withReactorThreads(2);
+        try (ActorSystem system = drivenBy(ActorSystem.create("echo-stress"), settings)) {
             final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults().withBacklog(connections),
                     Echo::new).toCompletableFuture().join();
             final CountDownLatch done = new CountDownLatch(connections);
@@ -42,28 +43,6 @@ class TcpEchoStressTest {
                     + ", failures so far: " + failures);
             assertTrue(failures.isEmpty(), failures.size() + " failures, first: " + failures.peek());
         }
-    }
-
-    /** Two descriptors per connection (both ends), with head room for the JVM; read from /proc on Linux. */
-    private static int fdBudget() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max open files")) {
-                    final String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                    if (soft.equals("unlimited")) {
-                        return Integer.MAX_VALUE;
-                    }
-                    final long open;
-                    try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-                        open = fds.count();
-                    }
-                    return (int) Math.max(16, (Long.parseLong(soft) - open - 256) / 2);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // not Linux: no limit known
-        }
-        return Integer.MAX_VALUE;
     }
 
     /** Sends a random payload in random chunks, half-closes, and checks that exactly the payload comes back. */

@@ -40,12 +40,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class TcpTest {
+class TcpTest extends BothDrivers {
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("tcp-test");
+        system = startSystem("tcp-test");
     }
 
     @AfterEach
@@ -216,6 +216,36 @@ class TcpTest {
         s[0].close(); // RST
         final Tcp.ErrorClosed e = probe.expectMessageClass(Tcp.ErrorClosed.class, WAIT);
         assertInstanceOf(IOException.class, e.cause());
+    }
+
+    @Test
+    void peerResetsWithBytesUnread_errorClosedAfterAPrefix_othersServedAndWorkersAlive() throws Exception {
+        // A peer that resets (SO_LINGER 0) while the connection has read only the first KiB of its 64 KiB ends the
+        // connection with ErrorClosed(IOException) after at most a prefix of those bytes; the system still serves
+        // other sockets and every worker thread lives.
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Socket[] s = new Socket[1];
+        final Tcp.Connected c = acceptOne(probe, s, TcpOptions.defaults().withReadCredit(1).withReadChunkBytes(1024));
+        final byte[] sent = new byte[64 << 10];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = (byte) (i * 31);
+        }
+        s[0].getOutputStream().write(sent); // fits in the kernel's buffers: the connection reads one KiB of it
+        final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        got.writeBytes(probe.expectMessageClass(Tcp.Received.class, WAIT).toByteArray());
+        s[0].setSoLinger(true, 0);
+        s[0].close(); // RST, with 63 KiB unread on the connection's side
+        c.connection().tell(new Tcp.ReadCredit(Integer.MAX_VALUE));
+        Object m;
+        while ((m = probe.expectMessage(WAIT)) instanceof Tcp.Received r) {
+            got.writeBytes(r.toByteArray());
+        }
+        final Tcp.ErrorClosed e = assertInstanceOf(Tcp.ErrorClosed.class, m, "the event after the bytes read");
+        assertInstanceOf(IOException.class, e.cause());
+        final byte[] prefix = got.toByteArray();
+        assertTrue(prefix.length <= sent.length, prefix.length + " bytes read of " + sent.length);
+        assertArrayEquals(java.util.Arrays.copyOf(sent, prefix.length), prefix, "what was read is what was sent");
+        assertStillServing(system, DEFAULT_WORKERS);
     }
 
     @Test

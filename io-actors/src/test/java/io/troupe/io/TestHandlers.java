@@ -103,6 +103,28 @@ final class TestHandlers {
         }
     }
 
+    /** Two descriptors per connection (both ends), with head room for the JVM; read from /proc on Linux. */
+    static int fdBudget() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    final String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    if (soft.equals("unlimited")) {
+                        return Integer.MAX_VALUE;
+                    }
+                    final long open;
+                    try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                        open = fds.count();
+                    }
+                    return (int) Math.max(16, (Long.parseLong(soft) - open - 256) / 2);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: no limit known
+        }
+        return Integer.MAX_VALUE;
+    }
+
     /** Reads exactly {@code n} bytes or fails. */
     static byte[] readFully(InputStream in, int n) throws IOException {
         final byte[] b = in.readNBytes(n);

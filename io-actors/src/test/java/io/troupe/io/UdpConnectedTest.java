@@ -22,12 +22,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Connected mode: {@link Udp.Connect}, {@link Udp.Write}, {@link Udp.Disconnect} and ICMP error reports. */
-class UdpConnectedTest {
+class UdpConnectedTest extends BothDrivers {
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("udp-connected-test");
+        system = startSystem("udp-connected-test");
     }
 
     @AfterEach

@@ -21,12 +21,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class UdpTest {
+class UdpTest extends BothDrivers {
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("udp-test");
+        system = startSystem("udp-test");
     }
 
     @AfterEach

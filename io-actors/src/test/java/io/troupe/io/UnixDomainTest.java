@@ -23,14 +23,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class UnixDomainTest {
+class UnixDomainTest extends BothDrivers {
     @TempDir
     Path dir;
     private ActorSystem system;
 
     @BeforeEach
     void start() {
-        system = ActorSystem.create("unix-test");
+        system = startSystem("unix-test");
     }
 
     @AfterEach

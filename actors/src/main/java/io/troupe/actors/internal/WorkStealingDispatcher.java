@@ -45,7 +45,8 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * time: `polling`; the others park as usual). What the poller finds it schedules on the
      * polling worker (its LIFO slot), so readiness -> read -> handler -> write -> re-arm run on
      * one thread. A worker that found events leaves the idle stack and wakes one idle worker,
-     * which takes the poller over (or steals), so a long handler never leaves it unpolled.
+     * which takes the poller over (or steals), so a long handler never leaves it unpolled; so
+     * does a worker that wake() called out of the poller to run work.
      * wake() of a worker blocked in the poller is the poller's wakeup().
      *
      * Invariants.
@@ -512,6 +513,8 @@ public final class WorkStealingDispatcher implements Dispatcher {
             if (found > 0) {
                 d.unregisterIdle(this);
                 d.notifyOne(); // this worker is busy now: an idle one takes the poller over
+            } else if (notified) {
+                d.notifyOne(); // woken out of the poller to run work: likewise
             }
             return true;
         }

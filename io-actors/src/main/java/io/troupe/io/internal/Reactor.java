@@ -100,6 +100,11 @@ public final class Reactor implements Runnable, IdlePoller {
     private final ArrayList<CloseCommand> closedThisTurn = new ArrayList<>();
     private volatile int selecting;
     private volatile int state;
+    /**
+     * Test hook (bad input, see ReactorFaultTest): when set, the next turn throws it instead of
+     * selecting, as a failing {@code epoll_wait} would; the turn clears it.
+     */
+    volatile IOException failNextSelect;
     /** Statistics, written by the reactor thread only, read racily. */
     private volatile long wakeups;
     private volatile long selects;
@@ -274,6 +279,9 @@ public final class Reactor implements Runnable, IdlePoller {
         if (state != RUNNING) {
             return found;
         }
+        if (failNextSelect != null) {
+            throwInjectedFailure();
+        }
         if (!block) {
             selector.selectNow();
             return found + processSelectedKeys(false);
@@ -290,6 +298,13 @@ public final class Reactor implements Runnable, IdlePoller {
             }
         }
         return found + processSelectedKeys(true);
+    }
+
+    /** The test hook's failure, once; out of line, off the hot path. */
+    private void throwInjectedFailure() throws IOException {
+        final IOException injected = failNextSelect;
+        failNextSelect = null;
+        throw injected;
     }
 
     private void runCommands(int limit) {

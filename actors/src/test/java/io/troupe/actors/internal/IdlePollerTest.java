@@ -1,0 +1,151 @@
+package io.troupe.actors.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * How the work-stealing dispatcher's workers drive an {@link IdlePoller}, against a poller
+ * that counts who is inside it: one worker at a time, a worker blocked in it woken through it
+ * by work from outside, and none inside or entering once
+ * {@link WorkStealingDispatcher#detachPoller} has returned.
+ */
+@Timeout(60)
+class IdlePollerTest {
+    private static final long WAIT_MILLIS = 10_000;
+
+    /**
+     * Blocks in {@link #pollBlocking} until {@link #wakeup} (a wake-up that came first makes it
+     * return at once), finds nothing; counts the threads inside and the calls made after
+     * {@link #detached} was set.
+     */
+    static final class CountingPoller implements IdlePoller {
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger mostInside = new AtomicInteger();
+        final AtomicInteger callsAfterDetach = new AtomicInteger();
+        /** A permit per entry into {@link #pollBlocking}. */
+        final Semaphore blocked = new Semaphore(0);
+        private final Semaphore wakeups = new Semaphore(0);
+        volatile boolean detached;
+        private volatile boolean releasedForGood;
+
+        @Override
+        public int pollNow() {
+            enter();
+            inside.decrementAndGet();
+            return 0;
+        }
+
+        @Override
+        public int pollBlocking() {
+            enter();
+            blocked.release();
+            wakeups.acquireUninterruptibly();
+            if (!releasedForGood) {
+                wakeups.drainPermits(); // several wake-ups before one poll end one poll
+            }
+            inside.decrementAndGet();
+            return 0;
+        }
+
+        @Override
+        public void wakeup() {
+            wakeups.release();
+        }
+
+        /** From now on nobody blocks inside: for shutting down even after a failed detach. */
+        void releaseForGood() {
+            releasedForGood = true;
+            wakeups.release(1 << 20);
+        }
+
+        private void enter() {
+            if (detached) {
+                callsAfterDetach.incrementAndGet();
+            }
+            mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+        }
+    }
+
+    @Test
+    void detachPoller_workerBlockedInIt_returnsOnlyWhenNoWorkerIsInsideAndNoneEntersAfter() throws Exception {
+        // detachPoller wakes the worker blocked in the poller and returns only after it left; then the workers, busy and
+        // idle again, never call the poller.
+        final WorkStealingDispatcher d = new WorkStealingDispatcher("detach-test", 2, 10);
+        final CountingPoller p = new CountingPoller();
+        try {
+            assertTrue(d.attachPoller(p));
+            d.execute(() -> { }); // the worker that runs it parks next: in the poller
+            assertTrue(p.blocked.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS), "an idle worker blocked in the poller");
+            d.detachPoller(p);
+            assertEquals(0, p.inside.get(), "a worker was still inside the poller when detachPoller returned");
+            p.detached = true;
+            final CountDownLatch ran = new CountDownLatch(1_000);
+            for (int i = 0; i < 1_000; i++) {
+                d.execute(ran::countDown);
+            }
+            assertTrue(ran.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the workers run tasks without the poller");
+            assertEquals(0, p.callsAfterDetach.get(), "calls into the poller after detachPoller returned");
+        } finally {
+            stop(d, p);
+        }
+    }
+
+    @Test
+    void execute_fromOutsideWhileTheOnlyWorkerIsBlockedInThePoller_wakesItThroughThePoller() throws Exception {
+        // A task submitted from outside while the only worker is blocked in the poller runs: the worker is woken through
+        // the poller's wakeup (unparking it would not do), 100 times in a row.
+        final WorkStealingDispatcher d = new WorkStealingDispatcher("wake-test", 1, 10);
+        final CountingPoller p = new CountingPoller();
+        try {
+            assertTrue(d.attachPoller(p));
+            d.execute(() -> { }); // the worker parks next: in the poller
+            for (int i = 0; i < 100; i++) {
+                assertTrue(p.blocked.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the worker blocked in the poller");
+                final CountDownLatch ran = new CountDownLatch(1);
+                d.execute(ran::countDown);
+                assertTrue(ran.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "task " + i + " ran");
+            }
+        } finally {
+            stop(d, p);
+        }
+    }
+
+    /** Shuts {@code d} down, releasing any worker still blocked in {@code p} (after a failed detach), and waits for its threads. */
+    private static void stop(WorkStealingDispatcher d, CountingPoller p) throws InterruptedException {
+        d.shutdown();
+        p.releaseForGood();
+        assertTrue(d.awaitTermination(Duration.ofMillis(WAIT_MILLIS)), "the workers ended");
+    }
+
+    @Test
+    void idleWorkers_manyWakeUpsFromOutside_atMostOneInsideThePollerAndEveryTaskRuns() throws Exception {
+        // Four workers going idle and being woken from outside 20,000 times: never two of them inside the poller at once,
+        // and every task runs (a worker blocked in the poller is woken through it).
+        final WorkStealingDispatcher d = new WorkStealingDispatcher("one-inside-test", 4, 10);
+        final CountingPoller p = new CountingPoller();
+        try {
+            assertTrue(d.attachPoller(p));
+            final int tasks = 20_000;
+            final CountDownLatch ran = new CountDownLatch(tasks);
+            for (int i = 0; i < tasks; i++) {
+                d.execute(ran::countDown);
+                if (i % 16 == 0) {
+                    Thread.yield(); // let the workers run dry and go idle now and then
+                }
+            }
+            assertTrue(ran.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "tasks still waiting: " + ran.getCount());
+            assertEquals(1, p.mostInside.get(), "most workers inside the poller at once");
+            d.detachPoller(p);
+        } finally {
+            stop(d, p);
+        }
+    }
+}
