@@ -51,8 +51,11 @@ public abstract class BoundedMailbox<E> {
      *
      * Threading protocol. Producers reserve a slot by CAS on `count` before they put the message
      * on `queue` (a JCTools MPSC linked queue, or a ConcurrentLinkedQueue under DROP_OLDEST,
-     * where a producer must be able to remove the oldest element). The consumer polls, and
-     * each poll gives its slot back at once (one getAndAdd): the capacity bounds what waits, so
+     * where a producer must be able to remove the oldest element). `count` counts reservations
+     * and `taken` the messages taken out, both as sequences modulo 2^30 (the producer and
+     * consumer indices of a bounded ring, as in JCTools' array queues): waiting = count - taken.
+     * A reservation CASes `count` if waiting < capacity; each poll advances `taken` with a plain
+     * release store (no atomic on the producers' word), so the capacity bounds what waits and
      * an actor handling a batch can always send itself its next message (issue #18; releasing
      * once per batch let a self-driving actor of capacity <= its budget dead-letter its own
      * continuation). A full mailbox parks `send`s as Waiters in an MPSC queue; whoever holds the
@@ -68,10 +71,11 @@ public abstract class BoundedMailbox<E> {
      *   SCHEDULED -> IDLE   // endTurn: no slot left (or user messages not wanted)
      *
      * Invariants.
-     *  - While the consumer wants user messages, (count & COUNT_MASK) > 0 implies SCHEDULED:
-     *    no message waits for a consumer nobody will schedule.
-     *  - queue size <= (count & COUNT_MASK) <= capacity: a slot is reserved before its message
-     *    is enqueued and released only after its message left the queue (poll, drop-oldest).
+     *  - While the consumer wants user messages, waiting > 0 implies SCHEDULED: no message
+     *    waits for a consumer nobody will schedule.
+     *  - queue size <= waiting <= capacity: a slot is reserved before its message is enqueued
+     *    and `taken` advances only after its message left the queue (poll, drop-oldest). Readers
+     *    load `taken` before `count`; both only grow, so a racy waiting can only overestimate.
      *  - While sends wait, enqueue and offer see the mailbox as full: a waiting send is never
      *    overtaken by a later tell from the same sender.
      *  - Once CLOSED is set in `count` no reservation succeeds: every later message goes to
@@ -84,8 +88,10 @@ public abstract class BoundedMailbox<E> {
      * sets it again order one turn of the consumer before the next (each turn happens-before the
      * next). System lane: a producer pushes (CAS), then reads SCHEDULED; the consumer clears
      * SCHEDULED (CAS), then re-reads the lane: a Dekker pair, so no system message is stranded. `count`, `waiters` and `systemHead` are accessed
-     * as volatile (CAS, getAndAdd): producer "add waiter, then read count" and consumer
-     * "release count, then read waiters" form a Dekker pair, so no waiter is stranded.
+     * as volatile (CAS, getAndAdd): producer "add waiter, then read count and taken" and
+     * consumer "advance taken, full fence, then read waiters" form a Dekker pair, so no waiter is
+     * stranded: the fence is endTurn's CAS, before the consumer stops looking; until then every
+     * poll (also one that finds the queue empty) looks for waiters, so no fence per message.
      *
      * Shutdown. close() (consumer only) sets CLOSED, fails the waiting sends, hands every
      * queued message to onClosed and spins until in-flight reservations have landed (they are a
@@ -100,7 +106,10 @@ public abstract class BoundedMailbox<E> {
     private static final int CLOSED = 0x8000_0000;
     /** Set in {@code count} while the consumer is scheduled or running. */
     private static final int SCHEDULED = 0x4000_0000;
+    /** The low bits of {@code count}: reservations made, a sequence modulo 2^30. */
     private static final int COUNT_MASK = 0x3fff_ffff;
+    /** The largest capacity: half the sequence space, so that waiting = reserved - taken never wraps. */
+    private static final int MAX_CAPACITY = COUNT_MASK >>> 1;
 
     /** Reserved, and the consumer was idle: the caller must call onSchedule() after offering. */
     private static final int WAKE = -1;
@@ -116,8 +125,15 @@ public abstract class BoundedMailbox<E> {
     private final Queue<E> queue;
     private final int capacity;
     private final OverflowPolicy policy;
-    /** Reserved slots, with the CLOSED and SCHEDULED bits. */
+    /** Reservations made (a sequence modulo 2^30), with the CLOSED and SCHEDULED bits. */
     private volatile int count;
+    /**
+     * Messages taken out of the queue (a sequence modulo 2^30): by the consumer's polls, a plain
+     * release store each, and under DROP_OLDEST by producers dropping the oldest (then every
+     * writer adds atomically). Waiting messages = reserved - taken.
+     */
+    private volatile int taken;
+    private final boolean dropOldest;
     /** Created on the first send that finds the mailbox full. */
     private volatile Waiters<E> waiters;
     /** Top of the system lane's Treiber stack, or SYSTEM_CLOSED. */
@@ -130,12 +146,13 @@ public abstract class BoundedMailbox<E> {
      * @param policy what {@link #enqueue} does when the mailbox is full
      */
     protected BoundedMailbox(int capacity, OverflowPolicy policy) {
-        if (capacity <= 0 || capacity > COUNT_MASK) {
-            throw new IllegalArgumentException("mailbox capacity must be within 1.." + COUNT_MASK + ", was " + capacity);
+        if (capacity <= 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("mailbox capacity must be within 1.." + MAX_CAPACITY + ", was " + capacity);
         }
         this.policy = Objects.requireNonNull(policy, "policy");
         this.capacity = capacity;
-        this.queue = policy == OverflowPolicy.DROP_OLDEST ? new ConcurrentLinkedQueue<>() : new MpscLinkedUnpaddedQueue<>();
+        this.dropOldest = policy == OverflowPolicy.DROP_OLDEST;
+        this.queue = dropOldest ? new ConcurrentLinkedQueue<>() : new MpscLinkedUnpaddedQueue<>();
     }
 
     // ---------------------------------------------------------------- hooks
@@ -277,17 +294,63 @@ public abstract class BoundedMailbox<E> {
      * actor of capacity 1 can always send itself its next message. If sends are waiting, the
      * first of them moves into the freed slot before this returns. Consumer thread only.
      *
-     * <p>Cost: one atomic decrement of the count word per message taken.
+     * <p>Cost: one plain (release) store per message taken, no atomic read-modify-write on the
+     * word the producers contend for (an atomic add under {@link OverflowPolicy#DROP_OLDEST}).
      */
     public final E poll() {
         final E e = queue.poll();
-        if (e != null) {
-            COUNT.getAndAdd(this, -1);
-            if (waiters != null) {
-                transferWaiters();
-            }
+        if (e == null) {
+            return pollEmpty();
+        }
+        countTaken();
+        if (waiters != null) {
+            transferWaiters();
         }
         return e;
+    }
+
+    /**
+     * The queue looked empty: a send may have started waiting just as this consumer's last
+     * `taken` store was on its way (no fence per poll), so look for waiters once more. No fence
+     * is needed here: whichever of the two missed the other then, this later read sees the
+     * waiter; endTurn fences (its CAS) before the consumer stops looking.
+     */
+    private E pollEmpty() {
+        final Waiters<E> w = waiters;
+        if (w == null || w.queue.isEmpty()) {
+            return null;
+        }
+        transferWaiters();
+        final E e = queue.poll();
+        if (e != null) {
+            countTaken();
+        }
+        return e;
+    }
+
+    /** One more message left the queue (consumer, or a producer dropping the oldest). */
+    private void countTaken() {
+        if (dropOldest) {
+            TAKEN.getAndAdd(this, 1);
+        } else {
+            TAKEN.setRelease(this, taken + 1);
+        }
+    }
+
+    /**
+     * Messages reserved and not yet taken, exact at the moment {@code count} is read: it reads
+     * {@code taken} before and after {@code count} and tries again if a message was taken in
+     * between (both only grow, so {@code taken} unchanged means it held when count was read).
+     * Any thread.
+     */
+    private int waiting() {
+        for (;;) {
+            final int t = taken;
+            final int c = count;
+            if (taken == t) {
+                return (c - t) & COUNT_MASK;
+            }
+        }
     }
 
     /**
@@ -321,13 +384,21 @@ public abstract class BoundedMailbox<E> {
      */
     public final boolean endTurn(boolean wantUserMessages) {
         for (;;) {
+            final int t = taken;
             final int c = count;
-            if (wantUserMessages && (c & COUNT_MASK) > 0) {
+            if (wantUserMessages && ((c - t) & COUNT_MASK) > 0) {
                 return true;
             }
             if (COUNT.compareAndSet(this, c, c & ~SCHEDULED)) {
                 break;
             }
+        }
+        // Dekker with sendWaiting (add the waiter, then read taken): the CAS above fenced this
+        // consumer's last plain store to `taken`, so a send that saw the mailbox full is seen
+        // here; moving it in schedules the consumer again through onSchedule.
+        final Waiters<E> w = waiters;
+        if (w != null && !w.queue.isEmpty()) {
+            transferWaiters();
         }
         // Dekker with enqueueSystem (push, then read SCHEDULED): re-read the lane once idle.
         return hasSystemMessages() && trySchedule();
@@ -384,7 +455,7 @@ public abstract class BoundedMailbox<E> {
 
     /** User messages held or reserved right now; a snapshot, never above the capacity. */
     public final int size() {
-        return count & COUNT_MASK;
+        return waiting();
     }
 
     /** The most user messages this mailbox holds at once. */
@@ -421,7 +492,7 @@ public abstract class BoundedMailbox<E> {
         for (;;) {
             final E e = queue.poll();
             if (e != null) {
-                COUNT.getAndAdd(this, -1);
+                countTaken();
                 try {
                     onClosed(e);
                 } catch (VirtualMachineError vme) {
@@ -432,7 +503,7 @@ public abstract class BoundedMailbox<E> {
                         firstFailure = t;
                     }
                 }
-            } else if ((count & COUNT_MASK) == 0) {
+            } else if (waiting() == 0) {
                 break;
             } else {
                 Thread.onSpinWait(); // a reservation made before CLOSED is about to offer
@@ -450,14 +521,18 @@ public abstract class BoundedMailbox<E> {
 
     private int tryReserve() {
         for (;;) {
+            final int t = taken; // before count: see waiting()
             final int c = count;
             if (c < 0) {
                 return SHUT;
             }
-            if ((c & COUNT_MASK) >= capacity) {
+            if (((c - t) & COUNT_MASK) >= capacity) {
+                if (taken != t) {
+                    continue; // a message was taken meanwhile: the count read may have been full only by a stale `taken`
+                }
                 return FULL;
             }
-            if (COUNT.compareAndSet(this, c, (c + 1) | SCHEDULED)) {
+            if (COUNT.compareAndSet(this, c, (c & ~COUNT_MASK) | ((c + 1) & COUNT_MASK) | SCHEDULED)) {
                 return (c & SCHEDULED) == 0 ? WAKE : RESERVED;
             }
         }
@@ -509,7 +584,7 @@ public abstract class BoundedMailbox<E> {
         for (;;) {
             final E oldest = queue.poll(); // safe: DROP_OLDEST uses a multi-consumer queue
             if (oldest != null) {
-                COUNT.getAndAdd(this, -1);
+                countTaken();
                 onOverflow(oldest);
             }
             final int r = tryReserve();
@@ -590,8 +665,7 @@ public abstract class BoundedMailbox<E> {
             if (admitted != null) {
                 completeWaiters(admitted);
             }
-            final int c = count;
-            if (w.queue.isEmpty() || (c >= 0 && (c & COUNT_MASK) >= capacity)) {
+            if (w.queue.isEmpty() || (!isClosed() && waiting() >= capacity)) {
                 return; // nothing waits, or full: the consumer's next poll transfers
             }
         }
@@ -681,6 +755,7 @@ public abstract class BoundedMailbox<E> {
     }
 
     private static final VarHandle COUNT;
+    private static final VarHandle TAKEN;
     private static final VarHandle WAITERS;
     private static final VarHandle SYSTEM_HEAD;
 
@@ -688,6 +763,7 @@ public abstract class BoundedMailbox<E> {
         try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             COUNT = lookup.findVarHandle(BoundedMailbox.class, "count", int.class);
+            TAKEN = lookup.findVarHandle(BoundedMailbox.class, "taken", int.class);
             WAITERS = lookup.findVarHandle(BoundedMailbox.class, "waiters", Waiters.class);
             SYSTEM_HEAD = lookup.findVarHandle(BoundedMailbox.class, "systemHead", SystemMessage.class);
         } catch (ReflectiveOperationException e) {
