@@ -461,27 +461,11 @@ public final class WorkStealingDispatcher implements Dispatcher {
          * inside it; what it finds lands in this worker's queues. Returns the events found.
          */
         private int pollEventsNow() {
-            final WorkStealingDispatcher d = dispatcher;
-            final IdlePoller p = d.poller;
-            if (p == null || !d.tryAcquirePolling()) {
-                return 0;
-            }
-            int found = 0;
-            try {
-                if (d.poller == p) {
-                    found = p.pollNow();
-                }
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable t) {
-                logPollerFailure(t);
-            } finally {
-                d.releasePolling();
-            }
+            final int found = pollOnce(false);
             if (found > 0) {
-                d.notifyOne(); // this worker is busy now: an idle one takes the poller over
+                dispatcher.notifyOne(); // this worker is busy now: an idle one takes the poller over
             }
-            return found;
+            return Math.max(found, 0);
         }
 
         /**
@@ -489,14 +473,39 @@ public final class WorkStealingDispatcher implements Dispatcher {
          * it. Called registered as idle. Returns {@code false} if it did not (park as usual).
          */
         private boolean parkInPoller() {
+            final int found = pollOnce(true);
+            if (found < 0) {
+                return false;
+            }
+            if (found > 0) {
+                dispatcher.unregisterIdle(this);
+                dispatcher.notifyOne(); // this worker is busy now: an idle one takes the poller over
+            } else if (notified) {
+                dispatcher.notifyOne(); // woken out of the poller to run work: likewise
+            }
+            return true;
+        }
+
+        /**
+         * One poll of the attached poller, blocking or not, if there is one and no other worker
+         * is inside it. A poller failure is logged and the worker goes on.
+         *
+         * @return the events found, or -1 if this worker could not poll
+         */
+        private int pollOnce(boolean block) {
             final WorkStealingDispatcher d = dispatcher;
             final IdlePoller p = d.poller;
             if (p == null || !d.tryAcquirePolling()) {
-                return false;
+                return -1;
             }
             int found = 0;
             try {
-                if (d.poller == p) {
+                if (d.poller != p) {
+                    return 0; // detached meanwhile
+                }
+                if (!block) {
+                    found = p.pollNow();
+                } else {
                     pollingOn = p;
                     if (!notified && !d.isShutdown()) { // read after writing pollingOn: the Dekker pair with wake()
                         found = p.pollBlocking();
@@ -510,13 +519,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 pollingOn = null;
                 d.releasePolling();
             }
-            if (found > 0) {
-                d.unregisterIdle(this);
-                d.notifyOne(); // this worker is busy now: an idle one takes the poller over
-            } else if (notified) {
-                d.notifyOne(); // woken out of the poller to run work: likewise
-            }
-            return true;
+            return found;
         }
 
         private void logPollerFailure(Throwable t) {
