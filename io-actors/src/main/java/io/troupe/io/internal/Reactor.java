@@ -282,7 +282,9 @@ public final class Reactor implements Runnable, IdlePoller {
         if (failNextSelect != null) {
             throwInjectedFailure();
         }
-        if (!block) {
+        if (!block || found > 0) {
+            // found > 0: close callbacks told their owners, who now sit in this thread's queue
+            // (its LIFO slot on a worker): blocking in select would strand them.
             selector.selectNow();
             return found + processSelectedKeys(false);
         }
