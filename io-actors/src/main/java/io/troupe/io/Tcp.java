@@ -63,9 +63,16 @@ import java.util.function.Supplier;
  * all are counted ({@link ConnectionStats#writesRejected}) and reported when the connection
  * closes.
  *
- * <p>Threads. Socket readiness is detected by the I/O reactor threads ({@link Io}), which run
- * no user code; reads and writes happen on the connection actor's dispatcher thread, and
- * events reach the handler through its mailbox.
+ * <p>Stages. A connection whose answers need nothing but the request (echo, hello, a parser
+ * in front of a service) can be handled by a {@link ConnectionStage} instead of a handler
+ * actor ({@link #serve}, {@link #connect(ActorSystem, SocketAddress, TcpOptions, Duration,
+ * ConnectionStage)}): it runs inside the connection actor's turn, so a request/response costs
+ * one turn and no message.
+ *
+ * <p>Threads. Socket readiness is found by an idle dispatcher worker polling the selector (or
+ * by a reactor thread, see {@link IoSettings}), which runs no user code while it polls; reads,
+ * writes and stages run on the connection actor's dispatcher thread, and events reach a
+ * handler actor through its mailbox.
  */
 public final class Tcp {
     private Tcp() {}
@@ -105,6 +112,51 @@ public final class Tcp {
                 .thenCompose(r -> r instanceof Bound b
                         ? CompletableFuture.completedStage(b)
                         : CompletableFuture.failedStage(((BindFailed) r).cause()));
+    }
+
+    /**
+     * Binds a listener like {@link #bind(ActorSystem, SocketAddress, TcpOptions, Supplier)}, but
+     * each accepted connection is handled by a fresh {@link ConnectionStage} from
+     * {@code stageFactory}, called inside the connection actor's own turn instead of a handler
+     * actor: no handler actor is spawned, and a request/response costs one actor turn with no
+     * message between the socket and the stage. The factory runs on the listener's thread, once
+     * per connection; if it throws (or returns null) that connection is closed and the failure
+     * logged. {@link TcpOptions#withReadCredit} and {@link TcpOptions#withAnsweredReads} do not
+     * apply (see {@link ConnectionStage} for its back-pressure). Any thread; returns at once.
+     *
+     * @return completes with {@link Bound}, or exceptionally with the bind's cause
+     */
+    public static CompletionStage<Bound> serve(ActorSystem system, SocketAddress address, TcpOptions options,
+                                               Supplier<? extends ConnectionStage> stageFactory) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(stageFactory, "stageFactory");
+        return IoExtension.of(system).serve(address, options, stageFactory)
+                .thenCompose(r -> r instanceof Bound b
+                        ? CompletableFuture.completedStage(b)
+                        : CompletableFuture.failedStage(((BindFailed) r).cause()));
+    }
+
+    /**
+     * Connects to {@code address} and handles the connection with {@code stage}, called inside
+     * the connection actor's turn: {@link ConnectionStage#onConnected} or
+     * {@link ConnectionStage#onConnectFailed} first (refused, unreachable, {@code timeout}
+     * passed, or the name did not resolve). Any thread; returns at once.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public static void connect(ActorSystem system, SocketAddress address, TcpOptions options, Duration timeout,
+                               ConnectionStage stage) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(stage, "stage");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("connect timeout must be positive, was " + timeout);
+        }
+        IoExtension.of(system).connect(address, options, timeout, stage);
     }
 
     /**

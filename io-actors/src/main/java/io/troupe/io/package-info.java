@@ -15,7 +15,10 @@
  * <p>Each socket has an actor (a connection, listener or UDP socket actor under
  * {@code /system/troupe-io}) that reads and writes on its dispatcher thread and talks to one
  * handler actor. Every socket event reaches the application as a message to its handler;
- * every command from the application is a message to the socket's actor.
+ * every command from the application is a message to the socket's actor. A stream connection
+ * may instead be handled by a {@link io.troupe.io.ConnectionStage}, called inside the
+ * connection actor's own turn ({@link io.troupe.io.Tcp#serve}): no handler actor, no message
+ * per read or write.
  *
  * <h2>Back-pressure</h2>
  *

@@ -114,6 +114,7 @@ public abstract class AbstractEchoBenchmark {
     @Benchmark
     @OperationsPerInvocation(REQUESTS_PER_INVOCATION)
     public void requestResponse(LatencyCounters latencies) throws IOException {
+        latencies.measure(server);
         requestResponseClient.run(REQUESTS_PER_INVOCATION, latencies);
     }
 

@@ -37,6 +37,7 @@ public final class EchoRatios {
         double error = Double.NaN;
         double p50 = Double.NaN;
         double p99 = Double.NaN;
+        double cpu = Double.NaN;
 
         Result(String className, String method, Map<String, String> params) {
             this.className = className;
@@ -88,6 +89,8 @@ public final class EchoRatios {
                 r.p50 = score;
             } else if (name.endsWith(":p99Micros")) {
                 r.p99 = score;
+            } else if (name.endsWith(":serverCpuMicrosPerRequest")) {
+                r.cpu = score;
             }
         }
         final List<Result> all = new ArrayList<>();
@@ -144,15 +147,21 @@ public final class EchoRatios {
         final String unit = results.get(0).method.equals("streaming") ? "MiB/s" : "requests/s";
         System.out.println("### " + title + " (score: " + unit + ")");
         System.out.println();
-        System.out.println("| server | score | ± (99.9%) | p50 µs | p99 µs | score / Netty best | p50 / Netty best | p99 / Netty best |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| server | score | ± (99.9%) | p50 µs | p99 µs | server CPU µs/req | score / Netty best"
+                + " | p50 / Netty best | p99 / Netty best | CPU / Netty best |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Result r : results) {
-            System.out.printf(Locale.ROOT, "| %s%s | %s | %s | %s | %s | %s | %s | %s |%n", label(r, varying),
+            System.out.printf(Locale.ROOT, "| %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", label(r, varying),
                     r == netty ? " (Netty best)" : "", format(r.score), format(r.error), format(r.p50), format(r.p99),
-                    ratio(r.score, netty == null ? Double.NaN : netty.score),
-                    ratio(r.p50, netty == null ? Double.NaN : netty.p50), ratio(r.p99, netty == null ? Double.NaN : netty.p99));
+                    formatCpu(r.cpu), ratio(r.score, netty == null ? Double.NaN : netty.score),
+                    ratio(r.p50, netty == null ? Double.NaN : netty.p50), ratio(r.p99, netty == null ? Double.NaN : netty.p99),
+                    ratio(r.cpu, netty == null ? Double.NaN : netty.cpu));
         }
         System.out.println();
+    }
+
+    private static String formatCpu(double micros) {
+        return Double.isNaN(micros) ? "" : String.format(Locale.ROOT, "%.2f", micros);
     }
 
     /** The parameters with more than one value among {@code results}: the ones that tell rows apart. */

@@ -31,22 +31,78 @@ public class LatencyCounters {
     private int measurementIterations;
     private int measurementIterationsDone;
     private int[] sorted;
+    /** The server measured, set by the benchmark at its first invocation; its CPU time is read per iteration. */
+    private EchoServer server;
+    private long cpuAtIterationStart = -1;
+    private int countAtIterationStart;
+    private long pooledCpuNanos;
+    private long pooledRequests;
+    private boolean cpuReadThisIteration;
 
     /** Starts an iteration: warmup iterations start afresh, measurement iterations pool. */
     @Setup(Level.Iteration)
     public void startIteration(IterationParams iteration) {
         sorted = null;
+        cpuReadThisIteration = false;
         if (iteration.getType() == IterationType.WARMUP) {
             count = 0;
+            markCpu();
             return;
         }
         if (!measuring) {
             measuring = true;
             measurementIterations = iteration.getCount();
             count = 0;
+            pooledCpuNanos = 0;
+            pooledRequests = 0;
         }
         measurementIterationsDone++;
+        markCpu();
     }
+
+    private void markCpu() {
+        cpuAtIterationStart = server == null ? -1 : server.cpuNanos();
+        countAtIterationStart = count;
+    }
+
+    /** Names the server whose CPU time {@link #serverCpuMicrosPerRequest} reports; cheap after the first call. */
+    void measure(EchoServer s) {
+        if (server == null) {
+            server = s;
+        }
+    }
+
+    /**
+     * The server's CPU time per round trip, in microseconds: its threads' time on a CPU during
+     * the iterations divided by the round trips in them, pooled over the measurement iterations
+     * and reported at the last one, as the percentiles are. NaN when the server shares the
+     * client's process (it cannot be told apart) or in the first warmup iteration. Less
+     * sensitive to a loaded machine than the score: it counts the server's own work, not the
+     * time it waited for a core.
+     */
+    public double serverCpuMicrosPerRequest() {
+        if (!cpuReadThisIteration) {
+            cpuReadThisIteration = true;
+            final long now = server == null ? -1 : server.cpuNanos();
+            if (now >= 0 && cpuAtIterationStart >= 0) {
+                if (measuring) {
+                    pooledCpuNanos += now - cpuAtIterationStart;
+                    pooledRequests += count - countAtIterationStart;
+                } else {
+                    lastWarmupMicros = (now - cpuAtIterationStart) / 1_000.0 / Math.max(1, count - countAtIterationStart);
+                }
+            }
+        }
+        if (!measuring) {
+            return lastWarmupMicros;
+        }
+        if (measurementIterationsDone < measurementIterations) {
+            return 0; // reported once, pooled, at the last measurement iteration
+        }
+        return pooledRequests == 0 ? Double.NaN : pooledCpuNanos / 1_000.0 / pooledRequests;
+    }
+
+    private double lastWarmupMicros = Double.NaN;
 
     /** Adds one round trip of {@code latencyNanos}. */
     void record(long latencyNanos) {

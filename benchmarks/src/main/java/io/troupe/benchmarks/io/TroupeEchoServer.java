@@ -36,7 +36,14 @@ public final class TroupeEchoServer implements EchoServer {
          * Pausing this way is asynchronous, so a whole read turn may still reach the handler
          * after the queue's high watermark; kept to measure what the lossless recipe costs.
          */
-        SUSPEND_READING
+        SUSPEND_READING,
+        /**
+         * No handler actor: an echo {@link io.troupe.io.ConnectionStage} served with
+         * {@link Tcp#serve}, called inside the connection actor's turn (read, write, flush in one
+         * turn, no message). Its writes are synchronous, so the connection couples reading to
+         * its write queue by itself: no echo is refused.
+         */
+        STAGE
     }
 
     /** The initial read credit with {@link BackPressure#ANSWERED_READS}, as in the echo example. */
@@ -66,7 +73,10 @@ public final class TroupeEchoServer implements EchoServer {
         final ActorSystem system = builder.build();
         try {
             Io.configure(system, ioSettings);
-            final Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), options, () -> new EchoHandler(backPressure))
+            final InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+            final Tcp.Bound bound = (backPressure == BackPressure.STAGE
+                    ? Tcp.serve(system, any, TcpOptions.defaults(), EchoStage::new)
+                    : Tcp.bind(system, any, options, () -> new EchoHandler(backPressure)))
                     .toCompletableFuture().join();
             return new TroupeEchoServer(system, (InetSocketAddress) bound.localAddress());
         } catch (RuntimeException e) {
@@ -83,6 +93,16 @@ public final class TroupeEchoServer implements EchoServer {
     @Override
     public void close() {
         system.close(Duration.ofSeconds(10));
+    }
+
+    /** Echoes one connection inside its connection actor's turn. */
+    static final class EchoStage implements io.troupe.io.ConnectionStage {
+        @Override
+        public void onReceived(io.troupe.io.Connection connection, java.nio.ByteBuffer data) {
+            if (!connection.write(data)) {
+                throw new IllegalStateException("echo write refused");
+            }
+        }
     }
 
     /** Echoes one connection, following {@code backPressure}. */

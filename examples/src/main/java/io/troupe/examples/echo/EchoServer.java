@@ -1,7 +1,5 @@
 package io.troupe.examples.echo;
 
-import io.troupe.actors.Actor;
-import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
 import io.troupe.io.Tcp;
 import io.troupe.io.TcpOptions;
@@ -10,12 +8,20 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A TCP echo server: every byte a client sends comes back. One handler actor per connection.
+ * A TCP echo server: every byte a client sends comes back.
  *
  * <pre>
  * mvn -q -pl examples exec:java -Dexec.mainClass=io.troupe.examples.echo.EchoServer [-Dexec.args=7007]
  * nc 127.0.0.1 7007
  * </pre>
+ *
+ * <p>Each connection is handled by a {@link io.troupe.io.ConnectionStage}: a lambda called
+ * inside the connection actor's own turn with each read, which writes it back. No handler actor,
+ * no message per read: a round trip costs one actor turn. Back-pressure needs no code: the
+ * stage's writes are synchronous, so the connection reads no more than its write queue has room
+ * for, and stops reading while a slow client lets the queue fill, so no echo is ever refused
+ * and memory stays bounded. (The same server with a handler actor per connection, for protocols
+ * that talk to other actors, is the example in {@link Tcp}'s documentation.)
  */
 public final class EchoServer {
     private EchoServer() {}
@@ -33,34 +39,11 @@ public final class EchoServer {
             system.close();
             stopped.countDown();
         }, "echo-server-shutdown"));
-        final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5)).withAnsweredReads(16);
-        final Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress(port), options, EchoHandler::new)
+        final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5));
+        final Tcp.Bound bound = Tcp.serve(system, new InetSocketAddress(port), options,
+                        () -> (connection, data) -> connection.write(data))
                 .toCompletableFuture().join();
         System.out.println("listening on " + bound.localAddress());
         stopped.await();
-    }
-
-    /**
-     * Echoes one connection: each read is written back, then credited. With answered reads
-     * the connection stops reading while its write queue is full (the client reads slower
-     * than it writes) and keeps room for every echo still to come, so a slow client cannot
-     * make the server buffer without bound, and no echo is ever refused.
-     */
-    static final class EchoHandler extends Actor<Tcp.Event> {
-        private ActorRef<Tcp.Command> connection;
-
-        @Override
-        protected void receive(Tcp.Event event) {
-            if (event instanceof Tcp.Connected c) {
-                connection = c.connection();
-            } else if (event instanceof Tcp.Received r) {
-                connection.tell(Tcp.Write.of(r.data()));
-                connection.tell(new Tcp.ReadCredit(1)); // after the echo: its room is no longer reserved
-            } else if (event instanceof Tcp.PeerClosed) {
-                connection.tell(new Tcp.Close()); // flushes what is queued, then closes
-            } else if (event instanceof Tcp.ConnectionClosed) {
-                context().stop(self());
-            }
-        }
     }
 }

@@ -140,19 +140,31 @@ public final class IoExtension {
     /** Asks the manager to spawn a listener. Any thread. */
     public void bind(SocketAddress address, TcpOptions options, Supplier<? extends Actor<Tcp.Event>> handlerFactory,
                      ActorRef<? super Tcp.BindResult> replyTo) {
-        manager.send(new IoManager.SpawnListener(address, options, handlerFactory, replyTo));
+        manager.send(new IoManager.SpawnListener(address, options, handlerFactory, null, replyTo));
     }
 
     /** Like {@link #bind}, answering through a stage. Any thread. */
     public CompletionStage<Tcp.BindResult> bind(SocketAddress address, TcpOptions options,
                                                 Supplier<? extends Actor<Tcp.Event>> handlerFactory) {
-        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, handlerFactory, replyTo),
-                Duration.ofSeconds(30));
+        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, handlerFactory, null,
+                        replyTo), Duration.ofSeconds(30));
+    }
+
+    /** Like {@link #bind}, with a stage per connection instead of a handler actor. Any thread. */
+    public CompletionStage<Tcp.BindResult> serve(SocketAddress address, TcpOptions options,
+                                                 Supplier<? extends io.troupe.io.ConnectionStage> stageFactory) {
+        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, null, stageFactory,
+                        replyTo), Duration.ofSeconds(30));
+    }
+
+    /** Asks the manager to spawn an outgoing connection handled by a stage. Any thread. */
+    public void connect(SocketAddress address, TcpOptions options, Duration timeout, io.troupe.io.ConnectionStage stage) {
+        manager.send(new IoManager.SpawnConnection(address, options, timeout, null, stage));
     }
 
     /** Asks the manager to spawn an outgoing connection. Any thread. */
     public void connect(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler) {
-        manager.send(new IoManager.SpawnConnection(address, options, timeout, handler));
+        manager.send(new IoManager.SpawnConnection(address, options, timeout, handler, null));
     }
 
     /** Asks the manager to spawn a UDP socket. Any thread. */

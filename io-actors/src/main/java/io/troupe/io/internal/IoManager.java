@@ -3,6 +3,7 @@ package io.troupe.io.internal;
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.SpawnOptions;
+import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
 import io.troupe.io.TcpOptions;
 import java.net.SocketAddress;
@@ -16,10 +17,11 @@ import java.util.function.Supplier;
 final class IoManager extends Actor<Object> {
     /** Spawn a listener. */
     record SpawnListener(SocketAddress address, TcpOptions options, Supplier<? extends Actor<Tcp.Event>> handlerFactory,
-                         ActorRef<? super Tcp.BindResult> replyTo) {}
+                         Supplier<? extends ConnectionStage> stageFactory, ActorRef<? super Tcp.BindResult> replyTo) {}
 
-    /** Spawn an outgoing connection. */
-    record SpawnConnection(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler) {}
+    /** Spawn an outgoing connection, for a handler actor or (handler null) a stage. */
+    record SpawnConnection(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler,
+                           ConnectionStage stage) {}
 
     /** Spawn a UDP socket. */
     record SpawnUdp(SocketAddress address, io.troupe.io.UdpOptions options, ActorRef<io.troupe.io.Udp.Event> handler) {}
@@ -33,11 +35,14 @@ final class IoManager extends Actor<Object> {
     @Override
     protected void receive(Object message) {
         if (message instanceof SpawnListener s) {
-            context().spawn(() -> new TcpListener(io, s.address(), s.options(), s.handlerFactory(), s.replyTo()),
+            context().spawn(() -> new TcpListener(io, s.address(), s.options(), s.handlerFactory(), s.stageFactory(),
+                            s.replyTo()),
                     SpawnOptions.named("tcp-listener-" + io.nextName()));
         } else if (message instanceof SpawnConnection s) {
             final Reactor r = io.nextReactor();
-            context().spawn(() -> TcpConnection.outgoing(r, s.options(), s.handler(), s.address(), s.timeout()),
+            context().spawn(() -> s.handler() != null
+                            ? TcpConnection.outgoing(r, s.options(), s.handler(), s.address(), s.timeout())
+                            : TcpConnection.outgoing(r, s.options(), s.stage(), s.address(), s.timeout()),
                     SpawnOptions.named("tcp-out-" + io.nextName()));
         } else if (message instanceof SpawnUdp s) {
             final Reactor r = io.nextReactor();

@@ -2,8 +2,11 @@ package io.troupe.io.internal;
 
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
+import io.troupe.actors.ActorSystem;
 import io.troupe.actors.Signal;
 import io.troupe.actors.Terminated;
+import io.troupe.io.Connection;
+import io.troupe.io.ConnectionStage;
 import io.troupe.io.Framing;
 import io.troupe.io.FramingException;
 import io.troupe.io.Tcp;
@@ -25,7 +28,8 @@ import java.time.Duration;
 /**
  * The actor that owns one stream socket (TCP or Unix-domain): it connects (for outgoing
  * connections), reads, writes, and closes, on its own dispatcher thread, and tells its handler
- * what happens. Like every actor it is used by one thread at a time.
+ * what happens: a handler actor, through its mailbox, or a {@link ConnectionStage}, called
+ * inside this actor's turn. Like every actor it is used by one thread at a time.
  */
 public final class TcpConnection extends Actor<Object> {
     /*
@@ -104,6 +108,8 @@ public final class TcpConnection extends Actor<Object> {
      *  5. Answered reads: queuedBytes + (reserved bytes not yet answered) <= writeQueueMaxBytes,
      *     except for a parked frame delivered into an empty queue (see Answered reads).
      *  6. parkedFrame != null only with answered reads, and then no read happens.
+     *  7. out != null only inside a turn in which a stage wrote, and then every queued byte
+     *     came after out's: out is written first (flush) or moved to the queue's tail first.
      *
      * Memory ordering. Only `stopped` is read by other threads (send-completion callbacks) and
      * is volatile; everything else is actor-confined.
@@ -116,6 +122,23 @@ public final class TcpConnection extends Actor<Object> {
      * dead letters if this actor's mailbox is full; only a handler that ignores WritingPaused
      * and floods Writes can fill it, and the connect timeout cannot be affected (no handler
      * has the ref before Connected).
+     *
+     * Stages (ConnectionStage, Tcp.serve). Instead of a handler actor, a stage may be called
+     * inside this actor's turn: emit() calls its methods instead of telling events, a read is
+     * lent to it straight from the scratch buffer (no copy, no Received), and its writes
+     * (StageLink.write) are copied at once: into the turn's output buffer (`out`, the thread's
+     * direct OUT buffer) while the queue is empty, else into the queue (after moving what `out`
+     * holds there, to keep the order). When the turn ends (endStageTurn) `out` is written in one
+     * write with no copy inside the JDK, what the socket did not take is queued, and the queue
+     * is flushed; so read -> stage -> write -> flush is one turn, with no message and no
+     * allocation for a request that fits in a read. `out` never outlives the turn: closing and
+     * half-closing move it into the queue first, closeNow drops it. Reading
+     * is coupled to the write queue as with answered reads (readRoomBytes), without
+     * reservations: a stage's answer is written before its call returns, so a read that fits
+     * in the room left leaves room for its answer. Credit does not apply (credit stays -1).
+     * A stage call that throws closes the connection with ErrorClosed(the exception); a stage
+     * call inside a closing turn sees state CLOSED and its writes refused. execute() and
+     * stage timers come back in as StageTask messages, dropped once CLOSED.
      *
      * References. Pekko IO's TcpConnection (pull mode, ack-based writes, half-close);
      * Erlang gen_tcp {active, N}; Netty's ChannelOutboundBuffer (watermarks); issue 8 (bytes
@@ -136,6 +159,10 @@ public final class TcpConnection extends Actor<Object> {
 
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
+    /** A stage's writes in one turn are gathered here (per thread, direct) and written when it ends. */
+    private static final ThreadLocal<ByteBuffer> OUT = new ThreadLocal<>();
+    private static final int OUT_BYTES = 64 << 10;
+
     /** Timer keys, and the messages the timers send. */
     enum Tick { CONNECT_TIMEOUT, IDLE_CHECK, CLOSE_TIMEOUT }
 
@@ -151,9 +178,30 @@ public final class TcpConnection extends Actor<Object> {
     /** All sends to the handler up to generation {@code gen} have been enqueued. */
     record HandlerCaughtUp(long gen) {}
 
+    /** An action of the stage's, run in this actor's turn (Connection.execute, stage timers). */
+    record StageTask(Runnable action) {}
+
+    /** A stage timer's key, kept apart from this actor's own Tick keys. */
+    record StageTimerKey(Object key) {}
+
     private final Reactor reactor;
     private final TcpOptions options;
+    /** The handler actor; null when a stage handles the connection. */
     private final ActorRef<Tcp.Event> handler;
+    /** The stage called in this actor's turn; null when a handler actor does. */
+    private final ConnectionStage stage;
+    private final StageLink link;
+    /** A stage wrote in this turn: the queue is flushed when the turn ends. */
+    private boolean stageWrote;
+    /**
+     * This turn's output buffer (this thread's OUT), between a stage's first write in a turn
+     * and the write at its end; null otherwise. Holds outBytes bytes. Used only while the queue
+     * is empty, so its bytes always go out before anything queued after them.
+     */
+    private ByteBuffer out;
+    private int outBytes;
+    /** Reading is coupled to the write queue: answered reads, or a stage. */
+    private final boolean coupled;
     private final SocketAddress target;
     private final Duration connectTimeout;
     private final WriteQueue queue = new WriteQueue();
@@ -186,36 +234,60 @@ public final class TcpConnection extends Actor<Object> {
     private long bytesRejected;
     private long lastActivityNanos;
     private volatile boolean stopped;
+    /** Set in preStart and onConnected, read by StageLink's any-thread methods. */
+    private volatile ActorRef<Object> selfRef;
+    private volatile ActorSystem system;
+    private volatile SocketAddress remoteAddress;
+    private volatile SocketAddress localAddress;
 
-    private TcpConnection(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, SocketChannel accepted,
-                          SocketAddress target, Duration connectTimeout) {
+    private TcpConnection(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, ConnectionStage stage,
+                          SocketChannel accepted, SocketAddress target, Duration connectTimeout) {
         this.reactor = reactor;
         this.options = options;
         this.handler = handler;
+        this.stage = stage;
+        this.link = stage == null ? null : new StageLink();
         this.channel = accepted;
         this.target = target;
         this.connectTimeout = connectTimeout;
         this.idleNanos = options.idleTimeout().toNanos();
-        this.answering = options.answeredReads();
+        this.answering = stage == null && options.answeredReads();
+        this.coupled = answering || stage != null;
     }
 
     /** A connection actor for a channel a listener accepted (already non-blocking and set up). */
     static TcpConnection accepted(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, SocketChannel channel) {
-        return new TcpConnection(reactor, options, handler, channel, null, null);
+        return new TcpConnection(reactor, options, handler, null, channel, null, null);
+    }
+
+    /** A connection actor for an accepted channel, handled by {@code stage} in its own turn. */
+    static TcpConnection accepted(Reactor reactor, TcpOptions options, ConnectionStage stage, SocketChannel channel) {
+        return new TcpConnection(reactor, options, null, stage, channel, null, null);
     }
 
     /** A connection actor that connects to {@code target}. */
     static TcpConnection outgoing(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, SocketAddress target,
                                   Duration connectTimeout) {
-        return new TcpConnection(reactor, options, handler, null, target, connectTimeout);
+        return new TcpConnection(reactor, options, handler, null, null, target, connectTimeout);
+    }
+
+    /** A connection actor that connects to {@code target}, handled by {@code stage} in its own turn. */
+    static TcpConnection outgoing(Reactor reactor, TcpOptions options, ConnectionStage stage, SocketAddress target,
+                                  Duration connectTimeout) {
+        return new TcpConnection(reactor, options, null, stage, null, target, connectTimeout);
     }
 
     @Override
     protected void preStart() {
-        context().watch(handler);
+        selfRef = self();
+        system = context().system();
+        if (handler != null) {
+            context().watch(handler);
+        }
         if (channel != null) {
             reg = reactor.register(channel, self(), 0);
             onConnected();
+            endStageTurn();
             return;
         }
         context().timers().startSingleTimer(Tick.CONNECT_TIMEOUT, Tick.CONNECT_TIMEOUT, connectTimeout);
@@ -226,12 +298,24 @@ public final class TcpConnection extends Actor<Object> {
             return;
         }
         connectTo(target);
+        endStageTurn(); // connected at once: the stage may have written in onConnected
     }
 
     @Override
     protected void receive(Object message) {
+        dispatch(message);
+        if (stageWrote) {
+            endStageTurn();
+        }
+    }
+
+    private void dispatch(Object message) {
         if (message instanceof Readiness r) {
             onReadiness(r);
+        } else if (message instanceof StageTask t) {
+            if (state != CLOSED) {
+                callStage(t.action());
+            }
         } else if (message instanceof Tcp.Write w) {
             onWrite(w);
         } else if (message == FlushWrites.INSTANCE) {
@@ -266,8 +350,17 @@ public final class TcpConnection extends Actor<Object> {
     protected void postStop() {
         stopped = true;
         if (state != CLOSED) {
+            final boolean wasConnected = state != CONNECTING;
             state = CLOSED;
             closeChannel();
+            if (stage != null && wasConnected) {
+                toStage(new Tcp.ErrorClosed(new java.nio.channels.ClosedChannelException() {
+                    @Override
+                    public String getMessage() {
+                        return "the connection actor was stopped from outside (its parent stopped or the system closed)";
+                    }
+                }));
+            }
         }
         if (writesRejected > 0) {
             context().log().log(System.Logger.Level.WARNING, "{0} closed after refusing {1} writes ({2} bytes)"
@@ -332,7 +425,7 @@ public final class TcpConnection extends Actor<Object> {
     @SuppressWarnings("unchecked")
     private void onConnected() {
         state = OPEN;
-        credit = options.initialReadCredit();
+        credit = stage != null ? -1 : options.initialReadCredit();
         final Framing framing = options.framing();
         decoder = framing == null ? null : framing.newDecoder();
         if (idleNanos > 0) {
@@ -347,6 +440,8 @@ public final class TcpConnection extends Actor<Object> {
         } catch (IOException e) {
             // reported by the first read or write
         }
+        remoteAddress = remote;
+        localAddress = local;
         emit(new Tcp.Connected((ActorRef<Tcp.Command>) (ActorRef<?>) self(), remote, local));
         maybeArmRead();
     }
@@ -379,13 +474,13 @@ public final class TcpConnection extends Actor<Object> {
      */
     private int readRoomBytes() {
         final int chunk = options.readChunkBytes();
-        if (!answering) {
+        if (!coupled) {
             return chunk;
         }
-        if (writingPaused || queue.queuedBytes() >= options.writeQueueHighWatermarkBytes() || parkedFrame != null) {
+        if (writingPaused || queued() >= options.writeQueueHighWatermarkBytes() || parkedFrame != null) {
             return 0;
         }
-        final long room = options.writeQueueMaxBytes() - queue.queuedBytes() - queue.reservedBytes();
+        final long room = options.writeQueueMaxBytes() - queued() - queue.reservedBytes();
         return (int) Math.max(0, Math.min(chunk, room));
     }
 
@@ -438,6 +533,18 @@ public final class TcpConnection extends Actor<Object> {
             if (n > 0) {
                 bytesRead += n;
                 touch();
+                if (stage != null && decoder == null) {
+                    scratch.flip();
+                    lendToStage(scratch); // no copy: the stage reads it in this call
+                    if (!wantsRead()) {
+                        return;
+                    }
+                    if (n < limit) {
+                        maybeArmRead();
+                        return;
+                    }
+                    continue;
+                }
                 final byte[] bytes = new byte[n];
                 scratch.flip().get(bytes);
                 if (!deliver(ByteBuffer.wrap(bytes)) || !wantsRead()) {
@@ -477,7 +584,7 @@ public final class TcpConnection extends Actor<Object> {
             if (answering) {
                 queue.reserve(data.remaining());
             }
-            emit(new Tcp.Received(data));
+            received(data);
             if (credit > 0) {
                 credit--;
             }
@@ -488,7 +595,7 @@ public final class TcpConnection extends Actor<Object> {
     }
 
     private boolean drainFrames() {
-        while (credit != 0) {
+        while (credit != 0 && !(stage != null && readingSuspended)) {
             ByteBuffer frame = parkedFrame;
             if (frame == null) {
                 try {
@@ -510,7 +617,10 @@ public final class TcpConnection extends Actor<Object> {
                 }
                 queue.reserve(answerBytes);
             }
-            emit(new Tcp.Received(frame));
+            received(frame);
+            if (state != OPEN) {
+                return false; // the stage closed the connection
+            }
             if (credit > 0) {
                 credit--;
             }
@@ -530,47 +640,73 @@ public final class TcpConnection extends Actor<Object> {
     // ================================================================ writing
 
     private void onWrite(Tcp.Write w) {
+        queueWrite(w.data(), w.ack(), w);
+    }
+
+    /**
+     * Queues a write from the handler ({@code command} is its Write) or from the stage
+     * ({@code command} null: {@code data} is the stage's copy); false if refused. A handler
+     * hears refusals as events; a stage from the result (and the log, and the counters).
+     */
+    private boolean queueWrite(ByteBuffer data, Object ack, Tcp.Write command) {
         if (state != OPEN || shutdownOutputRequested) {
-            emit(new Tcp.CommandFailed(w, state == OPEN
+            final String reason = state == OPEN
                     ? "the output was shut down (ShutdownOutput): no more writes on this connection"
-                    : "the connection is " + (state == CONNECTING ? "not connected yet" : "closing") + ": write refused"));
-            return;
+                    : "the connection is " + (state == CONNECTING ? "not connected yet" : "closing") + ": write refused";
+            if (command != null) {
+                emit(new Tcp.CommandFailed(command, reason));
+            }
+            return false;
         }
         final ByteBuffer[] parts;
         if (options.framing() != null) {
             try {
-                parts = options.framing().encode(w.data());
+                parts = options.framing().encode(data);
             } catch (IllegalArgumentException e) {
-                emit(new Tcp.CommandFailed(w, e.getMessage()));
-                return;
+                if (command != null) {
+                    emit(new Tcp.CommandFailed(command, e.getMessage()));
+                } else {
+                    reject(null, data.remaining(), e.getMessage());
+                }
+                return false;
             }
         } else {
-            parts = new ByteBuffer[] {w.data().duplicate()};
+            parts = new ByteBuffer[] {data.duplicate()};
         }
         long size = 0;
         for (ByteBuffer p : parts) {
             size += p.remaining();
         }
         final int max = options.writeQueueMaxBytes();
-        if (flushScheduled && size <= max && queue.queuedBytes() + size > max) {
+        if ((flushScheduled || stageWrote) && size <= max && queued() + size > max) {
             flush(); // write out what is queued before deciding that this write does not fit
             if (state == CLOSED) {
-                return;
+                return false;
             }
         }
         if (size > max) {
-            reject(w, size, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
+            reject(command, size, "a write of " + size + " bytes is larger than the whole write queue (writeQueueMaxBytes "
                     + max + "): split it into smaller writes");
-            return;
+            return false;
         }
-        if (queue.queuedBytes() + size > max) {
-            reject(w, size, "the write queue is full: " + queue.queuedBytes() + " bytes queued + " + size
+        if (queued() + size > max) {
+            reject(command, size, "the write queue is full: " + queued() + " bytes queued + " + size
                     + " > writeQueueMaxBytes " + max + "; stop writing on WritingPaused and resume on WritingResumed,"
-                    + " or, to answer reads, use TcpOptions.withAnsweredReads (see Tcp)");
-            return;
+                    + (command != null ? " or, to answer reads, use TcpOptions.withAnsweredReads (see Tcp)"
+                            : " or answer no more than each read (see ConnectionStage)"));
+            return false;
+        }
+        if (command == null) {
+            stageWrote = true; // written when the turn ends
+            if (ack == null && queue.isEmpty() && stageOut(parts, (int) size)) {
+                return true; // in the turn's output buffer
+            }
+            spillOut(); // keep the order: what is in the output buffer goes first
+            queue.add(new ByteBuffer[] {copyOf(parts, (int) size)}, ack == null ? WriteQueue.NO_ACK : ack);
+            return true;
         }
         final boolean wasEmpty = queue.isEmpty();
-        queue.add(parts, w.ack() == null ? WriteQueue.NO_ACK : w.ack());
+        queue.add(parts, ack == null ? WriteQueue.NO_ACK : ack);
         if (wasEmpty && !flushScheduled) {
             if (self().offer(FlushWrites.INSTANCE)) {
                 flushScheduled = true;
@@ -581,6 +717,7 @@ public final class TcpConnection extends Actor<Object> {
         if (!flushScheduled) {
             checkHighWatermark();
         }
+        return true;
     }
 
     private void onFlushWrites() {
@@ -592,13 +729,17 @@ public final class TcpConnection extends Actor<Object> {
     }
 
     private void checkHighWatermark() {
-        if (state == OPEN && !writingPaused && queue.queuedBytes() >= options.writeQueueHighWatermarkBytes()) {
+        if (state == OPEN && !writingPaused && queued() >= options.writeQueueHighWatermarkBytes()) {
             writingPaused = true;
             emit(new Tcp.WritingPaused());
         }
     }
 
-    /** Refuses a write; the first refusal is logged with its reason, all are counted (and logged at close). */
+    /**
+     * Refuses a write; the first refusal is logged with its reason, all are counted (and logged
+     * at close). A handler's refused Write ({@code w}) is told back; a stage's ({@code w} null)
+     * is its write's false result.
+     */
     private void reject(Tcp.Write w, long size, String reason) {
         writesRejected++;
         bytesRejected += size;
@@ -607,10 +748,15 @@ public final class TcpConnection extends Actor<Object> {
                     + " its bytes are not sent): {2}. Further refusals on this connection are counted in"
                     + " ConnectionStats.writesRejected and reported when it closes", self().path(), Long.toString(size), reason);
         }
-        emit(new Tcp.WriteRejected(w, reason));
+        if (w != null) {
+            emit(new Tcp.WriteRejected(w, reason));
+        }
     }
 
     private void flush() {
+        if (outBytes > 0 && !writeOut()) {
+            return; // closed by an I/O error
+        }
         if (!queue.isEmpty()) {
             final long written;
             try {
@@ -779,6 +925,7 @@ public final class TcpConnection extends Actor<Object> {
         }
         state = CLOSED;
         queue.clear();
+        releaseOut();
         context().timers().cancelAll();
         closeChannel();
         if (event != null) {
@@ -806,6 +953,10 @@ public final class TcpConnection extends Actor<Object> {
      * with send() instead (lossless, no thread blocked) and reading pauses until it is in.
      */
     private void emit(Tcp.Event event) {
+        if (stage != null) {
+            toStage(event);
+            return;
+        }
         if (handlerGone || handler.offer(event)) {
             return;
         }
@@ -817,5 +968,293 @@ public final class TcpConnection extends Actor<Object> {
             caughtUpGen = gen;
         }
         maybeArmRead();
+    }
+
+    // ================================================================ the stage
+
+    /** Bytes or a frame for the handler or the stage; a handler gets them as Received. */
+    private void received(ByteBuffer data) {
+        if (stage != null) {
+            lendToStage(data);
+        } else {
+            emit(new Tcp.Received(data));
+        }
+    }
+
+    private void lendToStage(ByteBuffer data) {
+        try {
+            stage.onReceived(link, data);
+        } catch (Exception e) {
+            stageFailed(e);
+        }
+    }
+
+    /** Calls the stage method that stands for {@code event}, containing what it throws. */
+    private void toStage(Tcp.Event event) {
+        try {
+            if (event instanceof Tcp.Connected) {
+                stage.onConnected(link);
+            } else if (event instanceof Tcp.PeerClosed) {
+                stage.onPeerClosed(link);
+            } else if (event instanceof Tcp.Ack a) {
+                stage.onAck(link, a.token());
+            } else if (event instanceof Tcp.WritingPaused) {
+                stage.onWritingPaused(link);
+            } else if (event instanceof Tcp.WritingResumed) {
+                stage.onWritingResumed(link);
+            } else if (event instanceof Tcp.ConnectionClosed c) {
+                stage.onClosed(link, c);
+            } else if (event instanceof Tcp.ConnectFailed f) {
+                stage.onConnectFailed(f.address(), f.cause());
+            } else if (event instanceof Tcp.Received r) {
+                stage.onReceived(link, r.data());
+            }
+            // CommandFailed and WriteRejected answer Commands other actors sent to self():
+            // the refusals are logged and counted; the stage did not send them.
+        } catch (Exception e) {
+            stageFailed(e);
+        }
+    }
+
+    /** Runs a stage action (execute, a stage timer) in this turn, containing what it throws. */
+    private void callStage(Runnable action) {
+        try {
+            action.run();
+        } catch (Exception e) {
+            stageFailed(e);
+        }
+    }
+
+    private void stageFailed(Exception e) {
+        if (state == CLOSED) {
+            context().log().log(System.Logger.Level.WARNING, self().path() + ": the stage threw while closing", e);
+            return;
+        }
+        context().log().log(System.Logger.Level.WARNING, self().path() + ": the stage threw; closing the connection", e);
+        abort(new Tcp.ErrorClosed(e));
+    }
+
+    /** Bytes waiting to be written: the queue's and the turn's output buffer's. */
+    private int queued() {
+        return queue.queuedBytes() + outBytes;
+    }
+
+    /**
+     * Copies {@code parts} into the turn's output buffer (this thread's direct buffer, taken at
+     * the first write of the turn); false if they do not fit in what it has left.
+     */
+    private boolean stageOut(ByteBuffer[] parts, int size) {
+        if (out == null) {
+            ByteBuffer b = OUT.get();
+            if (b == null) {
+                b = ByteBuffer.allocateDirect(OUT_BYTES);
+                OUT.set(b);
+            }
+            out = b.clear();
+        }
+        if (out.remaining() < size) {
+            return false;
+        }
+        for (ByteBuffer p : parts) {
+            out.put(p.duplicate());
+        }
+        outBytes += size;
+        return true;
+    }
+
+    /**
+     * Writes the turn's output buffer to the socket (one write, no copy inside the JDK: the
+     * buffer is direct) and gives the buffer back; what the socket did not take goes to the
+     * queue. Precondition: the queue is empty (the buffer is only used then). False if the
+     * write failed, which closed the connection.
+     */
+    private boolean writeOut() {
+        out.flip();
+        try {
+            final int n = channel.write(out);
+            if (n > 0) {
+                bytesWritten += n;
+                touch();
+            }
+        } catch (IOException e) {
+            releaseOut();
+            closeNow(new Tcp.ErrorClosed(e));
+            return false;
+        }
+        if (out.hasRemaining()) {
+            final ByteBuffer rest = ByteBuffer.allocate(out.remaining());
+            rest.put(out).flip();
+            queue.add(new ByteBuffer[] {rest}, WriteQueue.NO_ACK);
+        }
+        releaseOut();
+        return true;
+    }
+
+    /** Moves what the turn's output buffer holds into the queue (a heap copy), keeping the order. */
+    private void spillOut() {
+        if (outBytes > 0) {
+            out.flip();
+            final ByteBuffer copy = ByteBuffer.allocate(out.remaining());
+            copy.put(out).flip();
+            queue.add(new ByteBuffer[] {copy}, WriteQueue.NO_ACK);
+            releaseOut();
+        }
+    }
+
+    private void releaseOut() {
+        out = null;
+        outBytes = 0;
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer[] parts, int size) {
+        final ByteBuffer copy = ByteBuffer.allocate(size);
+        for (ByteBuffer p : parts) {
+            copy.put(p.duplicate());
+        }
+        return copy.flip();
+    }
+
+    /** The turn in which the stage wrote ends: write the queue out, in one gathering write. */
+    private void endStageTurn() {
+        while (stageWrote) {
+            stageWrote = false;
+            if (state == CLOSED) {
+                return;
+            }
+            flush();
+            checkHighWatermark(); // may call the stage, which may write again
+        }
+    }
+
+    /**
+     * The connection as its stage sees it. Confined to this actor's thread except where
+     * {@link Connection} says otherwise (execute, self, system, the addresses: they read
+     * volatile fields or send).
+     */
+    private final class StageLink implements Connection {
+        @Override
+        public boolean write(ByteBuffer data) {
+            return writeCopy(data, null);
+        }
+
+        @Override
+        public boolean write(ByteBuffer data, Object token) {
+            return writeCopy(data, java.util.Objects.requireNonNull(token, "token"));
+        }
+
+        private boolean writeCopy(ByteBuffer data, Object ack) {
+            return queueWrite(data, ack, null); // copied there, into the output buffer or the queue
+        }
+
+        @Override
+        public void close() {
+            if (state == OPEN) {
+                spillOut(); // closing looks at the queue: what this turn wrote must be in it
+                beginClose(new Tcp.Closed());
+            }
+        }
+
+        @Override
+        public void abort() {
+            if (state == OPEN || state == CLOSING) {
+                TcpConnection.this.abort(new Tcp.Aborted());
+            }
+        }
+
+        @Override
+        public void shutdownOutput() {
+            if (state == OPEN && !shutdownOutputRequested) {
+                shutdownOutputRequested = true;
+                spillOut();
+                if (queue.isEmpty()) {
+                    afterDrained();
+                }
+            }
+        }
+
+        @Override
+        public void suspendReading() {
+            if (state == OPEN && !readingSuspended) {
+                readingSuspended = true;
+                reg.disarm(SelectionKey.OP_READ);
+            }
+        }
+
+        @Override
+        public void resumeReading() {
+            if (state == OPEN && readingSuspended) {
+                readingSuspended = false;
+                if (decoder != null && !drainFrames()) {
+                    return;
+                }
+                maybeArmRead();
+            }
+        }
+
+        @Override
+        public int queuedBytes() {
+            return queued();
+        }
+
+        @Override
+        public boolean isWritingPaused() {
+            return writingPaused;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return state == OPEN;
+        }
+
+        @Override
+        public void execute(Runnable action) {
+            java.util.Objects.requireNonNull(action, "action");
+            final StageTask task = new StageTask(action);
+            final ActorRef<Object> me = selfRef;
+            if (!me.offer(task)) {
+                me.send(task); // lossless; a stopped connection makes it a dead letter
+            }
+        }
+
+        @Override
+        public void startTimer(Object key, Duration delay, Runnable action) {
+            java.util.Objects.requireNonNull(key, "key");
+            java.util.Objects.requireNonNull(action, "action");
+            if (delay.isNegative() || delay.isZero()) {
+                throw new IllegalArgumentException("timer delay must be positive, was " + delay);
+            }
+            context().timers().startSingleTimer(new StageTimerKey(key), new StageTask(action), delay);
+        }
+
+        @Override
+        public void cancelTimer(Object key) {
+            context().timers().cancel(new StageTimerKey(key));
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public ActorRef<Tcp.Command> self() {
+            return (ActorRef<Tcp.Command>) (ActorRef<?>) selfRef;
+        }
+
+        @Override
+        public ActorSystem system() {
+            return system;
+        }
+
+        @Override
+        public SocketAddress remoteAddress() {
+            return remoteAddress;
+        }
+
+        @Override
+        public SocketAddress localAddress() {
+            return localAddress;
+        }
+
+        @Override
+        public String toString() {
+            return "Connection[" + selfRef.path() + "]";
+        }
     }
 }

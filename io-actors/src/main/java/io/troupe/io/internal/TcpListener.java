@@ -5,6 +5,7 @@ import io.troupe.actors.ActorRef;
 import io.troupe.actors.SpawnOptions;
 import io.troupe.actors.Signal;
 import io.troupe.actors.Terminated;
+import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
 import io.troupe.io.TcpOptions;
 import java.io.IOException;
@@ -66,7 +67,10 @@ final class TcpListener extends Actor<Object> {
     private final Reactor reactor;
     private final SocketAddress address;
     private final TcpOptions options;
+    /** Makes a handler actor per connection; null when stages handle them. */
     private final Supplier<? extends Actor<Tcp.Event>> handlerFactory;
+    /** Makes a stage per connection; null when handler actors do. */
+    private final Supplier<? extends ConnectionStage> stageFactory;
     private final ActorRef<? super Tcp.BindResult> replyTo;
     private final HashSet<ActorRef<?>> connections = new HashSet<>();
     private ServerSocketChannel channel;
@@ -78,8 +82,10 @@ final class TcpListener extends Actor<Object> {
     private long accepted;
 
     TcpListener(IoExtension io, SocketAddress address, TcpOptions options,
-                Supplier<? extends Actor<Tcp.Event>> handlerFactory, ActorRef<? super Tcp.BindResult> replyTo) {
+                Supplier<? extends Actor<Tcp.Event>> handlerFactory, Supplier<? extends ConnectionStage> stageFactory,
+                ActorRef<? super Tcp.BindResult> replyTo) {
         this.io = io;
+        this.stageFactory = stageFactory;
         this.reactor = io.nextReactor();
         this.address = address;
         this.options = options;
@@ -175,8 +181,29 @@ final class TcpListener extends Actor<Object> {
             return;
         }
         final long id = ++accepted;
-        final ActorRef<Tcp.Event> handler = context().spawn(handlerFactory, SpawnOptions.named("handler-" + id));
         final Reactor r = io.nextReactor();
+        if (stageFactory != null) {
+            final ConnectionStage stage;
+            try {
+                stage = java.util.Objects.requireNonNull(stageFactory.get(), "the stage factory returned null");
+            } catch (RuntimeException e) {
+                context().log().log(System.Logger.Level.WARNING, "the stage factory of " + localAddress
+                        + " failed; closing the accepted connection", e);
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // nothing more to do
+                }
+                return;
+            }
+            final ActorRef<Object> connection = context().spawn(
+                    () -> TcpConnection.accepted(r, options, stage, c), SpawnOptions.named("conn-" + id));
+            context().watch(connection);
+            connections.add(connection);
+            liveChildren++;
+            return;
+        }
+        final ActorRef<Tcp.Event> handler = context().spawn(handlerFactory, SpawnOptions.named("handler-" + id));
         final ActorRef<Object> connection = context().spawn(
                 () -> TcpConnection.accepted(r, options, handler, c), SpawnOptions.named("conn-" + id));
         context().watch(handler);

@@ -152,6 +152,30 @@ final class EchoServerProcess implements EchoServer {
         return address;
     }
 
+    /**
+     * The server JVM's CPU time: the sum of the first field (time on a CPU, in ns) of
+     * {@code /proc/<pid>/task/<tid>/schedstat} over its live threads. Threads that ended are not
+     * counted, which the servers here do not do while measured. -1 if unreadable.
+     */
+    @Override
+    public long cpuNanos() {
+        final Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        long total = 0;
+        try (java.util.stream.Stream<Path> threads = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) threads::iterator) {
+                try {
+                    final String stat = Files.readString(t.resolve("schedstat")).trim();
+                    total += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return total;
+    }
+
     @Override
     public void close() {
         try {

@@ -33,7 +33,9 @@ public class PinnedEchoBenchmark extends AbstractEchoBenchmark {
         /** Troupe, work-stealing dispatcher, idle workers drive the selector, answered reads. */
         TROUPE_WORKERS,
         /** Troupe, work-stealing dispatcher, a reactor thread of its own drives the selector, answered reads. */
-        TROUPE_REACTOR_THREADS;
+        TROUPE_REACTOR_THREADS,
+        /** Troupe, work-stealing dispatcher, idle workers drive the selector, an echo stage (no handler actor). */
+        TROUPE_STAGE;
 
         /** Starts this server with {@code threads} threads (Troupe's workers, Netty's event loops; raw NIO has one). */
         EchoServer start(int threads) throws InterruptedException {
@@ -43,6 +45,8 @@ public class PinnedEchoBenchmark extends AbstractEchoBenchmark {
                 case NETTY_EPOLL -> NettyEchoServer.start(NettyEchoServer.Transport.EPOLL, threads);
                 case TROUPE_WORKERS -> troupe(threads, IoSettings.Driver.WORKERS);
                 case TROUPE_REACTOR_THREADS -> troupe(threads, IoSettings.Driver.REACTOR_THREADS);
+                case TROUPE_STAGE -> TroupeEchoServer.start(DispatcherKind.WORK_STEALING, threads,
+                        IoSettings.defaults().withDriver(IoSettings.Driver.WORKERS), TroupeEchoServer.BackPressure.STAGE);
             };
         }
 
@@ -52,7 +56,7 @@ public class PinnedEchoBenchmark extends AbstractEchoBenchmark {
         }
     }
 
-    @Param({"RAW_NIO", "NETTY_NIO", "NETTY_EPOLL", "TROUPE_WORKERS", "TROUPE_REACTOR_THREADS"})
+    @Param({"RAW_NIO", "NETTY_NIO", "NETTY_EPOLL", "TROUPE_WORKERS", "TROUPE_REACTOR_THREADS", "TROUPE_STAGE"})
     public Server server;
 
     /** The server's threads: one, as the server has one core (Troupe with a reactor thread has two). */
