@@ -13,7 +13,6 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -108,6 +107,10 @@ public final class Reactor implements Runnable, IdlePoller {
     /** Statistics, written by the reactor thread only, read racily. */
     private volatile long wakeups;
     private volatile long selects;
+    /** The current poll's: whether it may block, and the owners told so far. Polling thread only. */
+    private boolean pollBlocking;
+    private int told;
+    private final java.util.function.Consumer<SelectionKey> onSelected = this::onSelected;
 
     private Reactor(String name, Dispatcher drivenBy) throws IOException {
         this.name = Objects.requireNonNull(name, "name");
@@ -285,21 +288,32 @@ public final class Reactor implements Runnable, IdlePoller {
         if (!block || found > 0) {
             // found > 0: close callbacks told their owners, who now sit in this thread's queue
             // (its LIFO slot on a worker): blocking in select would strand them.
-            selector.selectNow();
-            return found + processSelectedKeys(false);
+            return found + selectNow(false);
         }
         SELECTING_HANDLE.setVolatile(this, SELECTING);
         if (!commands.isEmpty()) {
             SELECTING_HANDLE.setVolatile(this, AWAKE);
-            selector.selectNow();
-        } else {
-            selects++;
-            selector.select();
+            return found + selectNow(true);
+        }
+        selects++;
+        pollBlocking = true;
+        told = 0;
+        try {
+            selector.select(onSelected);
+        } finally {
             if ((int) SELECTING_HANDLE.getAndSet(this, AWAKE) == AWAKE) {
                 wakeups++; // a producer moved it: the wakeup was (probably) why select returned
             }
         }
-        return found + processSelectedKeys(true);
+        return found + told;
+    }
+
+    /** A non-blocking select whose ready keys go to {@link #onSelected}; returns the owners told. */
+    private int selectNow(boolean blocking) throws IOException {
+        pollBlocking = blocking;
+        told = 0;
+        selector.selectNow(onSelected);
+        return told;
     }
 
     /** The test hook's failure, once; out of line, off the hot path. */
@@ -359,8 +373,7 @@ public final class Reactor implements Runnable, IdlePoller {
         if (closedThisTurn.isEmpty()) {
             return 0;
         }
-        selector.selectNow(); // flushes cancelled keys; the ready keys it finds stay selected
-        final int found = processSelectedKeys(false) + closedThisTurn.size();
+        final int found = selectNow(false) + closedThisTurn.size(); // also flushes cancelled keys
         for (CloseCommand c : closedThisTurn) {
             runCallback(c);
         }
@@ -380,31 +393,25 @@ public final class Reactor implements Runnable, IdlePoller {
         }
     }
 
-    private int processSelectedKeys(boolean blocking) {
-        final java.util.Set<SelectionKey> selected = selector.selectedKeys();
-        if (selected.isEmpty()) {
-            return 0;
-        }
-        int told = 0;
-        final Iterator<SelectionKey> it = selected.iterator();
-        while (it.hasNext()) {
-            final SelectionKey key = it.next();
-            it.remove();
-            final Registration r = (Registration) key.attachment();
-            try {
-                if (!key.isValid()) {
-                    continue;
-                }
-                final int fired = r.onReady(key.readyOps(), blocking);
-                if (fired != 0) {
-                    told++;
-                    tell(r, Readiness.of(fired));
-                }
-            } catch (CancelledKeyException e) {
-                // closed concurrently by its owner: nothing to report
+    /**
+     * For each ready key of a select (the action-taking {@code select}, so no selected-key set
+     * is filled and emptied): disarms what fired and tells the owner. Runs on the polling thread,
+     * inside the select call; runs no user code (a tell only enqueues).
+     */
+    private void onSelected(SelectionKey key) {
+        final Registration r = (Registration) key.attachment();
+        try {
+            if (!key.isValid()) {
+                return;
             }
+            final int fired = r.onReady(key.readyOps(), pollBlocking);
+            if (fired != 0) {
+                told++;
+                tell(r, Readiness.of(fired));
+            }
+        } catch (CancelledKeyException e) {
+            // closed concurrently by its owner: nothing to report
         }
-        return told;
     }
 
     private static void tell(Registration r, Object message) {
