@@ -46,7 +46,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * polling worker (its LIFO slot), so readiness -> read -> handler -> write -> re-arm run on
      * one thread. A worker that found events leaves the idle stack and wakes one idle worker,
      * which takes the poller over (or steals), so a long handler never leaves it unpolled; so
-     * does a worker that wake() called out of the poller to run work.
+     * does a worker that wake() called out of the poller to run work. A worker about to park
+     * that finds the poller taken (perhaps only for another's non-blocking poll, after which that
+     * one gets busy) sets `pollerWanted` and parks as usual; whoever leaves the poller then wakes
+     * an idle worker to take it over, so the poller is never left with nobody to block in it.
      * wake() of a worker blocked in the poller is the poller's wakeup().
      *
      * Invariants.
@@ -62,6 +65,9 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * for a worker parking in the poller: it writes `pollingOn`, then reads `notified`; wake()
      * writes `notified`, then reads `pollingOn` and wakes the poller (all volatile), so a wake
      * is never lost; a poller wake-up that arrives early makes the next blocking poll return.
+     * Third: a worker that found the poller taken writes `pollerWanted`, then tries to acquire
+     * `polling` again; releasePolling writes `polling` = 0, then reads `pollerWanted`: either the
+     * parker gets the poller or the releaser wakes an idle worker.
      *
      * Shutdown. shutdown() sets `shutdown`, unparks everybody and wakes the poller; workers leave their loops
      * after the task in hand; queued tasks are dropped (the actor system stops every actor
@@ -88,6 +94,12 @@ public final class WorkStealingDispatcher implements Dispatcher {
     private volatile boolean shutdown;
     /** The event source idle workers drive (the I/O driver), or null. */
     private volatile IdlePoller poller;
+    /**
+     * A worker found the poller taken when it was about to park in it; the worker inside clears
+     * it on leaving and wakes an idle worker. Volatile: the Dekker pair (write it, then retry the
+     * acquire; release, then read it).
+     */
+    private volatile boolean pollerWanted;
     /** 1 while a worker is inside the poller. */
     private volatile int polling;
 
@@ -325,8 +337,17 @@ public final class WorkStealingDispatcher implements Dispatcher {
         return polling == 0 && POLLING.compareAndSet(this, 0, 1);
     }
 
+    /**
+     * Leaves the poller; if a worker wanted to park in it meanwhile and parked as usual instead
+     * (pollerWanted), wakes an idle worker to take it over: otherwise, with this worker busy
+     * next, nobody would be in the poller (the Dekker pair with pollOnce's retry).
+     */
     void releasePolling() {
         polling = 0;
+        if (pollerWanted) { // read after writing `polling`
+            pollerWanted = false;
+            notifyOne();
+        }
     }
 
     /** A worker thread. */
@@ -495,8 +516,19 @@ public final class WorkStealingDispatcher implements Dispatcher {
         private int pollOnce(boolean block) {
             final WorkStealingDispatcher d = dispatcher;
             final IdlePoller p = d.poller;
-            if (p == null || !d.tryAcquirePolling()) {
+            if (p == null) {
                 return -1;
+            }
+            if (!d.tryAcquirePolling()) {
+                if (!block) {
+                    return -1;
+                }
+                // About to park while another worker is inside, perhaps only for a non-blocking
+                // poll after which it gets busy: ask it to hand the poller on, then look again.
+                d.pollerWanted = true;
+                if (!d.tryAcquirePolling()) {
+                    return -1;
+                }
             }
             int found = 0;
             try {

@@ -148,4 +148,100 @@ class IdlePollerTest {
             stop(d, p);
         }
     }
+
+    /**
+     * A poller whose next non-blocking poll, once {@link #gate} is set, schedules {@link #busyTask}
+     * on the polling worker (as readiness schedules a socket actor there) and holds the poller
+     * until {@link #releaseNow} opens; blocking polls wait for a wake-up and are counted.
+     */
+    static final class GatedPoller implements IdlePoller {
+        final java.util.concurrent.atomic.AtomicBoolean gate = new java.util.concurrent.atomic.AtomicBoolean();
+        final CountDownLatch inNow = new CountDownLatch(1);
+        final CountDownLatch releaseNow = new CountDownLatch(1);
+        final Semaphore blockingEntered = new Semaphore(0);
+        private final Semaphore wakeups = new Semaphore(0);
+        volatile WorkStealingDispatcher dispatcher;
+        volatile Runnable busyTask;
+        volatile Thread holder;
+
+        @Override
+        public int pollNow() {
+            if (gate.compareAndSet(true, false)) {
+                holder = Thread.currentThread();
+                dispatcher.execute(busyTask); // lands on this worker, as a socket actor would
+                inNow.countDown();
+                try {
+                    releaseNow.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return 0;
+        }
+
+        @Override
+        public int pollBlocking() {
+            blockingEntered.release();
+            wakeups.acquireUninterruptibly();
+            wakeups.drainPermits();
+            return 0;
+        }
+
+        @Override
+        public void wakeup() {
+            wakeups.release();
+        }
+    }
+
+    @Test
+    void workerParkingWhileAnotherHoldsThePollerForANonBlockingPoll_isHandedThePollerWhenThatOneGetsBusy() throws Exception {
+        // Worker X holds the poller for a non-blocking poll that finds work for X itself; meanwhile worker Y goes idle,
+        // finds the poller taken and parks. When X leaves the poller to run its (long) task, Y must be woken to take the
+        // poller over: some worker enters the blocking poll while X is still busy, so sockets stay polled.
+        final WorkStealingDispatcher d = new WorkStealingDispatcher("handover-test", 2, 10);
+        final GatedPoller p = new GatedPoller();
+        p.dispatcher = d;
+        final CountDownLatch finishBusy = new CountDownLatch(1);
+        final CountDownLatch busyStarted = new CountDownLatch(1);
+        p.busyTask = () -> {
+            busyStarted.countDown();
+            try {
+                finishBusy.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try {
+            assertTrue(d.attachPoller(p));
+            d.execute(() -> { }); // both workers go idle: one blocks in the poller, the other parks
+            assertTrue(p.blockingEntered.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS), "a worker blocked in the poller");
+            p.gate.set(true);
+            p.wakeup(); // the worker in the poller (X) comes out, finds nothing to run, polls again without blocking: gated
+            assertTrue(p.inNow.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "X holds the poller in a non-blocking poll");
+            final Thread[] y = new Thread[1];
+            final CountDownLatch ranOnY = new CountDownLatch(1);
+            d.execute(() -> { // wakes the other worker (Y): it runs this, finds the poller taken, and parks
+                y[0] = Thread.currentThread();
+                ranOnY.countDown();
+            });
+            assertTrue(ranOnY.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "Y ran a task");
+            assertTrue(y[0] != p.holder, "the task ran on the other worker");
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+            while (y[0].getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // a probe of Y's state, not a sleep: Y parks as usual (the poller is taken)
+            }
+            assertEquals(Thread.State.WAITING, y[0].getState(), "Y parked");
+            p.blockingEntered.drainPermits();
+            p.releaseNow.countDown(); // X leaves the poller and runs its busy task
+            assertTrue(busyStarted.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "X is busy");
+            assertTrue(p.blockingEntered.tryAcquire(5, TimeUnit.SECONDS),
+                    "nobody took the poller over while X is busy: sockets would go unpolled");
+        } finally {
+            finishBusy.countDown();
+            d.shutdown();
+            p.wakeup();
+            p.wakeups.release(1 << 20);
+            assertTrue(d.awaitTermination(Duration.ofMillis(WAIT_MILLIS)), "the workers ended");
+        }
+    }
 }
