@@ -72,6 +72,11 @@ public final class Reactor implements Runnable, IdlePoller {
      * Driven by workers, close() detaches the reactor from the dispatcher (waking a worker
      * blocked in select and waiting until none is inside), then does the same on its own thread.
      *
+     * Faults. A select that throws an IOException loses that turn only. A selector closed
+     * underneath (ClosedSelectorException while RUNNING) is replaced: rebuildSelector opens a
+     * new one and registers every live registration (`live`, polling thread only) in it with
+     * the interest its owner wants, so no owner notices; the worker or thread goes on.
+     *
      * References. Netty's NioEventLoop (wakenUp flag, selectNow when tasks are pending);
      * Pekko IO's SelectionHandler; Tokio's mio-based driver (one readiness event per arm).
      */
@@ -89,7 +94,13 @@ public final class Reactor implements Runnable, IdlePoller {
     /** Commands run per loop turn at most, so a burst of commands cannot starve selection. */
     private static final int COMMAND_BATCH = 1024;
 
-    private final Selector selector;
+    /**
+     * Replaced only by rebuildSelector (polling thread), when it was closed underneath; volatile
+     * for wakeup() from other threads.
+     */
+    private volatile Selector selector;
+    /** The registrations with a key in the selector, for a rebuild and for shutdown. Polling thread only. */
+    private final java.util.HashSet<Registration> live = new java.util.HashSet<>();
     private final ConcurrentLinkedQueue<Object> commands = new ConcurrentLinkedQueue<>();
     /** The reactor's own thread, or null when workers drive it. */
     private final Thread thread;
@@ -231,7 +242,9 @@ public final class Reactor implements Runnable, IdlePoller {
                 try {
                     turn(true);
                 } catch (ClosedSelectorException e) {
-                    break;
+                    if (state != RUNNING || !rebuildSelector(e)) {
+                        break;
+                    }
                 } catch (VirtualMachineError e) {
                     throw e;
                 } catch (Throwable t) {
@@ -266,7 +279,10 @@ public final class Reactor implements Runnable, IdlePoller {
         try {
             return turn(block);
         } catch (ClosedSelectorException e) {
-            return 0; // closed underneath: close() is detaching us
+            if (state == RUNNING) {
+                rebuildSelector(e); // closed underneath (not by close(), which sets STOPPING first)
+            }
+            return 0;
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
@@ -346,7 +362,15 @@ public final class Reactor implements Runnable, IdlePoller {
             return; // closed before it was registered: the close command follows
         }
         try {
-            r.key = r.channel.register(selector, 0, r);
+            try {
+                r.key = r.channel.register(selector, 0, r);
+            } catch (ClosedSelectorException e) {
+                if (!rebuildSelector(e)) {
+                    throw e;
+                }
+                r.key = r.channel.register(selector, 0, r);
+            }
+            live.add(r);
             r.onUpdate();
         } catch (ClosedChannelException e) {
             // the owner closed it; its close command follows
@@ -357,6 +381,7 @@ public final class Reactor implements Runnable, IdlePoller {
 
     private void runClose(CloseCommand c) {
         final Registration r = c.registration;
+        live.remove(r);
         if (r.key != null) {
             r.key.cancel();
         }
@@ -423,13 +448,14 @@ public final class Reactor implements Runnable, IdlePoller {
     private void shutdown() {
         try {
             runCommands(Integer.MAX_VALUE);
-            for (SelectionKey k : selector.keys()) {
+            for (Registration r : live) {
                 try {
-                    k.channel().close();
+                    r.channel.close();
                 } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "closing " + k.channel() + " failed", e);
+                    LOG.log(System.Logger.Level.DEBUG, "closing " + r.channel + " failed", e);
                 }
             }
+            live.clear();
             selector.close();
         } catch (IOException | ClosedSelectorException e) {
             LOG.log(System.Logger.Level.WARNING, "closing the selector of " + name + " failed", e);
@@ -442,6 +468,63 @@ public final class Reactor implements Runnable, IdlePoller {
             runCommandsAfterTermination();
         }
     }
+
+    /**
+     * The selector was closed underneath (by code that is not this reactor's): open a new one and
+     * register every live channel in it with the interest its owner wants, as Netty's rebuildSelector
+     * does. Nothing is lost: the channels are intact, interest is level-triggered, so what became
+     * ready meanwhile is reported by the next select, and no owner needs to know. A channel that
+     * cannot be registered again is closed and its owner told that it is not readable, so that it
+     * finds the channel closed and ends with an error. Polling thread.
+     *
+     * @return false if no new selector could be opened (the reactor then stops)
+     */
+    private boolean rebuildSelector(RuntimeException why) {
+        final Selector fresh;
+        try {
+            fresh = Selector.open();
+        } catch (IOException e) {
+            e.addSuppressed(why);
+            LOG.log(System.Logger.Level.ERROR, "the selector of reactor " + name
+                    + " was closed underneath and no new one can be opened; the reactor stops", e);
+            state = STOPPING;
+            return false;
+        }
+        int moved = 0;
+        final java.util.Iterator<Registration> it = live.iterator();
+        while (it.hasNext()) {
+            final Registration r = it.next();
+            if (r.isClosed()) {
+                continue; // its close command follows
+            }
+            try {
+                r.key = r.channel.register(fresh, 0, r);
+                r.onUpdate(); // the interest its owner wants now (an update the dead key missed included)
+                moved++;
+            } catch (IOException | RuntimeException e) {
+                it.remove();
+                r.key = null;
+                try {
+                    r.channel.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                tell(r, Readiness.of(SelectionKey.OP_READ | SelectionKey.OP_WRITE)); // the owner finds it closed
+            }
+        }
+        selector = fresh; // volatile: producers that see SELECTING from now on wake this one
+        rebuilds++;
+        LOG.log(System.Logger.Level.ERROR, "the selector of reactor " + name + " was closed underneath ("
+                + why + "); a new one took over " + moved + " channels", why);
+        return true;
+    }
+
+    /** Selectors opened to replace one closed underneath; a snapshot, for diagnostics and tests. */
+    public int rebuilds() {
+        return rebuilds;
+    }
+
+    private volatile int rebuilds;
 
     /** After termination there is no selector: close channels on the caller's thread. */
     private void runCommandsAfterTermination() {

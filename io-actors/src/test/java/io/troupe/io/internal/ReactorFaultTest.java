@@ -82,16 +82,25 @@ class ReactorFaultTest {
     }
 
     @Test
-    void selector_closedUnderneath_pollReturnsKillingNoThreadAndAnotherReactorServes() throws Exception {
-        // With its selector closed underneath, the reactor's polls return without an exception escaping into the thread
-        // that polls: every worker lives and still runs actors, a channel on another reactor is served, and the reactor
-        // still closes.
+    void selector_closedUnderneath_aNewOneTakesOverEveryChannel_noThreadDies_anotherReactorServes() throws Exception {
+        // With its selector closed underneath, the reactor opens a new one and registers its live channels in it: the
+        // channel registered before keeps being served, a channel registered after is served, no exception escapes
+        // into the thread that polls (every worker lives and still runs actors), another reactor serves, and the
+        // reactor still closes.
         final TestProbe<Object> a = TestProbe.create(system);
         final Pipe pa = pipe();
         final Registration ra = reactor.register(pa.source(), a.ref(), SelectionKey.OP_READ);
         expectReadable(pa, a, ra);
         selectorOf(reactor).close();
         reactor.wakeup();
+        for (int i = 0; i < 3; i++) {
+            expectReadable(pa, a, ra); // the same registration, in the new selector
+        }
+        assertEquals(1, reactor.rebuilds(), "one new selector");
+        final TestProbe<Object> c = TestProbe.create(system);
+        final Pipe pc = pipe();
+        final Registration rc = reactor.register(pc.source(), c.ref(), SelectionKey.OP_READ);
+        expectReadable(pc, c, rc);
         final Reactor other = Reactor.withThread("other-reactor");
         try {
             final TestProbe<Object> b = TestProbe.create(system);
