@@ -146,6 +146,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         /** The child of the sequence being waited for, or null. */
         ActorCell<?> stopWaitingFor;
         TimerService.Handle stopDeadline;
+        /** Message adapters by registered class (ActorContext.messageAdapter). */
+        HashMap<Class<?>, MessageAdapterRef<?, ?>> adapters;
+        /** Watched actors that were watched through one of their adapters: the ref to name in Terminated. */
+        HashMap<ActorCell<?>, ActorRef<?>> watchedAs;
     }
 
     private Extras extras() {
@@ -241,13 +245,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     void deadLetter(Object message, DeadLetter.Reason reason) {
         final Object payload;
         final ActorRef<?> sender;
-        if (message instanceof InternalMessage im) {
+        if (message instanceof InternalMessage im && im.sentOnBehalfOfRecipient()) {
             // A pipeToSelf result or a timer message: the runtime sent it on this actor's behalf,
             // from whatever thread completed the stage.
             payload = im.payload();
             sender = this;
         } else {
-            payload = message;
+            payload = message instanceof InternalMessage im ? im.payload() : message;
             final ActivationProbe probe = ActivationProbe.current();
             final Object running = probe == null ? null : probe.lvCurrent();
             // The running actor sent it, unless this recipient is draining its own queue at
@@ -443,6 +447,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (e.timers != null) {
             e.timers.cancelAllTimers();
         }
+        if (e.adapters != null) {
+            // The conversions belong to the old instance (they usually capture it): the fresh one
+            // registers its own; the refs, like the mailbox, stay valid.
+            for (MessageAdapterRef<?, ?> a : e.adapters.values()) {
+                a.setFunction(null);
+            }
+        }
         final Actor<M> old = actor;
         actor = null;
         if (old != null) {
@@ -596,8 +607,15 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             return; // unwatched, or already told (ChildFailed)
         }
         if (lifecycle == RUNNING) {
-            signal(new Terminated(who));
+            signal(new Terminated(watchedRef(who)));
         }
+    }
+
+    /** The ref {@code who} was watched through (an adapter of it, or itself); forgets the alias. */
+    private ActorRef<?> watchedRef(ActorCell<?> who) {
+        final Extras e = extras;
+        final ActorRef<?> alias = e == null || e.watchedAs == null ? null : e.watchedAs.remove(who);
+        return alias != null ? alias : who;
     }
 
     private void onChildTerminated(ActorCell<?> child, Throwable cause) {
@@ -610,7 +628,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             if (cause != null) {
                 signal(new ChildFailed(child, cause)); // replaces Terminated
             } else if (watched) {
-                signal(new Terminated(child));
+                signal(new Terminated(watchedRef(child)));
             }
         }
         if (lifecycle == STOPPING && e != null && e.stopWaitingFor == child) {
@@ -1009,15 +1027,25 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     @Override
     public void watch(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
-        if (ref == this) {
+        final ActorCell<?> cell = ref instanceof MessageAdapterRef<?, ?> a ? a.owner : ref instanceof ActorCell<?> c ? c : null;
+        if (cell == this) {
             return;
         }
-        if (!(ref instanceof ActorCell<?> cell)) {
+        if (cell == null) {
             throw new IllegalArgumentException("cannot watch " + ref + ": not an actor of this runtime");
         }
         final Extras e = extras();
         if (e.watching == null) {
             e.watching = new HashSet<>(4);
+        }
+        if (ref != cell) {
+            // Watching an adapter watches its actor; Terminated names the adapter, as watched.
+            if (e.watchedAs == null) {
+                e.watchedAs = new HashMap<>(4);
+            }
+            e.watchedAs.put(cell, ref);
+        } else if (e.watchedAs != null) {
+            e.watchedAs.remove(cell);
         }
         if (e.watching.add(cell) && !cell.enqueueSystem(new Watch(this))) {
             enqueueSystem(new DeathNotification(cell)); // already gone: tell at once, through the lane
@@ -1028,8 +1056,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     public void unwatch(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
         final Extras e = extras;
-        if (e != null && e.watching != null && ref instanceof ActorCell<?> cell && e.watching.remove(cell)) {
+        final ActorCell<?> cell = ref instanceof MessageAdapterRef<?, ?> a ? a.owner : ref instanceof ActorCell<?> c ? c : null;
+        if (e != null && e.watching != null && cell != null && e.watching.remove(cell)) {
             cell.enqueueSystem(new Unwatch(this));
+            if (e.watchedAs != null) {
+                e.watchedAs.remove(cell);
+            }
         }
     }
 
@@ -1100,9 +1132,37 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         return system;
     }
 
+    @Override
+    public <T> ActorRef<T> messageAdapter(Class<T> type, Function<? super T, ? extends M> adapter) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(adapter, "adapter");
+        final Extras e = extras();
+        if (e.adapters == null) {
+            e.adapters = new HashMap<>(4);
+        }
+        @SuppressWarnings("unchecked")
+        MessageAdapterRef<T, M> ref = (MessageAdapterRef<T, M>) e.adapters.get(type);
+        if (ref == null) {
+            ref = new MessageAdapterRef<>(this, type);
+            e.adapters.put(type, ref);
+        }
+        ref.setFunction(adapter);
+        return ref;
+    }
+
     @SuppressWarnings("unchecked")
     void tellInternal(InternalMessage message) {
         enqueue((M) message);
+    }
+
+    @SuppressWarnings("unchecked")
+    boolean offerInternal(InternalMessage message) {
+        return offer((M) message);
+    }
+
+    @SuppressWarnings("unchecked")
+    CompletionStage<Void> sendInternal(InternalMessage message) {
+        return send((M) message);
     }
 
     /** A pipeToSelf result: the mapper runs on the actor's thread. */
