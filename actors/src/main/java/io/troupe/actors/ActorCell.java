@@ -150,6 +150,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         HashMap<Class<?>, MessageAdapterRef<?, ?>> adapters;
         /** Watched actors that were watched through one of their adapters: the ref to name in Terminated. */
         HashMap<ActorCell<?>, ActorRef<?>> watchedAs;
+        /** This actor's stash (ActorContext.stash), or null. */
+        Stash<?> stash;
+        /** Unstashed messages, handled before the mailbox's (Stash.unstashAll), or null. */
+        ArrayDeque<Object> unstashed;
     }
 
     private Extras extras() {
@@ -314,8 +318,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
             final int state = lifecycle;
             // Leaves the scheduled state unless messages are left; after a false return another
-            // thread may already run this cell.
-            if (state != TERMINATED && endTurn(state == RUNNING)) {
+            // thread may already run this cell. Unstashed messages left (the budget ran out) keep
+            // it scheduled without asking the mailbox.
+            if (state != TERMINATED && (state == RUNNING && hasUnstashed() || endTurn(state == RUNNING))) {
                 if (usedBudget) {
                     dispatcher.yieldTask(this);
                 } else {
@@ -336,7 +341,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                     break;
                 }
             }
-            final M message = poll();
+            final M message = nextUserMessage();
             if (message == null) {
                 break;
             }
@@ -350,6 +355,32 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
         }
         return n == budget;
+    }
+
+    /** The next unstashed message, else the mailbox's next; null if neither has one. */
+    @SuppressWarnings("unchecked")
+    private M nextUserMessage() {
+        final Extras e = extras;
+        if (e != null && e.unstashed != null && !e.unstashed.isEmpty()) {
+            return (M) e.unstashed.pollFirst();
+        }
+        return poll();
+    }
+
+    private boolean hasUnstashed() {
+        final Extras e = extras;
+        return e != null && e.unstashed != null && !e.unstashed.isEmpty();
+    }
+
+    /** Stash.unstashAll: {@code batch} goes ahead of what was unstashed before (it arrived earlier). */
+    void unstash(ArrayDeque<? extends M> batch) {
+        final Extras e = extras();
+        if (e.unstashed == null) {
+            e.unstashed = new ArrayDeque<>(batch.size());
+        }
+        for (java.util.Iterator<? extends M> it = batch.descendingIterator(); it.hasNext(); ) {
+            e.unstashed.addFirst(it.next());
+        }
     }
 
     private void invoke(M message) {
@@ -765,6 +796,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (a != null) {
             contained("postStop", a::postStop);
         }
+        if (e != null && (e.stash != null || e.unstashed != null)) {
+            contained("dead-lettering the stash", () -> {
+                for (Object m; e.unstashed != null && (m = e.unstashed.pollFirst()) != null; ) {
+                    deadLetter(m, DeadLetter.Reason.RECIPIENT_STOPPED);
+                }
+                if (e.stash != null) {
+                    e.stash.drainToDeadLetters();
+                }
+            });
+        }
         if (e != null && e.stopHooks != null) {
             for (Runnable hook : e.stopHooks) {
                 contained("a stop hook", hook);
@@ -1148,6 +1189,22 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         ref.setFunction(adapter);
         return ref;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Stash<M> stash(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("stash capacity must be positive, was " + capacity);
+        }
+        final Extras e = extras();
+        if (e.stash == null) {
+            e.stash = new Stash<>(this, capacity);
+        } else if (e.stash.capacity() != capacity) {
+            throw new IllegalArgumentException("the stash of " + path() + " has capacity " + e.stash.capacity()
+                    + "; asked again with " + capacity);
+        }
+        return (Stash<M>) e.stash;
     }
 
     @SuppressWarnings("unchecked")

@@ -121,6 +121,18 @@ public interface ActorContext<M> {
      */
     <T> ActorRef<T> messageAdapter(Class<T> type, java.util.function.Function<? super T, ? extends M> adapter);
 
+    /**
+     * This actor's bounded {@link Stash}, created with {@code capacity} on the first call; later
+     * calls (also from a restarted instance) return the same stash. Only this actor's thread may
+     * call it or use the stash.
+     *
+     * @param capacity the most messages the stash holds; must be positive
+     * @return this actor's stash
+     * @throws IllegalArgumentException if {@code capacity} is not positive, or differs from the
+     *     capacity the stash was created with
+     */
+    Stash<M> stash(int capacity);
+
     /** A logger named after the actor's class. */
     System.Logger log();
 
