@@ -154,6 +154,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         Stash<?> stash;
         /** Unstashed messages, handled before the mailbox's (Stash.unstashAll), or null. */
         ArrayDeque<Object> unstashed;
+        /** The actor's logger (ActorContext.log), created on first use. */
+        System.Logger log;
     }
 
     private Extras extras() {
@@ -849,6 +851,15 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
     }
 
+    /**
+     * A logger like {@link #log()}'s, for reports about this actor made from another thread (the
+     * slow-handler watchdog): reads the actor field racily, which is harmless for a logger name.
+     */
+    System.Logger loggerForDiagnostics() {
+        final Actor<M> a = actor;
+        return new ActorLogger(System.getLogger(a == null ? Actor.class.getName() : ActorLogger.loggerName(a.getClass())), path());
+    }
+
     /** Whether stopping ran to its end (parent and watchers told). Any thread. */
     boolean hasFinishedStopping() {
         return finishedStopping;
@@ -1164,8 +1175,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     @Override
     public System.Logger log() {
-        final Actor<M> a = actor;
-        return System.getLogger(a == null ? "io.troupe.actors.Actor" : a.getClass().getName());
+        final Extras e = extras();
+        if (e.log == null) {
+            final Actor<M> a = actor;
+            e.log = new ActorLogger(System.getLogger(a == null ? Actor.class.getName() : ActorLogger.loggerName(a.getClass())),
+                    path());
+        }
+        return e.log;
     }
 
     @Override

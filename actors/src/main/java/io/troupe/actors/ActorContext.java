@@ -133,7 +133,15 @@ public interface ActorContext<M> {
      */
     Stash<M> stash(int capacity);
 
-    /** A logger named after the actor's class. */
+    /**
+     * This actor's logger: named after the actor's class (so levels and routing are set per
+     * class; {@link Actor#of} lambdas log as {@code io.troupe.actors.Actor}), and every record
+     * starts with the actor's path in brackets, {@code [/user/rooms/lobby] ...}. The
+     * slow-handler warning about this actor goes through the same logger. Created on first use
+     * and kept; the returned logger is thread safe and may be handed to callbacks.
+     *
+     * @return the actor's logger
+     */
     System.Logger log();
 
     /** The actor system. */
