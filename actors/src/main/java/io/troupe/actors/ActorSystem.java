@@ -219,7 +219,7 @@ public final class ActorSystem implements AutoCloseable {
             return leftovers;
         }
         try {
-            return closed.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return closed.get(TimerService.clampedNanos(timeout), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of("(interrupted while waiting for close)");
@@ -229,7 +229,7 @@ public final class ActorSystem implements AutoCloseable {
     }
 
     private List<String> doClose(Duration timeout) {
-        final long deadline = System.nanoTime() + timeout.toNanos();
+        final long deadline = System.nanoTime() + TimerService.clampedNanos(timeout);
         userGuardian.requestStop();
         await(userTerminated, deadline);
         systemGuardian.requestStop();
