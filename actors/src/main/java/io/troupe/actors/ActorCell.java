@@ -146,6 +146,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         /** The child of the sequence being waited for, or null. */
         ActorCell<?> stopWaitingFor;
         TimerService.Handle stopDeadline;
+        /** Message adapters by registered class (ActorContext.messageAdapter). */
+        HashMap<Class<?>, MessageAdapterRef<?, ?>> adapters;
+        /** Watched actors that were watched through one of their adapters: the ref to name in Terminated. */
+        HashMap<ActorCell<?>, ActorRef<?>> watchedAs;
+        /** This actor's stash (ActorContext.stash), or null. */
+        Stash<?> stash;
+        /** Unstashed messages, handled before the mailbox's (Stash.unstashAll), or null. */
+        ArrayDeque<Object> unstashed;
+        /** The actor's logger (ActorContext.log), created on first use. */
+        System.Logger log;
     }
 
     private Extras extras() {
@@ -241,13 +251,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     void deadLetter(Object message, DeadLetter.Reason reason) {
         final Object payload;
         final ActorRef<?> sender;
-        if (message instanceof InternalMessage im) {
+        if (message instanceof InternalMessage im && im.sentOnBehalfOfRecipient()) {
             // A pipeToSelf result or a timer message: the runtime sent it on this actor's behalf,
             // from whatever thread completed the stage.
             payload = im.payload();
             sender = this;
         } else {
-            payload = message;
+            payload = message instanceof InternalMessage im ? im.payload() : message;
             final ActivationProbe probe = ActivationProbe.current();
             final Object running = probe == null ? null : probe.lvCurrent();
             // The running actor sent it, unless this recipient is draining its own queue at
@@ -310,8 +320,9 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
             final int state = lifecycle;
             // Leaves the scheduled state unless messages are left; after a false return another
-            // thread may already run this cell.
-            if (state != TERMINATED && endTurn(state == RUNNING)) {
+            // thread may already run this cell. Unstashed messages left (the budget ran out) keep
+            // it scheduled without asking the mailbox.
+            if (state != TERMINATED && (state == RUNNING && hasUnstashed() || endTurn(state == RUNNING))) {
                 if (usedBudget) {
                     dispatcher.yieldTask(this);
                 } else {
@@ -332,7 +343,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                     break;
                 }
             }
-            final M message = poll();
+            final M message = nextUserMessage();
             if (message == null) {
                 break;
             }
@@ -346,6 +357,32 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
         }
         return n == budget;
+    }
+
+    /** The next unstashed message, else the mailbox's next; null if neither has one. */
+    @SuppressWarnings("unchecked")
+    private M nextUserMessage() {
+        final Extras e = extras;
+        if (e != null && e.unstashed != null && !e.unstashed.isEmpty()) {
+            return (M) e.unstashed.pollFirst();
+        }
+        return poll();
+    }
+
+    private boolean hasUnstashed() {
+        final Extras e = extras;
+        return e != null && e.unstashed != null && !e.unstashed.isEmpty();
+    }
+
+    /** Stash.unstashAll: {@code batch} goes ahead of what was unstashed before (it arrived earlier). */
+    void unstash(ArrayDeque<? extends M> batch) {
+        final Extras e = extras();
+        if (e.unstashed == null) {
+            e.unstashed = new ArrayDeque<>(batch.size());
+        }
+        for (java.util.Iterator<? extends M> it = batch.descendingIterator(); it.hasNext(); ) {
+            e.unstashed.addFirst(it.next());
+        }
     }
 
     private void invoke(M message) {
@@ -442,6 +479,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         e.restartDelayNanos = Math.max(0, delayNanos);
         if (e.timers != null) {
             e.timers.cancelAllTimers();
+        }
+        if (e.adapters != null) {
+            // The conversions belong to the old instance (they usually capture it): the fresh one
+            // registers its own; the refs, like the mailbox, stay valid.
+            for (MessageAdapterRef<?, ?> a : e.adapters.values()) {
+                a.setFunction(null);
+            }
         }
         final Actor<M> old = actor;
         actor = null;
@@ -596,8 +640,15 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             return; // unwatched, or already told (ChildFailed)
         }
         if (lifecycle == RUNNING) {
-            signal(new Terminated(who));
+            signal(new Terminated(watchedRef(who)));
         }
+    }
+
+    /** The ref {@code who} was watched through (an adapter of it, or itself); forgets the alias. */
+    private ActorRef<?> watchedRef(ActorCell<?> who) {
+        final Extras e = extras;
+        final ActorRef<?> alias = e == null || e.watchedAs == null ? null : e.watchedAs.remove(who);
+        return alias != null ? alias : who;
     }
 
     private void onChildTerminated(ActorCell<?> child, Throwable cause) {
@@ -610,7 +661,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             if (cause != null) {
                 signal(new ChildFailed(child, cause)); // replaces Terminated
             } else if (watched) {
-                signal(new Terminated(child));
+                signal(new Terminated(watchedRef(child)));
             }
         }
         if (lifecycle == STOPPING && e != null && e.stopWaitingFor == child) {
@@ -747,6 +798,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (a != null) {
             contained("postStop", a::postStop);
         }
+        if (e != null && (e.stash != null || e.unstashed != null)) {
+            contained("dead-lettering the stash", () -> {
+                for (Object m; e.unstashed != null && (m = e.unstashed.pollFirst()) != null; ) {
+                    deadLetter(m, DeadLetter.Reason.RECIPIENT_STOPPED);
+                }
+                if (e.stash != null) {
+                    e.stash.drainToDeadLetters();
+                }
+            });
+        }
         if (e != null && e.stopHooks != null) {
             for (Runnable hook : e.stopHooks) {
                 contained("a stop hook", hook);
@@ -788,6 +849,15 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (parent == null) {
             system.onGuardianTerminated(this);
         }
+    }
+
+    /**
+     * A logger like {@link #log()}'s, for reports about this actor made from another thread (the
+     * slow-handler watchdog): reads the actor field racily, which is harmless for a logger name.
+     */
+    System.Logger loggerForDiagnostics() {
+        final Actor<M> a = actor;
+        return new ActorLogger(System.getLogger(a == null ? Actor.class.getName() : ActorLogger.loggerName(a.getClass())), path());
     }
 
     /** Whether stopping ran to its end (parent and watchers told). Any thread. */
@@ -1009,15 +1079,25 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     @Override
     public void watch(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
-        if (ref == this) {
+        final ActorCell<?> cell = ref instanceof MessageAdapterRef<?, ?> a ? a.owner : ref instanceof ActorCell<?> c ? c : null;
+        if (cell == this) {
             return;
         }
-        if (!(ref instanceof ActorCell<?> cell)) {
+        if (cell == null) {
             throw new IllegalArgumentException("cannot watch " + ref + ": not an actor of this runtime");
         }
         final Extras e = extras();
         if (e.watching == null) {
             e.watching = new HashSet<>(4);
+        }
+        if (ref != cell) {
+            // Watching an adapter watches its actor; Terminated names the adapter, as watched.
+            if (e.watchedAs == null) {
+                e.watchedAs = new HashMap<>(4);
+            }
+            e.watchedAs.put(cell, ref);
+        } else if (e.watchedAs != null) {
+            e.watchedAs.remove(cell);
         }
         if (e.watching.add(cell) && !cell.enqueueSystem(new Watch(this))) {
             enqueueSystem(new DeathNotification(cell)); // already gone: tell at once, through the lane
@@ -1028,8 +1108,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     public void unwatch(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
         final Extras e = extras;
-        if (e != null && e.watching != null && ref instanceof ActorCell<?> cell && e.watching.remove(cell)) {
+        final ActorCell<?> cell = ref instanceof MessageAdapterRef<?, ?> a ? a.owner : ref instanceof ActorCell<?> c ? c : null;
+        if (e != null && e.watching != null && cell != null && e.watching.remove(cell)) {
             cell.enqueueSystem(new Unwatch(this));
+            if (e.watchedAs != null) {
+                e.watchedAs.remove(cell);
+            }
         }
     }
 
@@ -1091,8 +1175,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     @Override
     public System.Logger log() {
-        final Actor<M> a = actor;
-        return System.getLogger(a == null ? "io.troupe.actors.Actor" : a.getClass().getName());
+        final Extras e = extras();
+        if (e.log == null) {
+            final Actor<M> a = actor;
+            e.log = new ActorLogger(System.getLogger(a == null ? Actor.class.getName() : ActorLogger.loggerName(a.getClass())),
+                    path());
+        }
+        return e.log;
     }
 
     @Override
@@ -1100,9 +1189,53 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         return system;
     }
 
+    @Override
+    public <T> ActorRef<T> messageAdapter(Class<T> type, Function<? super T, ? extends M> adapter) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(adapter, "adapter");
+        final Extras e = extras();
+        if (e.adapters == null) {
+            e.adapters = new HashMap<>(4);
+        }
+        @SuppressWarnings("unchecked")
+        MessageAdapterRef<T, M> ref = (MessageAdapterRef<T, M>) e.adapters.get(type);
+        if (ref == null) {
+            ref = new MessageAdapterRef<>(this, type);
+            e.adapters.put(type, ref);
+        }
+        ref.setFunction(adapter);
+        return ref;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Stash<M> stash(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("stash capacity must be positive, was " + capacity);
+        }
+        final Extras e = extras();
+        if (e.stash == null) {
+            e.stash = new Stash<>(this, capacity);
+        } else if (e.stash.capacity() != capacity) {
+            throw new IllegalArgumentException("the stash of " + path() + " has capacity " + e.stash.capacity()
+                    + "; asked again with " + capacity);
+        }
+        return (Stash<M>) e.stash;
+    }
+
     @SuppressWarnings("unchecked")
     void tellInternal(InternalMessage message) {
         enqueue((M) message);
+    }
+
+    @SuppressWarnings("unchecked")
+    boolean offerInternal(InternalMessage message) {
+        return offer((M) message);
+    }
+
+    @SuppressWarnings("unchecked")
+    CompletionStage<Void> sendInternal(InternalMessage message) {
+        return send((M) message);
     }
 
     /** A pipeToSelf result: the mapper runs on the actor's thread. */

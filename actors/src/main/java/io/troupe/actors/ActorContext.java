@@ -90,7 +90,58 @@ public interface ActorContext<M> {
      */
     <T> void spawnBlocking(Callable<T> task, BiFunction<? super T, Throwable, ? extends M> mapper);
 
-    /** A logger named after the actor's class. */
+    /**
+     * A ref through which other actors, sockets and callbacks that speak protocol {@code T} reach
+     * this actor: each {@code T} sent to it is converted by {@code adapter} into an {@code M} on
+     * this actor's thread, in its own turn, and handled like any message (by {@code receive} or
+     * the current {@code become} handler). There is no extra actor and no extra hop: the
+     * message waits, wrapped, in this actor's mailbox, in order with the others, under its
+     * capacity and overflow policy; {@code tell}, {@code offer}, {@code send} and {@code ask}
+     * on the adapter behave as on {@link #self()}. Works for any {@code T}, including a sealed
+     * interface such as a socket's event protocol.
+     *
+     * <p>The adapter lives as long as this actor (its ref stays valid across restarts, like the
+     * mailbox; a restarted instance must register again, usually in {@code preStart}, or
+     * messages for it become dead letters with reason {@link DeadLetter.Reason#NO_ADAPTER}).
+     * Registering {@code type} again replaces the conversion and returns the same ref; messages
+     * already queued are converted by the conversion registered when they are handled. A
+     * conversion that throws fails this actor as a throwing {@code receive} would; one that
+     * returns {@code null} drops the message. Watching the adapter watches this actor, and the
+     * watcher's {@link Terminated} names the adapter.
+     *
+     * <p>Cost: the first registration allocates the ref; each message sent through it allocates
+     * one small wrapper (besides the mailbox node). Only this actor's thread may call it; the
+     * returned ref may be used from any thread.
+     *
+     * @param type the class of the messages the adapter accepts (matched by registration, not
+     *     checked on send)
+     * @param adapter converts a {@code T} into this actor's message type; runs on this actor's thread
+     * @param <T> the protocol the adapter accepts
+     * @return the adapter's ref; the same ref each time {@code type} is registered
+     */
+    <T> ActorRef<T> messageAdapter(Class<T> type, java.util.function.Function<? super T, ? extends M> adapter);
+
+    /**
+     * This actor's bounded {@link Stash}, created with {@code capacity} on the first call; later
+     * calls (also from a restarted instance) return the same stash. Only this actor's thread may
+     * call it or use the stash.
+     *
+     * @param capacity the most messages the stash holds; must be positive
+     * @return this actor's stash
+     * @throws IllegalArgumentException if {@code capacity} is not positive, or differs from the
+     *     capacity the stash was created with
+     */
+    Stash<M> stash(int capacity);
+
+    /**
+     * This actor's logger: named after the actor's class (so levels and routing are set per
+     * class; {@link Actor#of} lambdas log as {@code io.troupe.actors.Actor}), and every record
+     * starts with the actor's path in brackets, {@code [/user/rooms/lobby] ...}. The
+     * slow-handler warning about this actor goes through the same logger. Created on first use
+     * and kept; the returned logger is thread safe and may be handed to callbacks.
+     *
+     * @return the actor's logger
+     */
     System.Logger log();
 
     /** The actor system. */

@@ -51,10 +51,13 @@ public interface ActorRef<M> {
      * <p>The stage fails with {@link java.util.concurrent.TimeoutException} if no reply comes
      * within {@code timeout}, with {@link ActorTerminatedException} if this actor stops first,
      * and with {@link io.troupe.mailbox.MailboxFullException} if the request could not be
-     * enqueued. Replies after that go to dead letters. Cost: a few small objects and one timer.
+     * enqueued. Replies after that go to dead letters, with reason
+     * {@link DeadLetter.Reason#ASK_TIMED_OUT} or {@link DeadLetter.Reason#ASK_ALREADY_COMPLETED}.
+     * Cost: a few small objects and one timer.
      *
      * @param request builds the request from the reply ref
-     * @param timeout how long to wait; must be positive
+     * @param timeout how long to wait; must be positive; a timeout longer than about 73 years
+     *     (2^61 ns: "never", such as 1000 years) is clamped to that
      * @param <R> the reply type
      */
     <R> CompletionStage<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout);

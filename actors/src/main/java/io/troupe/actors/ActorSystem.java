@@ -219,7 +219,7 @@ public final class ActorSystem implements AutoCloseable {
             return leftovers;
         }
         try {
-            return closed.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return closed.get(TimerService.clampedNanos(timeout), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of("(interrupted while waiting for close)");
@@ -229,7 +229,7 @@ public final class ActorSystem implements AutoCloseable {
     }
 
     private List<String> doClose(Duration timeout) {
-        final long deadline = System.nanoTime() + timeout.toNanos();
+        final long deadline = System.nanoTime() + TimerService.clampedNanos(timeout);
         userGuardian.requestStop();
         await(userTerminated, deadline);
         systemGuardian.requestStop();
@@ -388,9 +388,23 @@ public final class ActorSystem implements AutoCloseable {
             final long elapsed = now - s[1];
             if (s[2] == 0 && elapsed >= settings.slowHandlerThreshold.toNanos() && current instanceof ActorCell<?> cell) {
                 s[2] = 1;
-                settings.onSlowHandler.accept(cell.path(), Duration.ofNanos(elapsed));
+                if (settings.onSlowHandler == null) {
+                    logSlowHandler(cell, Duration.ofNanos(elapsed));
+                } else {
+                    settings.onSlowHandler.accept(cell.path(), Duration.ofNanos(elapsed));
+                }
             }
         }
+    }
+
+    /**
+     * The default slow-handler report: a warning through the actor's own logger (named after its
+     * class, the record headed by its path), not a logger of the runtime's.
+     */
+    private static void logSlowHandler(ActorCell<?> cell, Duration elapsed) {
+        cell.loggerForDiagnostics().log(System.Logger.Level.WARNING,
+                "this actor has been running one handler for {0} ms: handlers must not block the dispatcher;"
+                        + " move blocking work to spawnBlocking", elapsed.toMillis());
     }
 
     /**
@@ -404,9 +418,8 @@ public final class ActorSystem implements AutoCloseable {
         private int mailboxCapacity = 10_000;
         private OverflowPolicy overflowPolicy = OverflowPolicy.DEAD_LETTER;
         private Duration slowHandlerThreshold = Duration.ofMillis(100);
-        private BiConsumer<String, Duration> onSlowHandler = (path, elapsed) -> LOG.log(System.Logger.Level.WARNING,
-                "actor {0} has been running one handler for {1} ms: handlers must not block the dispatcher;"
-                        + " move blocking work to spawnBlocking", path, elapsed.toMillis());
+        /** Null: logSlowHandler, through the actor's logger. */
+        private BiConsumer<String, Duration> onSlowHandler;
         private int blockingPoolSize = 64;
         private int blockingQueueCapacity = 10_000;
         private int deadLetterLogsPerSecond = 10;
@@ -463,7 +476,8 @@ public final class ActorSystem implements AutoCloseable {
 
         /**
          * Called (on the timer thread; must be quick) with the actor's path and how long its
-         * handler has been running, once per slow handler run. Default: a warning in the log.
+         * handler has been running, once per slow handler run. Default: a warning through the
+         * actor's own logger (see {@link ActorContext#log()}), naming the actor.
          */
         public Builder onSlowHandler(BiConsumer<String, Duration> listener) {
             this.onSlowHandler = Objects.requireNonNull(listener, "listener");

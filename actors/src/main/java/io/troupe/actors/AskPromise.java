@@ -30,7 +30,7 @@ final class AskPromise<R> implements ActorRef<R>, SystemMessages.Watcher {
     }
 
     void startTimer(Duration timeout) {
-        final long nanos = timeout.toNanos();
+        final long nanos = TimerService.clampedNanos(timeout); // 1000 years means never, not an ArithmeticException
         timer = target.system.timerService().schedule(nanos, () -> target.dispatcher.execute(() -> fail(
                 new TimeoutException("ask to " + target.path() + " timed out after " + timeout))));
         if (future.isDone()) {
@@ -67,8 +67,26 @@ final class AskPromise<R> implements ActorRef<R>, SystemMessages.Watcher {
         if (future.complete(message)) {
             cleanUp(true);
         } else {
-            target.system.deadLetters().publish(new DeadLetter(message, null, this, DeadLetter.Reason.RECIPIENT_STOPPED));
+            target.system.deadLetters().publish(new DeadLetter(message, runningActor(), this, lateReplyReason()));
         }
+    }
+
+    /** Why a reply is too late: the ask timed out, or it was already answered or failed otherwise. */
+    private DeadLetter.Reason lateReplyReason() {
+        try {
+            future.getNow(null);
+            return DeadLetter.Reason.ASK_ALREADY_COMPLETED;
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause() instanceof TimeoutException ? DeadLetter.Reason.ASK_TIMED_OUT : DeadLetter.Reason.ASK_ALREADY_COMPLETED;
+        } catch (java.util.concurrent.CancellationException e) {
+            return DeadLetter.Reason.ASK_ALREADY_COMPLETED;
+        }
+    }
+
+    /** The actor whose handler is replying, if the reply comes from one. */
+    private static ActorRef<?> runningActor() {
+        final io.troupe.actors.internal.ActivationProbe probe = io.troupe.actors.internal.ActivationProbe.current();
+        return probe != null && probe.lvCurrent() instanceof ActorCell<?> c ? c : null;
     }
 
     @Override

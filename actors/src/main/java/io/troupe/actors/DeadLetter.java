@@ -30,7 +30,19 @@ public record DeadLetter(Object message, ActorRef<?> sender, ActorRef<?> recipie
         /** The mailbox was full and its policy dropped this, the oldest message. */
         DROPPED_OLDEST,
         /** The recipient had stopped, or stopped with the message still queued. */
-        RECIPIENT_STOPPED
+        RECIPIENT_STOPPED,
+        /**
+         * The message came through a message adapter of an actor that restarted, and its fresh
+         * instance did not register an adapter for the message's class again.
+         */
+        NO_ADAPTER,
+        /** A reply to an {@code ask} that had already timed out. */
+        ASK_TIMED_OUT,
+        /**
+         * A reply to an {@code ask} that was already completed otherwise: answered by an earlier
+         * reply, or failed because the asked actor stopped or the request could not be enqueued.
+         */
+        ASK_ALREADY_COMPLETED
     }
 
     /** What a dead letter carries when the undelivered message has no content of its own. */

@@ -10,4 +10,13 @@ abstract class InternalMessage {
 
     /** What dead letters show for this message. */
     abstract Object payload();
+
+    /**
+     * Whether the runtime sent it on the recipient's behalf (a {@code pipeToSelf} result, a
+     * timer message): dead letters then name the recipient as the sender. A message through a
+     * message adapter was sent by someone else.
+     */
+    boolean sentOnBehalfOfRecipient() {
+        return true;
+    }
 }

@@ -8,6 +8,9 @@ import java.util.Objects;
  * Immutable; each {@code withX} returns a copy. Unset values take the system's defaults.
  */
 public final class SpawnOptions {
+    /** The longest actor (and system) name accepted, in characters. */
+    public static final int MAX_NAME_LENGTH = 255;
+
     private static final SpawnOptions DEFAULTS = new SpawnOptions(null, 0, null, DispatcherKind.DEFAULT, 0);
 
     private final String name;
@@ -36,8 +39,9 @@ public final class SpawnOptions {
     }
 
     /**
-     * With this name: unique among the actor's siblings, non-empty, not starting with {@code $}
-     * (kept for generated names), made of letters, digits and {@code -_.~:@+=}.
+     * With this name: unique among the actor's siblings, non-empty, at most
+     * {@link #MAX_NAME_LENGTH} characters, not starting with {@code $} (kept for generated
+     * names), made of letters, digits and {@code -_.~:@+=}.
      *
      * @throws IllegalArgumentException if the name is not valid
      */
@@ -106,6 +110,10 @@ public final class SpawnOptions {
         Objects.requireNonNull(name, "name");
         if (name.isEmpty()) {
             throw new IllegalArgumentException("actor name must not be empty");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("actor name must be at most " + MAX_NAME_LENGTH + " characters, was "
+                    + name.length() + " ('" + name.substring(0, 32) + "...')");
         }
         if (name.charAt(0) == '$') {
             throw new IllegalArgumentException("actor name must not start with '$' (kept for generated names), was '" + name + "'");

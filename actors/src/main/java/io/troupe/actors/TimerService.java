@@ -31,6 +31,27 @@ final class TimerService {
 
     private static final Handle CANCELLED = () -> false;
 
+    /**
+     * The longest delay the runtime schedules (2^61 ns, about 73 years): longer delays (an ask
+     * timeout of 1000 years, meaning "never") are clamped to it, so no deadline arithmetic
+     * overflows; such a timer never fires in a process's life.
+     */
+    static final long MAX_DELAY_NANOS = Long.MAX_VALUE / 4;
+
+    /**
+     * {@code d} in nanoseconds, clamped to {@code [0, MAX_DELAY_NANOS]}; never throws for a large
+     * duration.
+     */
+    static long clampedNanos(java.time.Duration d) {
+        if (d.isNegative()) {
+            return 0;
+        }
+        if (d.getSeconds() >= MAX_DELAY_NANOS / 1_000_000_000L) {
+            return MAX_DELAY_NANOS;
+        }
+        return Math.min(d.toNanos(), MAX_DELAY_NANOS);
+    }
+
     private final Clock clock;
     private final Scheduler scheduler;
 

@@ -81,7 +81,7 @@ final class TimerSupport<M> implements Timers<M> {
 
     void setReceiveTimeout(Duration timeout, M message) {
         Objects.requireNonNull(message, "message");
-        final long nanos = positive(timeout, "timeout").toNanos();
+        final long nanos = TimerService.clampedNanos(positive(timeout, "timeout"));
         checkAlive();
         cancelReceiveTimeout();
         receiveTimeout = new Entry(RECEIVE_TIMEOUT, message, nanos, SINGLE);
@@ -116,7 +116,7 @@ final class TimerSupport<M> implements Timers<M> {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(delay, "delay");
         checkAlive();
-        final long nanos = Math.max(0, saturatedNanos(delay));
+        final long nanos = TimerService.clampedNanos(delay);
         final Entry entry = new Entry(key, message, nanos, kind);
         final Entry old = timers.put(key, entry);
         if (old != null) {
@@ -137,14 +137,6 @@ final class TimerSupport<M> implements Timers<M> {
             throw new IllegalArgumentException(name + " must be positive, was " + d);
         }
         return d;
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return d.isNegative() ? 0 : Long.MAX_VALUE / 4;
-        }
     }
 
     /** Runs on the actor's thread when an entry's message comes out of the mailbox. */

@@ -9,7 +9,8 @@ import java.time.Duration;
  * <p>Starting a timer under a key that is in use replaces the old timer, and a message of a
  * cancelled or replaced timer that is already in the mailbox is discarded on receipt, never
  * handled. All timers are cancelled when the actor stops. Zero or negative delays fire at
- * once (on the next tick). Cost: one timer-wheel entry per active timer.
+ * once (on the next tick); delays longer than about 73 years (2^61 ns) are clamped to that, so
+ * a "never" such as 1000 years does not overflow. Cost: one timer-wheel entry per active timer.
  *
  * @param <M> the type of message the actor accepts
  */

@@ -68,4 +68,63 @@ class TestProbeTest {
         // The probe fails fast on a missing system.
         assertThrows(NullPointerException.class, () -> TestProbe.create(null));
     }
+
+    @BothDispatchers
+    void receiveMessages_n_returnsThemInArrivalOrderOrFailsListingWhatCame(DispatcherKind kind) {
+        // receiveMessages(n) returns exactly the next n messages in order; with fewer in time it fails and lists those that came.
+        try (ActorSystem system = Testing.system(kind)) {
+            final TestProbe<Object> probe = TestProbe.create(system);
+            for (int i = 0; i < 5; i++) {
+                probe.ref().tell("m" + i);
+            }
+            assertEquals(java.util.List.of("m0", "m1", "m2"), probe.receiveMessages(3, TIMEOUT));
+            final AssertionError e = assertThrows(AssertionError.class, () -> probe.receiveMessages(3, SHORT));
+            assertTrue(e.getMessage().contains("2 of 3") && e.getMessage().contains("[m3, m4]"), e.getMessage());
+            assertEquals(java.util.List.of(), probe.receiveMessages(0, SHORT));
+        }
+    }
+
+    @BothDispatchers
+    void fishForMessage_skipsUntilTheTargetAndReturnsIt(DispatcherKind kind) {
+        // fishForMessage discards non-matching messages and returns the first match; the message after it stays for the next expectation; no match fails listing the discarded ones.
+        try (ActorSystem system = Testing.system(kind)) {
+            final TestProbe<Object> probe = TestProbe.create(system);
+            probe.ref().tell("tick");
+            probe.ref().tell("tick");
+            probe.ref().tell("done 7");
+            probe.ref().tell("after");
+            assertEquals("done 7", probe.fishForMessage(TIMEOUT, m -> m.toString().startsWith("done")));
+            assertEquals("after", probe.expectMessage(TIMEOUT));
+            probe.ref().tell("noise");
+            final AssertionError e = assertThrows(AssertionError.class, () -> probe.fishForMessage(SHORT, m -> false));
+            assertTrue(e.getMessage().contains("[noise]"), e.getMessage());
+        }
+    }
+
+    @BothDispatchers
+    void awaitAssert_passesOnceTheStateHoldsAndRethrowsTheLastFailureOtherwise(DispatcherKind kind) {
+        // awaitAssert retries until the assertion holds (state changed by an actor later), and rethrows the assertion's own failure when it never holds.
+        try (ActorSystem system = Testing.system(kind)) {
+            final TestProbe<Object> probe = TestProbe.create(system);
+            final java.util.concurrent.atomic.AtomicInteger counter = new java.util.concurrent.atomic.AtomicInteger();
+            final ActorRef<Integer> adder = system.spawn(Actor.<Integer>of((ctx, n) -> counter.addAndGet(n)), "adder");
+            for (int i = 0; i < 10; i++) {
+                adder.tell(1);
+            }
+            probe.awaitAssert(() -> assertEquals(10, counter.get()), TIMEOUT);
+            final AssertionError e = assertThrows(AssertionError.class,
+                    () -> probe.awaitAssert(() -> assertEquals(11, counter.get(), "the counter"), SHORT));
+            assertTrue(e.getMessage().contains("the counter") && e.getMessage().contains("11"), e.getMessage());
+        }
+    }
+
+    @BothDispatchers
+    void expect_thousandYearTimeout_doesNotOverflow(DispatcherKind kind) {
+        // A 1000-year wait is just a long wait: a message that is there returns at once.
+        try (ActorSystem system = Testing.system(kind)) {
+            final TestProbe<Object> probe = TestProbe.create(system);
+            probe.ref().tell("x");
+            assertEquals("x", probe.expectMessage(Duration.ofDays(365L * 1000)));
+        }
+    }
 }

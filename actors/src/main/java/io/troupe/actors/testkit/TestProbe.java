@@ -8,10 +8,14 @@ import io.troupe.actors.Signal;
 import io.troupe.actors.SpawnOptions;
 import io.troupe.actors.Terminated;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 
 /**
  * A stand-in actor for tests: whatever is sent to {@link #ref()} can be awaited and checked
@@ -81,12 +85,111 @@ public final class TestProbe<T> {
 
     /**
      * Checks that no message arrives for {@code duration}. This one waits the whole duration:
-     * use it for short, deliberate silences, not for synchronization.
+     * use it for short, deliberate silences, not for synchronization. Test thread only.
+     *
+     * @param duration how long to listen
+     * @throws AssertionError naming the message if one arrives
      */
     public void expectNoMessage(Duration duration) {
         final Object m = poll(messages, duration);
         if (m != null) {
             throw new AssertionError("expected no message but " + actor.path() + " received " + m);
+        }
+    }
+
+    /**
+     * Receives the next {@code n} messages, waiting up to {@code within} for all of them
+     * together, and returns them in arrival order. Test thread only.
+     *
+     * @param n how many messages; not negative
+     * @param within how long all of them may take
+     * @return the messages, oldest first
+     * @throws AssertionError listing those received if fewer than {@code n} arrive in time
+     */
+    @SuppressWarnings("unchecked")
+    public List<T> receiveMessages(int n, Duration within) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must not be negative, was " + n);
+        }
+        final long deadline = System.nanoTime() + nanos(within);
+        final List<T> got = new ArrayList<>(n);
+        while (got.size() < n) {
+            final Object m = poll(messages, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (m == null) {
+                throw new AssertionError(actor.path() + " received " + got.size() + " of " + n + " messages within "
+                        + within + ": " + got);
+            }
+            got.add((T) m);
+        }
+        return got;
+    }
+
+    /**
+     * Receives messages until one satisfies {@code isTarget} and returns it; the messages
+     * before it are discarded. All of it within {@code within}. Test thread only.
+     *
+     * @param within how long the fishing may take in total
+     * @param isTarget true for the message sought
+     * @return the first message for which {@code isTarget} is true
+     * @throws AssertionError listing the discarded messages if none matches in time
+     */
+    @SuppressWarnings("unchecked")
+    public T fishForMessage(Duration within, Predicate<? super T> isTarget) {
+        Objects.requireNonNull(isTarget, "isTarget");
+        final long deadline = System.nanoTime() + nanos(within);
+        final List<Object> discarded = new ArrayList<>();
+        for (;;) {
+            final Object m = poll(messages, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (m == null) {
+                throw new AssertionError("no matching message received by " + actor.path() + " within " + within
+                        + "; discarded: " + discarded);
+            }
+            if (isTarget.test((T) m)) {
+                return (T) m;
+            }
+            discarded.add(m);
+        }
+    }
+
+    /**
+     * Runs {@code assertion} until it stops throwing {@link AssertionError}, retrying every
+     * few milliseconds, for at most {@code max}; then rethrows its last failure. For state that
+     * no message announces (a counter, a gauge). Test thread only.
+     *
+     * @param assertion the check, e.g. a JUnit {@code assertEquals}
+     * @param max how long to keep retrying
+     * @throws AssertionError the assertion's last failure, if it never passed
+     */
+    public void awaitAssert(Runnable assertion, Duration max) {
+        awaitAssertion(assertion, max);
+    }
+
+    /**
+     * As {@link #awaitAssert(Runnable, Duration)}, without a probe.
+     *
+     * @param assertion the check
+     * @param max how long to keep retrying
+     * @throws AssertionError the assertion's last failure, if it never passed
+     */
+    public static void awaitAssertion(Runnable assertion, Duration max) {
+        Objects.requireNonNull(assertion, "assertion");
+        final long deadline = System.nanoTime() + nanos(max);
+        long pauseNanos = 100_000;
+        for (;;) {
+            try {
+                assertion.run();
+                return;
+            } catch (AssertionError e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
+            LockSupport.parkNanos(pauseNanos);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while awaiting an assertion");
+            }
+            pauseNanos = Math.min(pauseNanos * 2, 10_000_000);
         }
     }
 
@@ -102,7 +205,7 @@ public final class TestProbe<T> {
      */
     public Terminated expectTerminated(ActorRef<?> ref, Duration timeout) {
         watch(ref);
-        final long deadline = System.nanoTime() + timeout.toNanos();
+        final long deadline = System.nanoTime() + nanos(timeout);
         for (;;) {
             final Signal s = poll(signals, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             if (s == null) {
@@ -128,9 +231,15 @@ public final class TestProbe<T> {
         return messages.size();
     }
 
+    /** {@code d} in nanoseconds, saturated: a 1000-year wait does not overflow. */
+    private static long nanos(Duration d) {
+        Objects.requireNonNull(d, "duration");
+        return d.getSeconds() >= Long.MAX_VALUE / 4_000_000_000L ? Long.MAX_VALUE / 4 : Math.max(0, d.toNanos());
+    }
+
     private static <X> X poll(LinkedBlockingQueue<X> q, Duration timeout) {
         try {
-            return q.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return q.poll(nanos(timeout), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting", e);
