@@ -827,6 +827,51 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         return isClosed();
     }
 
+    /**
+     * A stage completed once this actor has terminated (at once if it has): a watch whose
+     * watcher completes a future. Any thread; the caller gets a copy it cannot complete for others.
+     */
+    CompletionStage<Void> whenTerminated() {
+        final TerminationWatcher w = new TerminationWatcher();
+        if (!enqueueSystem(new Watch(w))) {
+            w.complete(null);
+        }
+        return w.copy();
+    }
+
+    /** Completes when the watched actor terminates; identity equality (HashSet of watchers). */
+    private static final class TerminationWatcher extends CompletableFuture<Void> implements Watcher {
+        @Override
+        public void onWatchedTerminated(ActorCell<?> who) {
+            complete(null);
+        }
+    }
+
+    /**
+     * Delivers {@link ShuttingDown} on this actor's thread. The future completes once the actor
+     * handled it and every stage it held the phase with completed, or at once if the actor is
+     * not running, or when it terminates. Any thread (the shutdown runner).
+     */
+    CompletableFuture<Void> deliverShuttingDown() {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!runOnActorThread(() -> onShuttingDown(done))) {
+            done.complete(null);
+            return done;
+        }
+        whenTerminated().whenComplete((v, t) -> done.complete(null)); // a Run left in a closed lane never runs
+        return done;
+    }
+
+    private void onShuttingDown(CompletableFuture<Void> done) {
+        if (lifecycle != RUNNING || actor == null) {
+            done.complete(null);
+            return;
+        }
+        final ShuttingDown notice = new ShuttingDown(this);
+        signal(notice);
+        notice.seal().whenComplete((v, t) -> done.complete(null));
+    }
+
     /** Requests a stop from any thread. */
     void requestStop() {
         enqueueSystem(new Stop());
