@@ -18,7 +18,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -98,6 +100,10 @@ public final class ActorSystem implements AutoCloseable {
     private final GracefulShutdown gracefulShutdown;
     /** The JVM shutdown hook (Builder.shutdownOnJvmExit), or null. */
     private final Thread jvmHook;
+    /** The default dispatcher, behind executor(). */
+    private final Dispatcher defaultDispatcher;
+    /** Set before the dispatchers shut down: executor() refuses tasks from then on. */
+    private volatile boolean threadsStopping;
     private final CompletableFuture<Void> userTerminated = new CompletableFuture<>();
     private final CompletableFuture<Void> systemTerminated = new CompletableFuture<>();
     private Dispatcher workStealing;
@@ -128,6 +134,7 @@ public final class ActorSystem implements AutoCloseable {
             }
         };
         final Dispatcher d = dispatcher(DispatcherKind.DEFAULT);
+        this.defaultDispatcher = d;
         this.userGuardian = new ActorCell<>(this, null, "user", 0, d, guardian, 16, OverflowPolicy.DEAD_LETTER);
         this.systemGuardian = new ActorCell<>(this, null, "system", 0, d, guardian, 16, OverflowPolicy.DEAD_LETTER);
         userGuardian.start();
@@ -236,6 +243,30 @@ public final class ActorSystem implements AutoCloseable {
     /** The clock that timers, receive timeouts, ask timeouts and restart backoffs measure. */
     public Clock clock() {
         return timerService.clock();
+    }
+
+    /**
+     * The system's default dispatcher as an {@link Executor}: {@code stage.thenApplyAsync(f,
+     * system.executor())} runs {@code f} on the workers that run the actors, instead of the
+     * common pool (or, on a machine with fewer than 3 cores, a new thread per task). Tasks run
+     * in no particular order, alongside actors; they must not block (use
+     * {@link ActorContext#spawnBlocking} for that), and an exception a task throws is logged.
+     * Cost: lock-free, one queue slot; from a worker the task goes to that worker's own queue.
+     * Any thread.
+     *
+     * @throws RejectedExecutionException (from {@code execute}) once the system's threads are
+     *     shutting down; a task accepted just before may not run
+     */
+    public Executor executor() {
+        return this::executeOnDispatcher;
+    }
+
+    private void executeOnDispatcher(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (threadsStopping) {
+            throw new RejectedExecutionException("actor system '" + name + "' has stopped: its executor takes no more tasks");
+        }
+        defaultDispatcher.execute(task);
     }
 
     /** Dead letters of this system. */
@@ -427,6 +458,7 @@ public final class ActorSystem implements AutoCloseable {
                 // the hook runs or has run: it waits for this shutdown
             }
         }
+        threadsStopping = true;
         watchdog.cancel();
         timerService.close();
         if (watchdogTimers != timerService) {
