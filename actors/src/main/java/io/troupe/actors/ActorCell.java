@@ -113,6 +113,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     /** Rarely used state, allocated on first use. */
     private Extras extras;
+    /** Overload bookkeeping as a receiver (any thread, CAS-created on the first overflow), or null. */
+    private volatile Overload overload;
 
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
               Supplier<? extends Actor<M>> factory, int capacity, OverflowPolicy policy) {
@@ -231,7 +233,38 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     @Override
     protected void onOverflow(M dropped) {
+        final Overload o = overload();
+        o.dropped.increment();
         deadLetter(dropped, getPolicyReason());
+        system.deadLetters().warnOverflow(this, o);
+    }
+
+    /** This actor's overload bookkeeping as a receiver, created on first use. Any thread. */
+    Overload overload() {
+        final Overload o = overload;
+        if (o != null) {
+            return o;
+        }
+        final Overload created = new Overload();
+        return OVERLOAD.compareAndSet(this, null, created) ? created : overload;
+    }
+
+    /** Messages that overflowed this mailbox (dropped under its policy) so far. Any thread. */
+    long overflowCount() {
+        final Overload o = overload;
+        return o == null ? 0 : o.dropped.sum();
+    }
+
+    /**
+     * What an overloaded receiver keeps: its overflow count and the time of its last warning
+     * (DeadLetters.warnOverflow). Created on the first overflow; any thread.
+     */
+    static final class Overload {
+        final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
+        /** Clock time of the last warning; Long.MIN_VALUE before the first. */
+        final java.util.concurrent.atomic.AtomicLong warnedAtNanos = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+        /** The overflow count reported by the last warning. */
+        final java.util.concurrent.atomic.AtomicLong reported = new java.util.concurrent.atomic.AtomicLong();
     }
 
     private DeadLetter.Reason getPolicyReason() {
@@ -897,6 +930,51 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         return isClosed();
     }
 
+    /**
+     * A stage completed once this actor has terminated (at once if it has): a watch whose
+     * watcher completes a future. Any thread; the caller gets a copy it cannot complete for others.
+     */
+    CompletionStage<Void> whenTerminated() {
+        final TerminationWatcher w = new TerminationWatcher();
+        if (!enqueueSystem(new Watch(w))) {
+            w.complete(null);
+        }
+        return w.copy();
+    }
+
+    /** Completes when the watched actor terminates; identity equality (HashSet of watchers). */
+    private static final class TerminationWatcher extends CompletableFuture<Void> implements Watcher {
+        @Override
+        public void onWatchedTerminated(ActorCell<?> who) {
+            complete(null);
+        }
+    }
+
+    /**
+     * Delivers {@link ShuttingDown} on this actor's thread. The future completes once the actor
+     * handled it and every stage it held the phase with completed, or at once if the actor is
+     * not running, or when it terminates. Any thread (the shutdown runner).
+     */
+    CompletableFuture<Void> deliverShuttingDown() {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!runOnActorThread(() -> onShuttingDown(done))) {
+            done.complete(null);
+            return done;
+        }
+        whenTerminated().whenComplete((v, t) -> done.complete(null)); // a Run left in a closed lane never runs
+        return done;
+    }
+
+    private void onShuttingDown(CompletableFuture<Void> done) {
+        if (lifecycle != RUNNING || actor == null) {
+            done.complete(null);
+            return;
+        }
+        final ShuttingDown notice = new ShuttingDown(this);
+        signal(notice);
+        notice.seal().whenComplete((v, t) -> done.complete(null));
+    }
+
     /** Requests a stop from any thread. */
     void requestStop() {
         enqueueSystem(new Stop());
@@ -1266,6 +1344,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 return error;
             }
             return value != null ? value : DeadLetter.Placeholder.NULL_STAGE_RESULT;
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle OVERLOAD;
+
+    static {
+        try {
+            OVERLOAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(ActorCell.class, "overload", Overload.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 }

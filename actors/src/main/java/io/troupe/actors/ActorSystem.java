@@ -10,13 +10,17 @@ import io.troupe.timers.ManualClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +33,11 @@ import java.util.function.Supplier;
 /**
  * A tree of actors and the threads that run them: dispatchers, a timer thread, a bounded
  * blocking pool. Create one per application with {@link #create} or {@link #builder}, spawn
- * top-level actors with {@link #spawn}, and {@link #close()} it to stop everything.
+ * top-level actors with {@link #spawn}, and stop everything either gracefully with
+ * {@link #shutdown()} (phases with deadlines: stop accepting, let the actors drain, stop them;
+ * see {@link GracefulShutdown}) or at once with {@link #close()}. A service that runs until the
+ * process is told to stop opts in to a JVM shutdown hook
+ * ({@link Builder#shutdownOnJvmExit(boolean)}) and waits for {@link #whenTerminated()}.
  *
  * <p>All methods may be called from any thread.
  *
@@ -46,18 +54,24 @@ public final class ActorSystem implements AutoCloseable {
      * Implementation overview
      *
      * Threading protocol. spawn() links a cell under the /user guardian (its monitor) from any
-     * thread. close() runs once (CAS on `closing`); concurrent callers wait for the same
-     * outcome. Dispatchers are created on first use under this object's monitor.
+     * thread. The shutdown runs once, on the thread that moved `state` out of OPEN (the thread
+     * shutdown() starts, the JVM hook's, or close()'s caller); concurrent callers wait for the
+     * same outcome (`closed`). Dispatchers are created on first use under this object's monitor.
      *
-     * Lifecycle: OPEN -> CLOSING (close() called: no more top-level spawns) -> CLOSED (threads
-     * stopped).
+     * Lifecycle (`state`):
+     *   OPEN -> SHUTTING_DOWN      // shutdown() or the JVM hook: the service phases run; spawns still work
+     *   OPEN -> STOPPING           // close(): the service phases are skipped
+     *   SHUTTING_DOWN -> STOPPING  // phase STOP_USER_ACTORS begins: no more top-level spawns
+     *   STOPPING -> (closed done)  // actors stopped (or given up on), threads shut down
+     * close() during SHUTTING_DOWN completes the shutdown's `hurry`: the service phases end at once.
      *
      * Invariants. Every actor descends from /user or /system; a guardian terminates only after
      * its whole subtree did (ActorCell invariant 5).
      *
-     * Shutdown. Stop /user, wait for it; stop /system, wait; then the watchdog, the timer
-     * thread, the blocking pool and the dispatchers, each joined within what is left of the
-     * timeout. Actors that did not stop are reported by path.
+     * Shutdown. GracefulShutdown.runPhases: the service phases (graceful path only), then stop
+     * /user, wait for it; stop /system, wait; then finishStop(): the watchdog, the timer thread,
+     * the blocking pool and the dispatchers, each joined within what is left of the deadline.
+     * Actors that did not stop are reported by path.
      *
      * References. Pekko's ActorSystemImpl and CoordinatedShutdown (phases, timeouts).
      */
@@ -74,8 +88,22 @@ public final class ActorSystem implements AutoCloseable {
     private final TimerService timerService;
     private final TimerService watchdogTimers;
     private final ThreadPoolExecutor blockingPool;
-    private final AtomicInteger closing = new AtomicInteger();
-    private final CompletableFuture<List<String>> closed = new CompletableFuture<>();
+    /** Neither close() nor shutdown() has been called. */
+    private static final int OPEN = 0;
+    /** A graceful shutdown runs its service phases. */
+    private static final int SHUTTING_DOWN = 1;
+    /** The actors are being stopped (close(), or the graceful path reached STOP_USER_ACTORS). */
+    private static final int STOPPING = 2;
+
+    private final AtomicInteger state = new AtomicInteger(OPEN);
+    private final CompletableFuture<ShutdownReport> closed = new CompletableFuture<>();
+    private final GracefulShutdown gracefulShutdown;
+    /** The JVM shutdown hook (Builder.shutdownOnJvmExit), or null. */
+    private final Thread jvmHook;
+    /** The default dispatcher, behind executor(). */
+    private final Dispatcher defaultDispatcher;
+    /** Set before the dispatchers shut down: executor() refuses tasks from then on. */
+    private volatile boolean threadsStopping;
     private final CompletableFuture<Void> userTerminated = new CompletableFuture<>();
     private final CompletableFuture<Void> systemTerminated = new CompletableFuture<>();
     private Dispatcher workStealing;
@@ -106,12 +134,20 @@ public final class ActorSystem implements AutoCloseable {
             }
         };
         final Dispatcher d = dispatcher(DispatcherKind.DEFAULT);
+        this.defaultDispatcher = d;
         this.userGuardian = new ActorCell<>(this, null, "user", 0, d, guardian, 16, OverflowPolicy.DEAD_LETTER);
         this.systemGuardian = new ActorCell<>(this, null, "system", 0, d, guardian, 16, OverflowPolicy.DEAD_LETTER);
         userGuardian.start();
         systemGuardian.start();
         final long period = Math.max(1_000_000L, settings.slowHandlerThreshold.toNanos() / 2);
         this.watchdog = watchdogTimers.scheduleAtFixedRate(period, period, new SlowHandlerWatchdog());
+        this.gracefulShutdown = new GracefulShutdown(this, settings.shutdownPhaseTimeouts);
+        if (settings.shutdownOnJvmExit) {
+            this.jvmHook = new Thread(this::runFromJvmHook, name + "-jvm-shutdown");
+            Runtime.getRuntime().addShutdownHook(jvmHook);
+        } else {
+            this.jvmHook = null;
+        }
     }
 
     /** Creates a system with the default settings (one worker per core, work-stealing). */
@@ -151,7 +187,7 @@ public final class ActorSystem implements AutoCloseable {
      * @throws IllegalStateException if the system is closed
      */
     public <M> ActorRef<M> spawn(Supplier<? extends Actor<M>> factory, SpawnOptions options) {
-        if (closing.get() != 0) {
+        if (state.get() == STOPPING) {
             throw new IllegalStateException("actor system '" + name + "' is closed");
         }
         return userGuardian.spawnFromOutside(factory, options);
@@ -159,19 +195,49 @@ public final class ActorSystem implements AutoCloseable {
 
     /** Spawns a runtime-internal actor under {@code /system} (test probes, socket managers). */
     public <M> ActorRef<M> spawnSystemActor(Supplier<? extends Actor<M>> factory, SpawnOptions options) {
-        if (closing.get() != 0) {
+        if (state.get() == STOPPING) {
             throw new IllegalStateException("actor system '" + name + "' is closed");
         }
         return systemGuardian.spawnFromOutside(factory, options);
     }
 
-    /** Stops a top-level actor (or any actor) from outside: as if its parent stopped it. Any thread. */
-    public void stop(ActorRef<?> ref) {
-        Objects.requireNonNull(ref, "ref");
-        if (!(ref instanceof ActorCell<?> cell)) {
-            throw new IllegalArgumentException("cannot stop " + ref + ": not an actor of this system");
-        }
+    /**
+     * Stops an actor from outside, as if its parent stopped it (children first, then
+     * {@code postStop}), and returns a stage completed once it has terminated: its
+     * {@code postStop} has run and its watchers are being told. Stopping an actor that has
+     * already terminated returns a completed stage. Cost: two system messages and a future.
+     * Any thread; to wait from inside an actor, continue with {@code pipeToSelf} rather than
+     * blocking.
+     *
+     * <p>Memory consistency effects: the actor's actions, {@code postStop} included,
+     * happen-before the actions that depend on the returned stage.
+     *
+     * @throws IllegalArgumentException if {@code ref} is not an actor of this system
+     */
+    public CompletionStage<Void> stop(ActorRef<?> ref) {
+        final ActorCell<?> cell = cellOf(ref, "stop");
+        final CompletionStage<Void> terminated = cell.whenTerminated();
         cell.requestStop();
+        return terminated;
+    }
+
+    /**
+     * A stage completed once the actor behind {@code ref} has terminated, however it stopped
+     * (itself, its parent, a failure, the system's shutdown); already completed if it has. The
+     * stage never fails. Cost: one system message and a future. Any thread.
+     *
+     * @throws IllegalArgumentException if {@code ref} is not an actor of this system
+     */
+    public CompletionStage<Void> whenTerminated(ActorRef<?> ref) {
+        return cellOf(ref, "watch").whenTerminated();
+    }
+
+    private ActorCell<?> cellOf(ActorRef<?> ref, String verb) {
+        Objects.requireNonNull(ref, "ref");
+        if (!(ref instanceof ActorCell<?> cell) || cell.system != this) {
+            throw new IllegalArgumentException("cannot " + verb + " " + ref + ": not an actor of actor system '" + name + "'");
+        }
+        return cell;
     }
 
     /** The clock that timers, receive timeouts, ask timeouts and restart backoffs measure. */
@@ -179,20 +245,86 @@ public final class ActorSystem implements AutoCloseable {
         return timerService.clock();
     }
 
+    /**
+     * The system's default dispatcher as an {@link Executor}: {@code stage.thenApplyAsync(f,
+     * system.executor())} runs {@code f} on the workers that run the actors, instead of the
+     * common pool (or, on a machine with fewer than 3 cores, a new thread per task). Tasks run
+     * in no particular order, alongside actors; they must not block (use
+     * {@link ActorContext#spawnBlocking} for that), and an exception a task throws is logged.
+     * Cost: lock-free, one queue slot; from a worker the task goes to that worker's own queue.
+     * Any thread.
+     *
+     * @throws RejectedExecutionException (from {@code execute}) once the system's threads are
+     *     shutting down; a task accepted just before may not run
+     */
+    public Executor executor() {
+        return this::executeOnDispatcher;
+    }
+
+    private void executeOnDispatcher(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (threadsStopping) {
+            throw new RejectedExecutionException("actor system '" + name + "' has stopped: its executor takes no more tasks");
+        }
+        defaultDispatcher.execute(task);
+    }
+
     /** Dead letters of this system. */
     public DeadLetters deadLetters() {
         return deadLetters;
     }
 
-    /** Whether {@link #close()} has been called. */
+    /**
+     * Whether the system has begun stopping its actors: {@link #close()} was called, or a
+     * graceful {@link #shutdown()} reached {@link ShutdownPhase#STOP_USER_ACTORS}. Top-level
+     * spawns are refused from then on. Any thread.
+     */
     public boolean isClosed() {
-        return closing.get() != 0;
+        return state.get() == STOPPING;
+    }
+
+    /**
+     * The phases of this system's graceful shutdown, to add tasks to. Any thread.
+     *
+     * @return the one {@link GracefulShutdown} of this system
+     */
+    public GracefulShutdown gracefulShutdown() {
+        return gracefulShutdown;
+    }
+
+    /**
+     * Shuts the system down gracefully and returns at once: on a thread of its own, runs the
+     * {@link ShutdownPhase}s in order, each within its deadline (stop accepting, tell the actors
+     * with {@link ShuttingDown} and let them drain, stop the actors under {@code /user}, then
+     * those under {@code /system}), then ends the system's threads. Idempotent: a later call (or
+     * a call while {@link #close()} runs) returns the same stage. Any thread, an actor's
+     * included.
+     *
+     * @return {@link #whenTerminated()}
+     */
+    public CompletionStage<ShutdownReport> shutdown() {
+        if (state.compareAndSet(OPEN, SHUTTING_DOWN)) {
+            final Thread t = new Thread(this::runGraceful, name + "-shutdown");
+            t.setDaemon(false); // the JVM waits for the shutdown
+            t.start();
+        }
+        return whenTerminated();
+    }
+
+    /**
+     * A stage completed once the system has stopped, by {@link #shutdown()} or {@link #close()},
+     * with what ran late and which actors did not stop. Its dependent actions run on the thread
+     * that finished the shutdown. Any thread; a {@code main} that serves until SIGTERM waits on
+     * it.
+     */
+    public CompletionStage<ShutdownReport> whenTerminated() {
+        return closed.minimalCompletionStage();
     }
 
     /**
      * Stops every actor (children first, see {@link ActorContext#stop}), then the system's
      * threads, waiting up to 10 seconds; logs the actors that did not stop. Idempotent; any
-     * thread other than one of the system's own.
+     * thread other than one of the system's own. See {@link #close(Duration)}.
      */
     @Override
     public void close() {
@@ -200,26 +332,36 @@ public final class ActorSystem implements AutoCloseable {
     }
 
     /**
-     * Like {@link #close()} with a timeout.
+     * Stops the system quickly, on the calling thread, within {@code timeout}: the quick path of
+     * {@link #shutdown()}. It skips the three service phases (their tasks do not run and no
+     * {@link ShuttingDown} notice goes out) and runs {@link ShutdownPhase#STOP_USER_ACTORS} and
+     * {@link ShutdownPhase#STOP_SYSTEM_ACTORS}: each phase's tasks (within the phase's timeout and
+     * what is left of this one), then the stop of its actors, then the threads end. If a graceful
+     * shutdown is running, its current service phase ends at once, the others are skipped, and
+     * this call waits for it to finish (up to {@code timeout}). Idempotent; any thread other than
+     * one of the system's own.
      *
      * @return the paths of the actors that had not stopped when the timeout ran out (empty when
      *     everything stopped): first those holding the stop up (no child of theirs is left), then
      *     their ancestors, which only wait for them
+     * @throws IllegalStateException if called from one of this system's actors (it would wait
+     *     for itself): use {@link #shutdown()}, which does not wait
      */
     public List<String> close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         final ActivationProbe probe = ActivationProbe.current();
         if (probe != null && probe.lvCurrent() instanceof ActorCell<?> running && running.system == this) {
             throw new IllegalStateException("close() called from actor " + running.path()
-                    + ": it would wait for itself; stop the actor instead, or close from another thread");
+                    + ": it would wait for itself; call shutdown(), stop the actor instead, or close from another thread");
         }
-        if (closing.compareAndSet(0, 1)) {
-            final List<String> leftovers = doClose(timeout);
-            closed.complete(leftovers);
-            return leftovers;
+        final long cap = System.nanoTime() + TimerService.clampedNanos(timeout);
+        if (state.compareAndSet(OPEN, STOPPING)) {
+            final ShutdownReport report = runShutdown(ShutdownPhase.STOP_USER_ACTORS, false, cap);
+            return report.actorsNotStopped();
         }
+        gracefulShutdown.hurry.complete(null);
         try {
-            return closed.get(TimerService.clampedNanos(timeout), TimeUnit.NANOSECONDS);
+            return closed.get(TimerService.clampedNanos(timeout), TimeUnit.NANOSECONDS).actorsNotStopped();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of("(interrupted while waiting for close)");
@@ -228,12 +370,77 @@ public final class ActorSystem implements AutoCloseable {
         }
     }
 
-    private List<String> doClose(Duration timeout) {
-        final long deadline = System.nanoTime() + TimerService.clampedNanos(timeout);
-        userGuardian.requestStop();
-        await(userTerminated, deadline);
-        systemGuardian.requestStop();
-        await(systemTerminated, deadline);
+    private void runGraceful() {
+        runShutdown(ShutdownPhase.BEFORE_SERVICE_UNBIND, true,
+                System.nanoTime() + gracefulShutdown.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1));
+    }
+
+    /** The JVM hook: a graceful shutdown on the hook's thread, or a wait for the one running. */
+    private void runFromJvmHook() {
+        if (state.compareAndSet(OPEN, SHUTTING_DOWN)) {
+            runGraceful();
+            return;
+        }
+        try {
+            closed.get(gracefulShutdown.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "actor system ''{0}'' had not stopped when the JVM exited: {1}", name, e);
+        }
+    }
+
+    /** Runs the phases from {@code first}, publishes the report. Called once. */
+    private ShutdownReport runShutdown(ShutdownPhase first, boolean timed, long capNanos) {
+        ShutdownReport report;
+        try {
+            report = gracefulShutdown.runPhases(first, timed, capNanos);
+        } catch (RuntimeException | Error e) {
+            report = new ShutdownReport(List.of("(shutdown failed: " + e + ")"), List.of());
+            closed.complete(report);
+            throw e;
+        }
+        closed.complete(report);
+        return report;
+    }
+
+    // ---------------------------------------------------------------- steps of the shutdown (GracefulShutdown)
+
+    /** The JVM shutdown hook, or null; for tests. */
+    Thread jvmHook() {
+        return jvmHook;
+    }
+
+    /** Phase STOP_USER_ACTORS begins: no more top-level spawns. */
+    void beginStoppingActors() {
+        state.set(STOPPING);
+    }
+
+    /** Sends ShuttingDown to every actor under /user; completed once each handled it (and its holds). */
+    CompletableFuture<Void> notifyUserActors() {
+        final List<CompletableFuture<Void>> acks = new ArrayList<>();
+        final ArrayDeque<ActorCell<?>> todo = new ArrayDeque<>(userGuardian.childrenSnapshot());
+        while (!todo.isEmpty()) {
+            final ActorCell<?> c = todo.poll();
+            acks.add(c.deliverShuttingDown());
+            todo.addAll(c.childrenSnapshot());
+        }
+        return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /** Requests the stop of /user or /system; the future completes when that guardian terminated. */
+    CompletableFuture<Void> stopGuardian(boolean user) {
+        (user ? userGuardian : systemGuardian).requestStop();
+        return user ? userTerminated : systemTerminated;
+    }
+
+    /**
+     * The last step: reports the actors left, ends the threads within {@code deadline} (a
+     * {@link System#nanoTime()} value) and removes the JVM hook.
+     *
+     * @return the actors that had not stopped, and the dispatchers whose threads did not end
+     */
+    List<String> finishStop(long deadline) {
         final List<String> stuck = new ArrayList<>();
         final List<String> waiting = new ArrayList<>();
         collectLiving(userGuardian, stuck, waiting);
@@ -241,9 +448,17 @@ public final class ActorSystem implements AutoCloseable {
         final List<String> leftovers = new ArrayList<>(stuck);
         leftovers.addAll(waiting);
         if (!leftovers.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "actor system ''{0}'' closed with actors that did not stop within {1}: {2};"
-                    + " their ancestors waited for them: {3}", name, timeout, stuck, waiting);
+            LOG.log(System.Logger.Level.WARNING, "actor system ''{0}'' closed with actors that did not stop in time: {1};"
+                    + " their ancestors waited for them: {2}", name, stuck, waiting);
         }
+        if (jvmHook != null && Thread.currentThread() != jvmHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(jvmHook);
+            } catch (IllegalStateException jvmExiting) {
+                // the hook runs or has run: it waits for this shutdown
+            }
+        }
+        threadsStopping = true;
         watchdog.cancel();
         timerService.close();
         if (watchdogTimers != timerService) {
@@ -274,16 +489,6 @@ public final class ActorSystem implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return leftovers;
-    }
-
-    private static void await(CompletableFuture<Void> f, long deadline) {
-        try {
-            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // reported as leftovers
-        }
     }
 
     /**
@@ -424,9 +629,41 @@ public final class ActorSystem implements AutoCloseable {
         private int blockingQueueCapacity = 10_000;
         private int deadLetterLogsPerSecond = 10;
         private Clock clock = Clock.system();
+        private final EnumMap<ShutdownPhase, Duration> shutdownPhaseTimeouts = new EnumMap<>(ShutdownPhase.class);
+        private boolean shutdownOnJvmExit;
 
         private Builder(String name) {
             this.name = SpawnOptions.validateName(name);
+            for (ShutdownPhase p : ShutdownPhase.values()) {
+                shutdownPhaseTimeouts.put(p, p == ShutdownPhase.STOP_USER_ACTORS ? Duration.ofSeconds(10) : Duration.ofSeconds(5));
+            }
+        }
+
+        /**
+         * How long {@code phase} of a graceful shutdown may take before the next one starts
+         * anyway (measured on the system's {@link #clock}). Default: 10 seconds for
+         * {@link ShutdownPhase#STOP_USER_ACTORS}, 5 seconds for the others.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is not within (0, 1 hour]
+         */
+        public Builder shutdownPhaseTimeout(ShutdownPhase phase, Duration timeout) {
+            Objects.requireNonNull(phase, "phase");
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("shutdown phase timeout of " + phase + " must be within (0, 1 hour], was " + timeout);
+            }
+            shutdownPhaseTimeouts.put(phase, timeout);
+            return this;
+        }
+
+        /**
+         * Whether a JVM shutdown hook runs the graceful {@link ActorSystem#shutdown()} when the
+         * process is told to stop (SIGTERM, Ctrl-C, {@code System.exit}); the JVM exits once it
+         * has finished. The hook is removed when the system stops by other means. Default: off.
+         */
+        public Builder shutdownOnJvmExit(boolean enabled) {
+            this.shutdownOnJvmExit = enabled;
+            return this;
         }
 
         /** The default dispatcher for actors that do not choose one. Default: work-stealing. */

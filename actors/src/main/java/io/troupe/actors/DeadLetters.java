@@ -41,6 +41,48 @@ public final class DeadLetters {
         this.windowStartNanos = new AtomicLong(clock.nanoTime());
     }
 
+    /**
+     * How many messages overflowed {@code receiver}'s mailbox (dropped under its overflow
+     * policy: the new one, or the oldest) since it was spawned; 0 for a ref of another kind.
+     * Any thread; a sum over striped counters.
+     */
+    public long overflowCount(ActorRef<?> receiver) {
+        return receiver instanceof ActorCell<?> cell ? cell.overflowCount() : 0;
+    }
+
+    /**
+     * Logs one WARNING per receiver per clock second while its mailbox overflows: the receiver,
+     * its capacity, how many were lost, and the fixes. Off when dead-letter logging is off.
+     * The thread that overflowed it.
+     */
+    void warnOverflow(ActorCell<?> receiver, ActorCell.Overload o) {
+        if (logsPerSecond == 0) {
+            return;
+        }
+        final long now = clock.nanoTime();
+        final long last = o.warnedAtNanos.get();
+        if ((last != Long.MIN_VALUE && now - last < SECOND_NANOS) || !o.warnedAtNanos.compareAndSet(last, now)) {
+            return;
+        }
+        final long total = o.dropped.sum();
+        final long since = total - o.reported.getAndSet(total);
+        linesLogged.incrementAndGet();
+        try {
+            LOG.log(System.Logger.Level.WARNING, "the mailbox of {0} is full (capacity {1}, policy {2}): {3} message(s) lost"
+                            + " as dead letters since the last warning, {4} in all. To slow the senders down instead of"
+                            + " losing messages, send with ref.send(m) (back-pressure, any thread), or spawn {0} with"
+                            + " OverflowPolicy.MUTE_SENDER (lossless between actors); or give it a larger capacity"
+                            + " (SpawnOptions.withMailbox)",
+                    receiver.path(), receiver.capacity(), receiver.policy(), since, total);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            if (logFailureReported.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, "logging a dead letter failed; later failures are not reported", t);
+            }
+        }
+    }
+
     /** How many dead letters there have been. Any thread; a sum over striped counters. */
     public long count() {
         return count.sum();

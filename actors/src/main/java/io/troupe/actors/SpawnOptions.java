@@ -61,6 +61,19 @@ public final class SpawnOptions {
         return new SpawnOptions(name, capacity, Objects.requireNonNull(policy, "policy"), dispatcher, throughput);
     }
 
+    /**
+     * With an unbounded mailbox: {@code tell} never finds it full, so no message is ever dropped
+     * for lack of room, and nothing slows a sender down either: a receiver slower than its
+     * senders grows its queue until the heap runs out. Use it where a bound cannot be chosen and
+     * the flow is known to be finite (a start-up burst, a log sink with its own rate limit);
+     * between steady flows prefer a bound with {@link OverflowPolicy#MUTE_SENDER} or
+     * {@code send}. It is a mailbox of capacity {@link io.troupe.mailbox.BoundedMailbox#MAX_CAPACITY}
+     * (2^29 - 1 messages); empty, it costs what any mailbox costs.
+     */
+    public SpawnOptions withUnboundedMailbox() {
+        return new SpawnOptions(name, io.troupe.mailbox.BoundedMailbox.MAX_CAPACITY, OverflowPolicy.DEAD_LETTER, dispatcher, throughput);
+    }
+
     /** With this dispatcher. */
     public SpawnOptions withDispatcher(DispatcherKind dispatcher) {
         return new SpawnOptions(name, mailboxCapacity, overflowPolicy, Objects.requireNonNull(dispatcher, "dispatcher"), throughput);

@@ -108,8 +108,13 @@ public abstract class BoundedMailbox<E> {
     private static final int SCHEDULED = 0x4000_0000;
     /** The low bits of {@code count}: reservations made, a sequence modulo 2^30. */
     private static final int COUNT_MASK = 0x3fff_ffff;
-    /** The largest capacity: half the sequence space, so that waiting = reserved - taken never wraps. */
-    private static final int MAX_CAPACITY = COUNT_MASK >>> 1;
+    /**
+     * The largest capacity, 2^29 - 1 messages: half the sequence space, so that waiting =
+     * reserved - taken never wraps. A mailbox of this capacity is what the actor runtime calls
+     * unbounded: it is limited by the heap long before this count, and costs no more than a
+     * small one while it is empty.
+     */
+    public static final int MAX_CAPACITY = COUNT_MASK >>> 1;
 
     /** Reserved, and the consumer was idle: the caller must call onSchedule() after offering. */
     private static final int WAKE = -1;

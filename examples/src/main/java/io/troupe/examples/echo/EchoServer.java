@@ -5,7 +5,6 @@ import io.troupe.io.Tcp;
 import io.troupe.io.TcpOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * A TCP echo server: every byte a client sends comes back.
@@ -31,19 +30,15 @@ public final class EchoServer {
      *
      * @param args the port (default 7007)
      */
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         final int port = args.length > 0 ? Integer.parseInt(args[0]) : 7007;
-        final ActorSystem system = ActorSystem.create("echo-server");
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            system.close();
-            stopped.countDown();
-        }, "echo-server-shutdown"));
+        // SIGTERM or Ctrl-C runs the graceful shutdown (its phases and deadlines), then the JVM exits.
+        final ActorSystem system = ActorSystem.builder("echo-server").shutdownOnJvmExit(true).build();
         final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5));
         final Tcp.Bound bound = Tcp.serve(system, new InetSocketAddress(port), options,
                         () -> (connection, data) -> connection.write(data))
                 .toCompletableFuture().join();
         System.out.println("listening on " + bound.localAddress());
-        stopped.await();
+        system.whenTerminated().toCompletableFuture().join();
     }
 }
