@@ -115,6 +115,55 @@ public final class Tcp {
     }
 
     /**
+     * Like {@link #bind(ActorSystem, SocketAddress, TcpOptions, Supplier)}, for handlers of any
+     * protocol {@code M}: each connection's events are converted by {@code adapter} on the
+     * connection actor's thread and reach the handler as messages of its own protocol (no
+     * forwarding actor, no extra hop), so one handler can take socket events, replies from other
+     * actors, broadcasts and its own timers:
+     *
+     * <pre>{@code
+     * sealed interface Msg {}
+     * record Net(Tcp.Event event) implements Msg {}
+     * record Broadcast(String line) implements Msg {}
+     * Tcp.bind(system, address, options, Session::new, Net::new); // Session extends Actor<Msg>
+     * }</pre>
+     *
+     * The adapter must be a pure function and must not return null. Any thread; returns at once.
+     *
+     * @param <M> the handlers' protocol
+     * @return completes with {@link Bound}, or exceptionally with the bind's cause
+     */
+    public static <M> CompletionStage<Bound> bind(ActorSystem system, SocketAddress address, TcpOptions options,
+                                                  Supplier<? extends Actor<M>> handlerFactory,
+                                                  java.util.function.Function<? super Event, ? extends M> adapter) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(handlerFactory, "handlerFactory");
+        Objects.requireNonNull(adapter, "adapter");
+        return IoExtension.of(system).bind(address, options, handlerFactory, adapter)
+                .thenCompose(r -> r instanceof Bound b
+                        ? CompletableFuture.completedStage(b)
+                        : CompletableFuture.failedStage(((BindFailed) r).cause()));
+    }
+
+    /**
+     * Like {@link #connect(ActorSystem, SocketAddress, TcpOptions, Duration, ActorRef)}, for a
+     * handler of any protocol {@code M}: each event is converted by {@code adapter} (a pure
+     * function that never returns null) on the connection actor's thread and reaches the
+     * handler as one message of its own protocol. Any thread; returns at once.
+     *
+     * @param <M> the handler's protocol
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public static <M> void connect(ActorSystem system, SocketAddress address, TcpOptions options, Duration timeout,
+                                   ActorRef<M> handler, java.util.function.Function<? super Event, ? extends M> adapter) {
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(adapter, "adapter");
+        connect(system, address, options, timeout, IoExtension.adapt(handler, adapter));
+    }
+
+    /**
      * Binds a listener like {@link #bind(ActorSystem, SocketAddress, TcpOptions, Supplier)}, but
      * each accepted connection is handled by a fresh {@link ConnectionStage} from
      * {@code stageFactory}, called inside the connection actor's own turn instead of a handler
@@ -325,8 +374,12 @@ public final class Tcp {
     public record CommandFailed(Command command, String reason) implements Event {}
 
     /**
-     * The peer has closed its side (end of stream). The connection stays open for writing
-     * until the handler sends {@link Close} (or stops); reading has ended.
+     * The peer has closed its side (end of stream); reading has ended. By default the
+     * connection then closes by itself once its queued writes are flushed (with
+     * {@link TcpOptions#withAnsweredReads answered reads}, once every read delivered has been
+     * answered and credited too), and the handler hears {@link Closed}. With
+     * {@link TcpOptions#withHalfClose half-close} it stays open for writing until the handler
+     * sends {@link Close} (or stops).
      */
     public record PeerClosed() implements Event {}
 

@@ -32,6 +32,7 @@ public final class TcpOptions {
     private int readChunkBytes = 64 << 10;
     private int initialReadCredit = -1;
     private boolean answeredReads;
+    private boolean halfClose;
     private Framing framing;
 
     private TcpOptions() {}
@@ -53,6 +54,7 @@ public final class TcpOptions {
         c.readChunkBytes = readChunkBytes;
         c.initialReadCredit = initialReadCredit;
         c.answeredReads = answeredReads;
+        c.halfClose = halfClose;
         c.framing = framing;
         return c;
     }
@@ -61,10 +63,31 @@ public final class TcpOptions {
      * The defaults: {@code TCP_NODELAY} on, {@code SO_REUSEADDR} on, keep-alive off, the
      * operating system's buffer sizes, backlog 1024, no connection limit, no idle timeout, a
      * 5 s close timeout, a write queue of 1 MiB with watermarks at 512 KiB and 128 KiB, reads of
-     * up to 64 KiB delivered automatically, no framing.
+     * up to 64 KiB delivered automatically, no framing, and a connection whose peer closed its
+     * side closed by itself once its queued writes are flushed (no half-close).
      */
     public static TcpOptions defaults() {
         return DEFAULTS;
+    }
+
+    /**
+     * With half-close on or off. Off (the default, as in Pekko IO and Vert.x): when the peer
+     * closes its side, the handler hears {@link Tcp.PeerClosed} and the connection closes by
+     * itself once its queued writes are flushed (the handler then hears {@link Tcp.Closed});
+     * writes the handler makes after PeerClosed are refused. On: the connection stays open for
+     * writing until the handler sends {@link Tcp.Close} (or stops), for protocols whose answer
+     * follows the request's end of stream. Connection stages decide in
+     * {@link ConnectionStage#onPeerClosed} instead and ignore this setting.
+     */
+    public TcpOptions withHalfClose(boolean on) {
+        final TcpOptions c = copy();
+        c.halfClose = on;
+        return c;
+    }
+
+    /** Whether half-close is on: see {@link #withHalfClose}. */
+    public boolean halfClose() {
+        return halfClose;
     }
 
     /** With {@code TCP_NODELAY} (Nagle's algorithm off) on or off. Default: on. */

@@ -73,6 +73,24 @@ public final class Udp {
         IoExtension.of(system).bindUdp(address, options, handler);
     }
 
+    /**
+     * Like {@link #bind(ActorSystem, SocketAddress, UdpOptions, ActorRef)}, for a handler of any
+     * protocol {@code M}: each event is converted by {@code adapter} on the socket actor's thread
+     * and reaches the handler as one message of its own protocol (no forwarding actor, no extra
+     * hop), so the handler can also take replies, timers and messages from other actors. The
+     * adapter must be a pure function (a record constructor, say) and must not return null.
+     * Any thread; returns at once.
+     *
+     * @param <M> the handler's protocol
+     * @throws NullPointerException naming the argument that is null
+     */
+    public static <M> void bind(ActorSystem system, SocketAddress address, UdpOptions options, ActorRef<M> handler,
+                                java.util.function.Function<? super Event, ? extends M> adapter) {
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(adapter, "adapter");
+        bind(system, address, options, IoExtension.adapt(handler, adapter));
+    }
+
     /** What a UDP socket tells its handler. */
     public sealed interface Event permits Bound, BindFailed, Datagram, CommandFailed, Unbound, Connected,
             Disconnected, PeerUnreachable, EffectiveOptions {}

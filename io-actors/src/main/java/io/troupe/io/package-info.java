@@ -67,8 +67,10 @@
  * <p>A connection actor watches its handler: when the handler stops, the connection flushes
  * its queue (within the close timeout) and closes. A connection tells its handler exactly one
  * {@link io.troupe.io.Tcp.ConnectionClosed} and then stops; the handler decides when to stop.
- * {@link io.troupe.io.Tcp.PeerClosed} is a half-close: the connection stays writable until the
- * handler closes it, so a reply to a request that ended with the peer's FIN is never lost.
+ * After {@link io.troupe.io.Tcp.PeerClosed} the connection closes by itself once its queued
+ * writes are flushed (with answered reads, once every delivered read has been answered, so a
+ * reply to a request that ended with the peer's FIN is not lost); with
+ * {@link io.troupe.io.TcpOptions#withHalfClose} it stays writable until the handler closes it.
  * When the actor system closes, every socket actor stops and the reactors close every channel
  * and selector: all ports are released.
  */

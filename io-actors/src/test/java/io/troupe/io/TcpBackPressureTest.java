@@ -60,7 +60,7 @@ class TcpBackPressureTest extends BothDrivers {
         // the peer sends 64 times the write queue's bound before it reads anything; every byte comes back.
         final int max = 64 << 10;
         final long total = 4L << 20;
-        final TcpOptions options = AnsweringEcho.ANSWERING.withWriteQueue(max, 48 << 10, 16 << 10)
+        final TcpOptions options = AnsweringEcho.ANSWERING.withHalfClose(true).withWriteQueue(max, 48 << 10, 16 << 10)
                 .withReadChunkBytes(16 << 10).withBufferSizes(SMALL_BUFFER_BYTES, 0);
         // 16 credits x 16 KiB reads: without reservations the answers in flight could be four times the bound
         final TestProbe<Object> probe = TestProbe.create(system);

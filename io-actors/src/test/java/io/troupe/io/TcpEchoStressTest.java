@@ -29,7 +29,7 @@ class TcpEchoStressTest extends BothDrivers {
         final IoSettings settings = driver == IoSettings.Driver.WORKERS ? IoSettings.defaults()
                 : IoSettings.defaults().withReactorThreads(2);
         try (ActorSystem system = drivenBy(ActorSystem.create("echo-stress"), settings)) {
-            final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults().withBacklog(connections),
+            final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, TcpOptions.defaults().withBacklog(connections).withHalfClose(true),
                     Echo::new).toCompletableFuture().join();
             final CountDownLatch done = new CountDownLatch(connections);
             final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();

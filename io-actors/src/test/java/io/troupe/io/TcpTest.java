@@ -165,11 +165,11 @@ class TcpTest extends BothDrivers {
     }
 
     @Test
-    void peerHalfCloses_handlerGetsPeerClosedAndCanStillWrite() throws Exception {
-        // After the peer shuts its output the connection stays writable: the reply arrives before EOF.
+    void peerHalfCloses_withHalfClose_handlerGetsPeerClosedAndCanStillWrite() throws Exception {
+        // With half-close on, after the peer shuts its output the connection stays writable: the reply arrives before EOF.
         final TestProbe<Object> probe = TestProbe.create(system);
         final Socket[] s = new Socket[1];
-        final Tcp.Connected c = acceptOne(probe, s, TcpOptions.defaults());
+        final Tcp.Connected c = acceptOne(probe, s, TcpOptions.defaults().withHalfClose(true));
         try (Socket peer = s[0]) {
             peer.getOutputStream().write("question".getBytes(StandardCharsets.UTF_8));
             peer.shutdownOutput();
@@ -181,6 +181,49 @@ class TcpTest extends BothDrivers {
             assertEquals("question", got.toString());
             c.connection().tell(Tcp.Write.utf8("answer"));
             c.connection().tell(new Tcp.Close());
+            probe.expectMessage(new Tcp.Closed(), WAIT);
+            assertEquals("answer", new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void peerCloses_byDefault_queuedWritesFlushedThenClosed_laterWriteRefused() throws Exception {
+        // Without half-close (the default): a write queued before the peer's FIN is flushed, then the connection closes
+        // by itself (the handler hears PeerClosed, then Closed); a write sent after is refused with a reason, not lost silently.
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Socket[] s = new Socket[1];
+        final Tcp.Connected c = acceptOne(probe, s, TcpOptions.defaults());
+        try (Socket peer = s[0]) {
+            c.connection().tell(Tcp.Write.utf8("before"));
+            peer.getOutputStream().write('q');
+            probe.expectMessageClass(Tcp.Received.class, WAIT); // the write above was handled before this read
+            peer.shutdownOutput();
+            probe.expectMessage(new Tcp.PeerClosed(), WAIT);
+            probe.expectMessage(new Tcp.Closed(), WAIT);
+            assertEquals("before", new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void peerCloses_byDefault_answeredReads_everyAnswerStillWrittenBeforeTheClose() throws Exception {
+        // Without half-close, with answered reads: the peer sends a request and its FIN at once; the connection waits
+        // for the answer to the read it delivered (its credit) before it closes, so the answer is not lost.
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Socket[] s = new Socket[1];
+        final Tcp.Connected c = acceptOne(probe, s, TcpOptions.defaults().withAnsweredReads(4));
+        try (Socket peer = s[0]) {
+            peer.getOutputStream().write("question".getBytes(StandardCharsets.UTF_8));
+            peer.shutdownOutput();
+            final StringBuilder got = new StringBuilder();
+            Object m;
+            int reads = 0;
+            while (!((m = probe.expectMessage(WAIT)) instanceof Tcp.PeerClosed)) {
+                got.append(TestHandlers.utf8(((Tcp.Received) m).data()));
+                reads++;
+            }
+            assertEquals("question", got.toString());
+            c.connection().tell(Tcp.Write.utf8("answer"));
+            c.connection().tell(new Tcp.ReadCredit(reads)); // the answers are in: now it may close
             probe.expectMessage(new Tcp.Closed(), WAIT);
             assertEquals("answer", new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }

@@ -140,20 +140,37 @@ public final class IoExtension {
     /** Asks the manager to spawn a listener. Any thread. */
     public void bind(SocketAddress address, TcpOptions options, Supplier<? extends Actor<Tcp.Event>> handlerFactory,
                      ActorRef<? super Tcp.BindResult> replyTo) {
-        manager.send(new IoManager.SpawnListener(address, options, handlerFactory, null, replyTo));
+        manager.send(new IoManager.SpawnListener(address, options, handlerFactory, null, null, replyTo));
     }
 
     /** Like {@link #bind}, answering through a stage. Any thread. */
     public CompletionStage<Tcp.BindResult> bind(SocketAddress address, TcpOptions options,
                                                 Supplier<? extends Actor<Tcp.Event>> handlerFactory) {
-        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, handlerFactory, null,
+        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, handlerFactory, null, null,
                         replyTo), Duration.ofSeconds(30));
+    }
+
+    /** Like {@link #bind}, for handlers of protocol {@code M} reached through {@code adapter}. Any thread. */
+    public <M> CompletionStage<Tcp.BindResult> bind(SocketAddress address, TcpOptions options,
+                                                    Supplier<? extends Actor<M>> handlerFactory,
+                                                    java.util.function.Function<? super Tcp.Event, ? extends M> adapter) {
+        @SuppressWarnings("unchecked")
+        final java.util.function.Function<Object, Object> erased = (java.util.function.Function<Object, Object>) adapter;
+        @SuppressWarnings("unchecked")
+        final Supplier<? extends Actor<Tcp.Event>> erasedFactory = (Supplier<? extends Actor<Tcp.Event>>) (Supplier<?>) handlerFactory;
+        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, erasedFactory, erased,
+                        null, replyTo), Duration.ofSeconds(30));
+    }
+
+    /** A ref that converts socket events with {@code adapter} and enqueues them in {@code handler}'s mailbox. */
+    public static <E, M> ActorRef<E> adapt(ActorRef<M> handler, java.util.function.Function<? super E, ? extends M> adapter) {
+        return new AdaptingRef<>(handler, adapter);
     }
 
     /** Like {@link #bind}, with a stage per connection instead of a handler actor. Any thread. */
     public CompletionStage<Tcp.BindResult> serve(SocketAddress address, TcpOptions options,
                                                  Supplier<? extends io.troupe.io.ConnectionStage> stageFactory) {
-        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, null, stageFactory,
+        return manager.<Tcp.BindResult>ask(replyTo -> new IoManager.SpawnListener(address, options, null, null, stageFactory,
                         replyTo), Duration.ofSeconds(30));
     }
 

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 final class IoManager extends Actor<Object> {
     /** Spawn a listener. */
     record SpawnListener(SocketAddress address, TcpOptions options, Supplier<? extends Actor<Tcp.Event>> handlerFactory,
-                         Supplier<? extends ConnectionStage> stageFactory, ActorRef<? super Tcp.BindResult> replyTo) {}
+                         java.util.function.Function<Object, Object> adapter, Supplier<? extends ConnectionStage> stageFactory,
+                         ActorRef<? super Tcp.BindResult> replyTo) {}
 
     /** Spawn an outgoing connection, for a handler actor or (handler null) a stage. */
     record SpawnConnection(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler,
@@ -35,7 +36,7 @@ final class IoManager extends Actor<Object> {
     @Override
     protected void receive(Object message) {
         if (message instanceof SpawnListener s) {
-            context().spawn(() -> new TcpListener(io, s.address(), s.options(), s.handlerFactory(), s.stageFactory(),
+            context().spawn(() -> new TcpListener(io, s.address(), s.options(), s.handlerFactory(), s.adapter(), s.stageFactory(),
                             s.replyTo()),
                     SpawnOptions.named("tcp-listener-" + io.nextName()));
         } else if (message instanceof SpawnConnection s) {

@@ -221,6 +221,8 @@ public final class TcpConnection extends Actor<Object> {
     private boolean readWaitsForRoom;
     /** Answered reads: a frame taken from the decoder whose reservation did not fit yet. */
     private ByteBuffer parkedFrame;
+    /** The peer closed, half-close is off: close when every delivered read is answered. */
+    private boolean closeWhenAnswered;
     /** A FlushWrites message is in the mailbox. */
     private boolean flushScheduled;
     private int credit;
@@ -282,7 +284,7 @@ public final class TcpConnection extends Actor<Object> {
         selfRef = self();
         system = context().system();
         if (handler != null) {
-            context().watch(handler);
+            context().watch(AdaptingRef.unwrap(handler));
         }
         if (channel != null) {
             reg = reactor.register(channel, self(), 0);
@@ -335,7 +337,7 @@ public final class TcpConnection extends Actor<Object> {
 
     @Override
     protected void onSignal(Signal signal) {
-        if (signal instanceof Terminated t && t.ref() == handler) {
+        if (signal instanceof Terminated t && t.ref() == AdaptingRef.unwrap(handler)) {
             handlerGone = true;
             switch (state) {
                 case CONNECTING -> closeNow(null);
@@ -634,6 +636,22 @@ public final class TcpConnection extends Actor<Object> {
         emit(new Tcp.PeerClosed());
         if (outputShut) {
             closeNow(new Tcp.Closed()); // both directions are done
+        } else if (stage == null && !options.halfClose() && state == OPEN) {
+            // No half-close (the default): close once what is queued is flushed. With answered
+            // reads, first wait for the answer to every read delivered (its credit), so no
+            // answer is lost; otherwise writes the handler makes after this are refused
+            // (CommandFailed), as in Pekko IO.
+            closeWhenAnswered = true;
+            maybeCloseAnswered();
+        }
+    }
+
+    /** No half-close: the peer closed; close once every delivered read has been answered. */
+    private void maybeCloseAnswered() {
+        if (closeWhenAnswered && state == OPEN
+                && (!answering || queue.reservations() == 0 && parkedFrame == null)) {
+            closeWhenAnswered = false;
+            beginClose(new Tcp.Closed());
         }
     }
 
@@ -854,6 +872,7 @@ public final class TcpConnection extends Actor<Object> {
                 return;
             }
             maybeArmRead();
+            maybeCloseAnswered();
         }
     }
 

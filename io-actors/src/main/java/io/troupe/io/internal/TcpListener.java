@@ -69,6 +69,8 @@ final class TcpListener extends Actor<Object> {
     private final TcpOptions options;
     /** Makes a handler actor per connection; null when stages handle them. */
     private final Supplier<? extends Actor<Tcp.Event>> handlerFactory;
+    /** Converts each event for handlers of another protocol; null when they take Tcp.Event. */
+    private final java.util.function.Function<Object, Object> adapter;
     /** Makes a stage per connection; null when handler actors do. */
     private final Supplier<? extends ConnectionStage> stageFactory;
     private final ActorRef<? super Tcp.BindResult> replyTo;
@@ -82,9 +84,10 @@ final class TcpListener extends Actor<Object> {
     private long accepted;
 
     TcpListener(IoExtension io, SocketAddress address, TcpOptions options,
-                Supplier<? extends Actor<Tcp.Event>> handlerFactory, Supplier<? extends ConnectionStage> stageFactory,
-                ActorRef<? super Tcp.BindResult> replyTo) {
+                Supplier<? extends Actor<Tcp.Event>> handlerFactory, java.util.function.Function<Object, Object> adapter,
+                Supplier<? extends ConnectionStage> stageFactory, ActorRef<? super Tcp.BindResult> replyTo) {
         this.io = io;
+        this.adapter = adapter;
         this.stageFactory = stageFactory;
         this.reactor = io.nextReactor();
         this.address = address;
@@ -203,10 +206,11 @@ final class TcpListener extends Actor<Object> {
             liveChildren++;
             return;
         }
-        final ActorRef<Tcp.Event> handler = context().spawn(handlerFactory, SpawnOptions.named("handler-" + id));
+        final ActorRef<Tcp.Event> spawned = context().spawn(handlerFactory, SpawnOptions.named("handler-" + id));
+        final ActorRef<Tcp.Event> handler = adapter == null ? spawned : AdaptingRef.erased(spawned, adapter);
         final ActorRef<Object> connection = context().spawn(
                 () -> TcpConnection.accepted(r, options, handler, c), SpawnOptions.named("conn-" + id));
-        context().watch(handler);
+        context().watch(spawned);
         context().watch(connection);
         connections.add(connection);
         liveChildren += 2;

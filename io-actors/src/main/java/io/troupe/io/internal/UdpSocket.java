@@ -104,7 +104,7 @@ final class UdpSocket extends Actor<Object> {
     @Override
     @SuppressWarnings("unchecked")
     protected void preStart() {
-        context().watch(handler);
+        context().watch(AdaptingRef.unwrap(handler));
         final SocketAddress local;
         try {
             channel = DatagramChannel.open();
@@ -171,7 +171,7 @@ final class UdpSocket extends Actor<Object> {
 
     @Override
     protected void onSignal(Signal signal) {
-        if (signal instanceof Terminated t && t.ref() == handler) {
+        if (signal instanceof Terminated t && t.ref() == AdaptingRef.unwrap(handler)) {
             context().stop(self()); // postStop closes the socket
         }
     }

@@ -131,6 +131,11 @@ final class WriteQueue {
         reservationCount -= n;
     }
 
+    /** The reservations not yet released. */
+    int reservations() {
+        return reservationCount;
+    }
+
     /** The bytes reserved and not yet released. */
     long reservedBytes() {
         return reservedBytes;
