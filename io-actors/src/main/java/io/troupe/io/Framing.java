@@ -22,10 +22,17 @@ public final class Framing {
 
     private final int headerBytes;
     private final int maxFrameBytes;
+    /** Lines only: an overlong line is skipped (and reported) instead of ending the stream. */
+    private final boolean discardOverlong;
 
     private Framing(int headerBytes, int maxFrameBytes) {
+        this(headerBytes, maxFrameBytes, false);
+    }
+
+    private Framing(int headerBytes, int maxFrameBytes, boolean discardOverlong) {
         this.headerBytes = headerBytes;
         this.maxFrameBytes = maxFrameBytes;
+        this.discardOverlong = discardOverlong;
     }
 
     /**
@@ -66,6 +73,25 @@ public final class Framing {
     public static Framing lines(int maxLineBytes) {
         checkMax(maxLineBytes);
         return new Framing(LINES, maxLineBytes);
+    }
+
+    /**
+     * Lines like {@link #lines(int)}, but a line over {@code maxLineBytes} is skipped up to and
+     * including its line end, and decoding goes on with the next line, instead of the stream
+     * failing: a connection tells its handler {@link Tcp.FrameDiscarded} with the line's size, in
+     * order between the lines around it. The skipped bytes are never buffered beyond the limit.
+     *
+     * @param maxLineBytes the longest line, without its line end
+     * @throws IllegalArgumentException if {@code maxLineBytes} is not positive
+     */
+    public static Framing linesDiscardingOverlong(int maxLineBytes) {
+        checkMax(maxLineBytes);
+        return new Framing(LINES, maxLineBytes, true);
+    }
+
+    /** Whether an overlong line is skipped and reported rather than failing the stream. */
+    public boolean discardsOverlong() {
+        return discardOverlong;
     }
 
     private static void checkMax(int maxFrameBytes) {
@@ -124,7 +150,7 @@ public final class Framing {
 
     @Override
     public String toString() {
-        return headerBytes == LINES ? "Framing.lines(" + maxFrameBytes + ")"
+        return headerBytes == LINES ? (discardOverlong ? "Framing.linesDiscardingOverlong(" : "Framing.lines(") + maxFrameBytes + ")"
                 : "Framing.lengthPrefixed(" + headerBytes + ", " + maxFrameBytes + ")";
     }
 
@@ -138,7 +164,19 @@ public final class Framing {
      * line grows past the limit without an end), before it is buffered.
      */
     public static final class Decoder {
+        /**
+         * Returned by {@link #next} in place of a line that was skipped for being over the limit
+         * ({@link Framing#linesDiscardingOverlong}); its size is {@link #lastDiscardedBytes}.
+         * Empty and read-only; compare by identity.
+         */
+        public static final ByteBuffer DISCARDED = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
         private final Framing framing;
+        /** Discarding: skipping the rest of an overlong line, up to its line end. */
+        private boolean discarding;
+        /** Bytes of the line being skipped so far. */
+        private long discardedBytes;
+        private long lastDiscardedBytes;
         /** Unread bytes between position and limit; null when none. */
         private ByteBuffer pending;
         /** Whether {@code pending}'s array is ours (writable past its limit) rather than the caller's. */
@@ -225,7 +263,38 @@ public final class Framing {
             return frame;
         }
 
+        /** The size of the line last skipped (when {@link #next} returned {@link #DISCARDED}), line end excluded. */
+        public long lastDiscardedBytes() {
+            return lastDiscardedBytes;
+        }
+
+        /** Skips to the end of an overlong line: DISCARDED when its line end was found, null if more is needed. */
+        private ByteBuffer skipLine(ByteBuffer p) {
+            final int start = p.position();
+            final int limit = p.limit();
+            for (int i = start; i < limit; i++) {
+                if (p.get(i) == '\n') {
+                    discardedBytes += i - start;
+                    if (discardedBytes > 0 && i > start && p.get(i - 1) == '\r') {
+                        discardedBytes--;
+                    }
+                    p.position(i + 1);
+                    discarding = false;
+                    scanned = 0;
+                    lastDiscardedBytes = discardedBytes;
+                    discardedBytes = 0;
+                    return DISCARDED;
+                }
+            }
+            discardedBytes += limit - start;
+            p.position(limit); // nothing of it is kept
+            return null;
+        }
+
         private ByteBuffer nextLine(ByteBuffer p) throws FramingException {
+            if (discarding) {
+                return skipLine(p);
+            }
             final int start = p.position();
             final int limit = p.limit();
             for (int i = start + scanned; i < limit; i++) {
@@ -235,6 +304,12 @@ public final class Framing {
                         end--;
                     }
                     if (end - start > framing.maxFrameBytes) {
+                        if (framing.discardOverlong) {
+                            p.position(i + 1);
+                            scanned = 0;
+                            lastDiscardedBytes = end - start;
+                            return DISCARDED;
+                        }
                         throw new FramingException("line of " + (end - start) + " bytes is over maxFrameBytes "
                                 + framing.maxFrameBytes);
                     }
@@ -246,6 +321,11 @@ public final class Framing {
             scanned = limit - start;
             // A line of max bytes may still be followed by "\r\n": allow two bytes of line end.
             if (scanned > framing.maxFrameBytes + 1) {
+                if (framing.discardOverlong) {
+                    discarding = true;
+                    discardedBytes = 0;
+                    return skipLine(p); // drops what is buffered; finds no line end here
+                }
                 throw tooLong(scanned);
             }
             return null;

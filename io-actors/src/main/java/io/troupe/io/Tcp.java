@@ -289,7 +289,16 @@ public final class Tcp {
     /** What a connection tells its handler. */
     public sealed interface Event
             permits Connected, ConnectFailed, Received, Ack, WritingPaused, WritingResumed, WriteRejected,
-            CommandFailed, PeerClosed, ConnectionClosed {}
+            CommandFailed, PeerClosed, ConnectionClosed, FrameDiscarded {}
+
+    /**
+     * A line over the limit was skipped, with {@link Framing#linesDiscardingOverlong}: reading
+     * goes on with the next line. Told in order, between the lines around it.
+     *
+     * @param bytes the skipped line's size, line end excluded
+     * @param maxFrameBytes the limit it was over
+     */
+    public record FrameDiscarded(long bytes, int maxFrameBytes) implements Event {}
 
     /**
      * The connection is open; the handler's first message.

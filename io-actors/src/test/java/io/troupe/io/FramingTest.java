@@ -144,4 +144,28 @@ class FramingTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Framing.lengthPrefixed(3, 10)).getMessage().contains("headerBytes"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Framing.lengthPrefixed(1, 256)).getMessage().contains("1-byte"));
     }
+
+    @Test
+    void linesDiscardingOverlong_skipsTheLongLineInPlace_andGoesOn_evenAcrossFeeds() throws Exception {
+        // Limit 5: "ok1", a 12-byte line (reported as DISCARDED with its size, in its place), "ok2"; then a line that grows
+        // past the limit over three feeds without a line end is dropped as it comes (nothing buffered), its end found
+        // later, then "ok3\r\n" still decodes.
+        final Framing.Decoder d = Framing.linesDiscardingOverlong(5).newDecoder();
+        d.feed(ByteBuffer.wrap("ok1\nABCDEFGHIJKL\nok2\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("ok1", str(d.next()));
+        assertSame(Framing.Decoder.DISCARDED, d.next());
+        assertEquals(12, d.lastDiscardedBytes());
+        assertEquals("ok2", str(d.next()));
+        assertNull(d.next());
+        d.feed(ByteBuffer.wrap("0123456789".getBytes(StandardCharsets.US_ASCII)));
+        assertNull(d.next());
+        assertEquals(0, d.bufferedBytes(), "the overlong line is not buffered");
+        d.feed(ByteBuffer.wrap("0123456789".getBytes(StandardCharsets.US_ASCII)));
+        assertNull(d.next());
+        d.feed(ByteBuffer.wrap("01\r\nok3\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertSame(Framing.Decoder.DISCARDED, d.next());
+        assertEquals(22, d.lastDiscardedBytes());
+        assertEquals("ok3", str(d.next()));
+        assertNull(d.next());
+    }
 }

@@ -79,7 +79,7 @@ class TcpTest extends BothDrivers {
     }
 
     @Test
-    void bind_portInUse_answersBindFailedWithBindException() throws Exception {
+    void bind_portInUse_answersBindFailedWithBindExceptionNamingTheAddress() throws Exception {
         // Binding an address that is already bound answers BindFailed carrying a BindException.
         try (ServerSocketChannel taken = ServerSocketChannel.open()) {
             taken.bind(ANY_LOCAL_PORT);
@@ -87,6 +87,8 @@ class TcpTest extends BothDrivers {
             Tcp.bind(system, taken.getLocalAddress(), TcpOptions.defaults(), Echo::new, probe.ref());
             final Tcp.BindFailed failed = probe.expectMessageClass(Tcp.BindFailed.class, WAIT);
             assertInstanceOf(BindException.class, failed.cause());
+            assertTrue(failed.cause().getMessage().contains(taken.getLocalAddress().toString()),
+                    "the message names the address: " + failed.cause().getMessage());
             final CompletionException e = assertThrows(CompletionException.class, () ->
                     Tcp.bind(system, taken.getLocalAddress(), TcpOptions.defaults(), Echo::new).toCompletableFuture().join());
             assertInstanceOf(BindException.class, e.getCause());
@@ -226,6 +228,21 @@ class TcpTest extends BothDrivers {
             c.connection().tell(new Tcp.ReadCredit(reads)); // the answers are in: now it may close
             probe.expectMessage(new Tcp.Closed(), WAIT);
             assertEquals("answer", new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void linesDiscardingOverlong_handlerHearsFrameDiscardedInPlace_andTheConnectionGoesOn() throws Exception {
+        // With Framing.linesDiscardingOverlong(8): "ok1", a 100-byte line, "ok2" arrive as Received(ok1),
+        // FrameDiscarded(100, 8), Received(ok2), in that order, and the connection stays open.
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Socket[] s = new Socket[1];
+        acceptOne(probe, s, TcpOptions.defaults().withFraming(Framing.linesDiscardingOverlong(8)));
+        try (Socket peer = s[0]) {
+            peer.getOutputStream().write(("ok1\n" + "x".repeat(100) + "\nok2\n").getBytes(StandardCharsets.UTF_8));
+            assertEquals("ok1", TestHandlers.utf8(probe.expectMessageClass(Tcp.Received.class, WAIT).data()));
+            assertEquals(new Tcp.FrameDiscarded(100, 8), probe.expectMessageClass(Tcp.FrameDiscarded.class, WAIT));
+            assertEquals("ok2", TestHandlers.utf8(probe.expectMessageClass(Tcp.Received.class, WAIT).data()));
         }
     }
 

@@ -40,6 +40,8 @@ public final class IoExtension {
     private final AtomicInteger nextReactor = new AtomicInteger();
     private final AtomicInteger names = new AtomicInteger();
     private ActorRef<Object> manager;
+    private io.troupe.actors.GracefulShutdown.TaskHandle unbindTask;
+    private io.troupe.actors.GracefulShutdown.TaskHandle closeTask;
 
     private IoExtension(ActorSystem system, io.troupe.io.IoSettings settings, Reactor[] reactors) {
         this.system = system;
@@ -87,9 +89,44 @@ public final class IoExtension {
                 closeAll(rs);
                 throw e;
             }
+            ext.addShutdownTasks();
             RUNNING.put(system, ext);
             return ext;
         }
+    }
+
+    /**
+     * Hooks the sockets into the system's shutdown: in SERVICE_UNBIND (graceful shutdown only)
+     * every listener stops accepting; in STOP_SYSTEM_ACTORS (close() too), before the socket
+     * actors and handlers are stopped, every connection flushes, closes and tells its handler
+     * (ConnectionClosed, or a stage's onClosed), and the task waits, up to a grace of at most 2 s,
+     * for the listeners' connections and handlers to stop (a handler that stops itself on
+     * ConnectionClosed, as the recipes do, has handled it). Outgoing connections' handlers are
+     * the application's, stopped with the user actors before.
+     */
+    private void addShutdownTasks() {
+        final io.troupe.actors.GracefulShutdown gs = system.gracefulShutdown();
+        final io.troupe.actors.ShutdownPhase unbind = io.troupe.actors.ShutdownPhase.SERVICE_UNBIND;
+        final io.troupe.actors.ShutdownPhase stopSystem = io.troupe.actors.ShutdownPhase.STOP_SYSTEM_ACTORS;
+        try {
+            unbindTask = gs.addTask(unbind, "troupe-io: listeners stop accepting",
+                    () -> manager.ask(IoManager.UnbindAll::new, gs.timeout(unbind)));
+        } catch (IllegalStateException begun) {
+            // already shutting down past that phase: nothing to unbind in it
+        }
+        try {
+            closeTask = gs.addTask(stopSystem, "troupe-io: connections close and tell their handlers", () -> {
+                final Duration grace = min(gs.timeout(stopSystem), Duration.ofSeconds(2));
+                return manager.ask(r -> new IoManager.CloseAll(r, grace), grace.plusSeconds(1))
+                        .handle((v, e) -> null); // handlers still running then are stopped with the system actors
+            });
+        } catch (IllegalStateException begun) {
+            // likewise
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Worker-driven if asked and the dispatcher can; otherwise reactor threads. */
@@ -196,6 +233,12 @@ public final class IoExtension {
 
     /** Called by the manager's postStop: closes the reactors and forgets this runtime. */
     void onManagerStopped() {
+        if (unbindTask != null) {
+            unbindTask.remove();
+        }
+        if (closeTask != null) {
+            closeTask.remove();
+        }
         closeAll(reactors);
         synchronized (IoExtension.class) {
             RUNNING.remove(system, this);

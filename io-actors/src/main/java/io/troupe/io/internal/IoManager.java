@@ -8,6 +8,9 @@ import io.troupe.io.Tcp;
 import io.troupe.io.TcpOptions;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -24,8 +27,20 @@ final class IoManager extends Actor<Object> {
     record SpawnConnection(SocketAddress address, TcpOptions options, Duration timeout, ActorRef<Tcp.Event> handler,
                            ConnectionStage stage) {}
 
+    /** Graceful shutdown, SERVICE_UNBIND: every listener stops accepting; {@code replyTo} hears it when all have. */
+    record UnbindAll(ActorRef<Object> replyTo) {}
+
+    /**
+     * Shutdown, STOP_SYSTEM_ACTORS: every connection closes (flushing) and tells its handler;
+     * {@code replyTo} hears it when the listeners' connections and handlers have stopped.
+     */
+    record CloseAll(ActorRef<Object> replyTo, Duration grace) {}
+
     /** Spawn a UDP socket. */
     record SpawnUdp(SocketAddress address, io.troupe.io.UdpOptions options, ActorRef<io.troupe.io.Udp.Event> handler) {}
+
+    private static final String LISTENER = "tcp-listener-";
+    private static final String OUTGOING = "tcp-out-";
 
     private final IoExtension io;
 
@@ -35,16 +50,38 @@ final class IoManager extends Actor<Object> {
 
     @Override
     protected void receive(Object message) {
-        if (message instanceof SpawnListener s) {
+        if (message instanceof UnbindAll u) {
+            final List<CompletableFuture<?>> unbound = new ArrayList<>();
+            for (ActorRef<?> child : context().children()) {
+                if (child.name().startsWith(LISTENER)) {
+                    @SuppressWarnings("unchecked")
+                    final ActorRef<Object> listener = (ActorRef<Object>) child;
+                    unbound.add(listener.<Tcp.Unbound>ask(Tcp.Unbind::new, Duration.ofSeconds(30)).toCompletableFuture());
+                }
+            }
+            CompletableFuture.allOf(unbound.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> u.replyTo().tell("unbound"));
+        } else if (message instanceof CloseAll c) {
+            final List<CompletableFuture<?>> closed = new ArrayList<>();
+            for (ActorRef<?> child : context().children()) {
+                @SuppressWarnings("unchecked")
+                final ActorRef<Object> ref = (ActorRef<Object>) child;
+                if (child.name().startsWith(LISTENER)) {
+                    closed.add(ref.ask(replyTo -> new TcpListener.CloseAll(replyTo), c.grace()).toCompletableFuture());
+                } else if (child.name().startsWith(OUTGOING)) {
+                    ref.tell(TcpConnection.ShutdownClose.INSTANCE); // its handler is the application's own
+                }
+            }
+            CompletableFuture.allOf(closed.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> c.replyTo().tell("closed"));
+        } else if (message instanceof SpawnListener s) {
             context().spawn(() -> new TcpListener(io, s.address(), s.options(), s.handlerFactory(), s.adapter(), s.stageFactory(),
                             s.replyTo()),
-                    SpawnOptions.named("tcp-listener-" + io.nextName()));
+                    SpawnOptions.named(LISTENER + io.nextName()));
         } else if (message instanceof SpawnConnection s) {
             final Reactor r = io.nextReactor();
             context().spawn(() -> s.handler() != null
                             ? TcpConnection.outgoing(r, s.options(), s.handler(), s.address(), s.timeout())
                             : TcpConnection.outgoing(r, s.options(), s.stage(), s.address(), s.timeout()),
-                    SpawnOptions.named("tcp-out-" + io.nextName()));
+                    SpawnOptions.named(OUTGOING + io.nextName()));
         } else if (message instanceof SpawnUdp s) {
             final Reactor r = io.nextReactor();
             context().spawn(() -> new UdpSocket(r, s.address(), s.options(), s.handler()), SpawnOptions.named("udp-" + io.nextName()));

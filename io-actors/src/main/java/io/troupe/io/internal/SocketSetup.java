@@ -35,4 +35,18 @@ final class SocketSetup {
             ch.setOption(option, value);
         }
     }
+
+    /**
+     * The bind failure {@code e}, with {@code address} in its message when the JDK left it out
+     * ({@link java.net.BindException}: "Address already in use"): the same exception type, the
+     * original as its cause.
+     */
+    static Throwable namingAddress(Throwable e, java.net.SocketAddress address) {
+        if (e instanceof java.net.BindException && (e.getMessage() == null || !e.getMessage().contains(address.toString()))) {
+            final java.net.BindException named = new java.net.BindException("cannot bind " + address + ": " + e.getMessage());
+            named.initCause(e);
+            return named;
+        }
+        return e;
+    }
 }

@@ -178,6 +178,9 @@ public final class TcpConnection extends Actor<Object> {
     /** All sends to the handler up to generation {@code gen} have been enqueued. */
     record HandlerCaughtUp(long gen) {}
 
+    /** The system is shutting down: close as Close does (flush, then Closed to the handler). */
+    enum ShutdownClose { INSTANCE }
+
     /** An action of the stage's, run in this actor's turn (Connection.execute, stage timers). */
     record StageTask(Runnable action) {}
 
@@ -322,6 +325,13 @@ public final class TcpConnection extends Actor<Object> {
             onWrite(w);
         } else if (message == FlushWrites.INSTANCE) {
             onFlushWrites();
+        } else if (message == ShutdownClose.INSTANCE) {
+            if (state == OPEN) {
+                spillOut();
+                beginClose(new Tcp.Closed());
+            } else if (state == CONNECTING) {
+                connectFailed(new java.net.SocketException("the actor system is shutting down"));
+            }
         } else if (message instanceof HandlerCaughtUp c) {
             onHandlerCaughtUp(c.gen());
         } else if (message instanceof Tick t) {
@@ -608,6 +618,10 @@ public final class TcpConnection extends Actor<Object> {
                 }
                 if (frame == null) {
                     return true;
+                }
+                if (frame == Framing.Decoder.DISCARDED) {
+                    emit(new Tcp.FrameDiscarded(decoder.lastDiscardedBytes(), options.framing().maxFrameBytes()));
+                    continue;
                 }
             }
             parkedFrame = null;

@@ -60,6 +60,12 @@ final class TcpListener extends Actor<Object> {
     /** Unbind received: the socket is closing or closed; children may live on. */
     private static final int UNBOUND = 2;
 
+    /**
+     * Shutdown: stop accepting, close every connection (each flushes and tells its handler),
+     * and answer {@code replyTo} once those connections and their handlers have stopped.
+     */
+    record CloseAll(ActorRef<Object> replyTo) {}
+
     /** The listening socket's descriptor has been released. */
     private record Released(ActorRef<? super Tcp.Unbound> replyTo) {}
 
@@ -82,6 +88,8 @@ final class TcpListener extends Actor<Object> {
     private int liveChildren;
     private boolean released;
     private long accepted;
+    /** Who waits for CloseAll to finish, or null. */
+    private ActorRef<Object> closeAllReplyTo;
 
     TcpListener(IoExtension io, SocketAddress address, TcpOptions options,
                 Supplier<? extends Actor<Tcp.Event>> handlerFactory, java.util.function.Function<Object, Object> adapter,
@@ -108,7 +116,7 @@ final class TcpListener extends Actor<Object> {
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             released = true;
-            replyTo.tell(new Tcp.BindFailed(address, e));
+            replyTo.tell(new Tcp.BindFailed(address, SocketSetup.namingAddress(e, address)));
             context().stop(self());
             return;
         }
@@ -128,9 +136,22 @@ final class TcpListener extends Actor<Object> {
             acceptSome();
         } else if (message instanceof Tcp.Unbind u) {
             unbind(u.replyTo());
+        } else if (message instanceof CloseAll c) {
+            if (state == BOUND) {
+                unbind(null); // nobody to tell
+            }
+            closeAllReplyTo = c.replyTo();
+            for (ActorRef<?> conn : connections) {
+                @SuppressWarnings("unchecked")
+                final ActorRef<Object> ref = (ActorRef<Object>) conn;
+                ref.tell(TcpConnection.ShutdownClose.INSTANCE);
+            }
+            maybeAnswerCloseAll();
         } else if (message instanceof Released r) {
             released = true;
-            r.replyTo().tell(new Tcp.Unbound(localAddress));
+            if (r.replyTo() != null) {
+                r.replyTo().tell(new Tcp.Unbound(localAddress));
+            }
             maybeStop();
         }
     }
@@ -139,6 +160,7 @@ final class TcpListener extends Actor<Object> {
     protected void onSignal(Signal signal) {
         if (signal instanceof Terminated t) {
             liveChildren--;
+            maybeAnswerCloseAll();
             if (connections.remove(t.ref()) && state == BOUND && !reg.isArmed(SelectionKey.OP_ACCEPT)) {
                 acceptSome(); // below the limit again: take what waits in the backlog
             }
@@ -218,7 +240,7 @@ final class TcpListener extends Actor<Object> {
 
     private void unbind(ActorRef<? super Tcp.Unbound> unboundTo) {
         if (state != BOUND) {
-            if (released) {
+            if (released && unboundTo != null) {
                 unboundTo.tell(new Tcp.Unbound(localAddress));
             }
             return;
@@ -227,6 +249,14 @@ final class TcpListener extends Actor<Object> {
         deleteSocketFile();
         final ActorRef<Object> me = self();
         reg.close(() -> me.tell(new Released(unboundTo)));
+    }
+
+    /** Answers CloseAll once no connection or handler of this listener is left. */
+    private void maybeAnswerCloseAll() {
+        if (closeAllReplyTo != null && liveChildren == 0) {
+            closeAllReplyTo.tell("closed");
+            closeAllReplyTo = null;
+        }
     }
 
     private void maybeStop() {

@@ -115,7 +115,7 @@ final class UdpSocket extends Actor<Object> {
         } catch (IOException | RuntimeException e) {
             state = CLOSED;
             closeQuietly();
-            handler.tell(new Udp.BindFailed(address, e));
+            handler.tell(new Udp.BindFailed(address, SocketSetup.namingAddress(e, address)));
             context().stop(self());
             return;
         }
