@@ -110,8 +110,9 @@ public interface ConnectionStage {
 
     /**
      * The connection is closed: the last call ({@link Tcp.Closed}, {@link Tcp.Aborted} or
-     * {@link Tcp.ErrorClosed} with the cause). Not called when the connection actor is stopped
-     * from outside (its parent or the system stopping). The default does nothing.
+     * {@link Tcp.ErrorClosed} with the cause). When the actor system closes, every connection
+     * is closed in order first ({@link Tcp.Closed}); a connection actor stopped otherwise from
+     * outside reports {@link Tcp.ErrorClosed}. The default does nothing.
      *
      * @param connection the connection (writes are refused now)
      * @param why how it ended
