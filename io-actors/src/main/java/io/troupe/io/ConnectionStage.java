@@ -84,6 +84,18 @@ public interface ConnectionStage {
     }
 
     /**
+     * The actor system is shutting down gracefully (see {@link Tcp.ShuttingDown}): the listener
+     * stopped accepting. The default closes the connection once queued writes are flushed; a
+     * stage with requests in flight overrides it, finishes them, says goodbye if its protocol has
+     * one, then closes.
+     *
+     * @param connection the connection
+     */
+    default void onShuttingDown(Connection connection) {
+        connection.close();
+    }
+
+    /**
      * The write queue reached its high watermark; the connection has stopped reading. Writes of
      * the stage's own (not answers) should stop until {@link #onWritingResumed}. The default does
      * nothing.

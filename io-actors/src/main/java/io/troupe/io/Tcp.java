@@ -289,7 +289,18 @@ public final class Tcp {
     /** What a connection tells its handler. */
     public sealed interface Event
             permits Connected, ConnectFailed, Received, Ack, WritingPaused, WritingResumed, WriteRejected,
-            CommandFailed, PeerClosed, ConnectionClosed, FrameDiscarded {}
+            CommandFailed, PeerClosed, ConnectionClosed, FrameDiscarded, ShuttingDown {}
+
+    /**
+     * The actor system is shutting down gracefully ({@link io.troupe.actors.ActorSystem#shutdown()},
+     * phase {@link io.troupe.actors.ShutdownPhase#SERVICE_REQUESTS_DONE}): the listener has stopped
+     * accepting; finish what is in flight, say goodbye if the protocol has one, then send
+     * {@link Close}. The phase waits (up to its deadline) for the connections to close; any still
+     * open afterwards are closed by the shutdown, flushing what is queued. Told only to the
+     * handlers of accepted connections (an outgoing connection's handler is an application actor
+     * and hears {@link io.troupe.actors.ShuttingDown} itself).
+     */
+    public record ShuttingDown() implements Event {}
 
     /**
      * A line over the limit was skipped, with {@link Framing#linesDiscardingOverlong}: reading

@@ -29,6 +29,7 @@ class SocketShutdownTest extends BothDrivers {
     /** Greets, records every event per connection, stops itself when its connection closed. */
     static final class Recorder extends Actor<Tcp.Event> {
         private final ConcurrentHashMap<String, ConcurrentLinkedQueue<String>> log;
+        private io.troupe.actors.ActorRef<Tcp.Command> connection;
 
         Recorder(ConcurrentHashMap<String, ConcurrentLinkedQueue<String>> log) {
             this.log = log;
@@ -38,7 +39,11 @@ class SocketShutdownTest extends BothDrivers {
         protected void receive(Tcp.Event event) {
             log.computeIfAbsent(self().path(), k -> new ConcurrentLinkedQueue<>()).add(event.getClass().getSimpleName());
             if (event instanceof Tcp.Connected c) {
-                c.connection().tell(Tcp.Write.utf8("hello"));
+                connection = c.connection();
+                connection.tell(Tcp.Write.utf8("hello"));
+            } else if (event instanceof Tcp.ShuttingDown) {
+                connection.tell(Tcp.Write.utf8(" bye")); // the goodbye, then the close
+                connection.tell(new Tcp.Close());
             } else if (event instanceof Tcp.ConnectionClosed) {
                 context().stop(self());
             }
@@ -79,9 +84,10 @@ class SocketShutdownTest extends BothDrivers {
     }
 
     @Test
-    void gracefulShutdown_listenerStopsAcceptingBeforeConnectionsClose() throws Exception {
-        // shutdown() runs the phases: the listener unbinds (a new connection is refused) and the open connection is
-        // still closed in order, its handler hearing Closed.
+    void gracefulShutdown_listenerStopsAccepting_handlerHearsShuttingDownSaysGoodbyeAndCloses() throws Exception {
+        // shutdown() runs the phases: the listener unbinds (a new connection is refused), the handler hears ShuttingDown,
+        // writes its goodbye and closes: the client reads the greeting, the goodbye, then EOF; the handler's events are
+        // Connected, ShuttingDown, Closed, in that order.
         final ConcurrentHashMap<String, ConcurrentLinkedQueue<String>> log = new ConcurrentHashMap<>();
         final ActorSystem system = startSystem("socket-graceful");
         final Tcp.Bound bound;
@@ -90,7 +96,8 @@ class SocketShutdownTest extends BothDrivers {
             assertEquals("hello", new String(readFully(open.getInputStream(), 5), StandardCharsets.UTF_8));
             final io.troupe.actors.ShutdownReport report = system.shutdown().toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(List.of(), report.actorsNotStopped(), "every actor stopped");
-            assertEquals(-1, open.getInputStream().read(), "EOF");
+            assertEquals(List.of(), report.lateTasks(), "no phase ran past its deadline");
+            assertEquals(" bye", new String(open.getInputStream().readAllBytes(), StandardCharsets.UTF_8), "goodbye, then EOF");
         } finally {
             system.close();
         }
@@ -100,6 +107,6 @@ class SocketShutdownTest extends BothDrivers {
             }
         }, "the port is released: nobody accepts");
         assertEquals(1, log.size());
-        assertEquals(List.of("Connected", "Closed"), List.copyOf(log.values().iterator().next()));
+        assertEquals(List.of("Connected", "ShuttingDown", "Closed"), List.copyOf(log.values().iterator().next()));
     }
 }

@@ -42,6 +42,7 @@ public final class IoExtension {
     private ActorRef<Object> manager;
     private io.troupe.actors.GracefulShutdown.TaskHandle unbindTask;
     private io.troupe.actors.GracefulShutdown.TaskHandle closeTask;
+    private io.troupe.actors.GracefulShutdown.TaskHandle notifyTask;
 
     private IoExtension(ActorSystem system, io.troupe.io.IoSettings settings, Reactor[] reactors) {
         this.system = system;
@@ -113,6 +114,16 @@ public final class IoExtension {
                     () -> manager.ask(IoManager.UnbindAll::new, gs.timeout(unbind)));
         } catch (IllegalStateException begun) {
             // already shutting down past that phase: nothing to unbind in it
+        }
+        final io.troupe.actors.ShutdownPhase requestsDone = io.troupe.actors.ShutdownPhase.SERVICE_REQUESTS_DONE;
+        try {
+            notifyTask = gs.addTask(requestsDone, "troupe-io: handlers told ShuttingDown, connections drain", () -> {
+                final Duration deadline = gs.timeout(requestsDone);
+                return manager.ask(r -> new IoManager.NotifyAll(r, deadline), deadline.plusSeconds(1))
+                        .handle((v, e) -> null); // connections still open then are closed in STOP_SYSTEM_ACTORS
+            });
+        } catch (IllegalStateException begun) {
+            // likewise
         }
         try {
             closeTask = gs.addTask(stopSystem, "troupe-io: connections close and tell their handlers", () -> {
@@ -238,6 +249,9 @@ public final class IoExtension {
         }
         if (closeTask != null) {
             closeTask.remove();
+        }
+        if (notifyTask != null) {
+            notifyTask.remove();
         }
         closeAll(reactors);
         synchronized (IoExtension.class) {

@@ -36,6 +36,13 @@ final class IoManager extends Actor<Object> {
      */
     record CloseAll(ActorRef<Object> replyTo, Duration grace) {}
 
+    /**
+     * Graceful shutdown, SERVICE_REQUESTS_DONE: every accepted connection's handler is told
+     * Tcp.ShuttingDown; {@code replyTo} hears it when the listeners' connections and handlers
+     * have stopped (or {@code deadline} passed).
+     */
+    record NotifyAll(ActorRef<Object> replyTo, Duration deadline) {}
+
     /** Spawn a UDP socket. */
     record SpawnUdp(SocketAddress address, io.troupe.io.UdpOptions options, ActorRef<io.troupe.io.Udp.Event> handler) {}
 
@@ -72,6 +79,16 @@ final class IoManager extends Actor<Object> {
                 }
             }
             CompletableFuture.allOf(closed.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> c.replyTo().tell("closed"));
+        } else if (message instanceof NotifyAll n) {
+            final List<CompletableFuture<?>> done = new ArrayList<>();
+            for (ActorRef<?> child : context().children()) {
+                if (child.name().startsWith(LISTENER)) {
+                    @SuppressWarnings("unchecked")
+                    final ActorRef<Object> ref = (ActorRef<Object>) child;
+                    done.add(ref.ask(replyTo -> new TcpListener.NotifyAll(replyTo), n.deadline()).toCompletableFuture());
+                }
+            }
+            CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> n.replyTo().tell("done"));
         } else if (message instanceof SpawnListener s) {
             context().spawn(() -> new TcpListener(io, s.address(), s.options(), s.handlerFactory(), s.adapter(), s.stageFactory(),
                             s.replyTo()),

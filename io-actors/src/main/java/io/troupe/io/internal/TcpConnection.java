@@ -181,6 +181,9 @@ public final class TcpConnection extends Actor<Object> {
     /** The system is shutting down: close as Close does (flush, then Closed to the handler). */
     enum ShutdownClose { INSTANCE }
 
+    /** The system is shutting down gracefully: tell the handler (Tcp.ShuttingDown), which closes. */
+    enum ShutdownNotice { INSTANCE }
+
     /** An action of the stage's, run in this actor's turn (Connection.execute, stage timers). */
     record StageTask(Runnable action) {}
 
@@ -325,6 +328,10 @@ public final class TcpConnection extends Actor<Object> {
             onWrite(w);
         } else if (message == FlushWrites.INSTANCE) {
             onFlushWrites();
+        } else if (message == ShutdownNotice.INSTANCE) {
+            if (state == OPEN) {
+                emit(new Tcp.ShuttingDown());
+            }
         } else if (message == ShutdownClose.INSTANCE) {
             if (state == OPEN) {
                 spillOut();
@@ -1037,6 +1044,8 @@ public final class TcpConnection extends Actor<Object> {
                 stage.onWritingResumed(link);
             } else if (event instanceof Tcp.ConnectionClosed c) {
                 stage.onClosed(link, c);
+            } else if (event instanceof Tcp.ShuttingDown) {
+                stage.onShuttingDown(link);
             } else if (event instanceof Tcp.ConnectFailed f) {
                 stage.onConnectFailed(f.address(), f.cause());
             } else if (event instanceof Tcp.Received r) {

@@ -66,6 +66,12 @@ final class TcpListener extends Actor<Object> {
      */
     record CloseAll(ActorRef<Object> replyTo) {}
 
+    /**
+     * Graceful shutdown: stop accepting, tell every connection's handler (Tcp.ShuttingDown), and
+     * answer {@code replyTo} once those connections and handlers have stopped.
+     */
+    record NotifyAll(ActorRef<Object> replyTo) {}
+
     /** The listening socket's descriptor has been released. */
     private record Released(ActorRef<? super Tcp.Unbound> replyTo) {}
 
@@ -137,16 +143,9 @@ final class TcpListener extends Actor<Object> {
         } else if (message instanceof Tcp.Unbind u) {
             unbind(u.replyTo());
         } else if (message instanceof CloseAll c) {
-            if (state == BOUND) {
-                unbind(null); // nobody to tell
-            }
-            closeAllReplyTo = c.replyTo();
-            for (ActorRef<?> conn : connections) {
-                @SuppressWarnings("unchecked")
-                final ActorRef<Object> ref = (ActorRef<Object>) conn;
-                ref.tell(TcpConnection.ShutdownClose.INSTANCE);
-            }
-            maybeAnswerCloseAll();
+            shutdownStep(c.replyTo(), TcpConnection.ShutdownClose.INSTANCE);
+        } else if (message instanceof NotifyAll n) {
+            shutdownStep(n.replyTo(), TcpConnection.ShutdownNotice.INSTANCE);
         } else if (message instanceof Released r) {
             released = true;
             if (r.replyTo() != null) {
@@ -251,7 +250,21 @@ final class TcpListener extends Actor<Object> {
         reg.close(() -> me.tell(new Released(unboundTo)));
     }
 
-    /** Answers CloseAll once no connection or handler of this listener is left. */
+    /** Stops accepting, tells every connection {@code step}, answers when none is left. */
+    private void shutdownStep(ActorRef<Object> replyTo, Object step) {
+        if (state == BOUND) {
+            unbind(null); // nobody to tell
+        }
+        closeAllReplyTo = replyTo;
+        for (ActorRef<?> conn : connections) {
+            @SuppressWarnings("unchecked")
+            final ActorRef<Object> ref = (ActorRef<Object>) conn;
+            ref.tell(step);
+        }
+        maybeAnswerCloseAll();
+    }
+
+    /** Answers CloseAll or NotifyAll once no connection or handler of this listener is left. */
     private void maybeAnswerCloseAll() {
         if (closeAllReplyTo != null && liveChildren == 0) {
             closeAllReplyTo.tell("closed");
