@@ -30,6 +30,41 @@ import java.util.function.Supplier;
  * @param <M> the type of message the actor accepts
  */
 public abstract class Actor<M> {
+    static {
+        io.troupe.actors.internal.ActorAccess.install(new io.troupe.actors.internal.ActorAccess.Accessor() {
+            @Override
+            public <T> void attach(Actor<T> actor, ActorContext<T> context) {
+                actor.attach(context);
+            }
+
+            @Override
+            public <T> void handle(Actor<T> actor, T message) {
+                actor.handle(message);
+            }
+
+            @Override
+            public void preStart(Actor<?> actor) {
+                actor.preStart();
+            }
+
+            @Override
+            public void postStop(Actor<?> actor) {
+                actor.postStop();
+            }
+
+            @Override
+            public void onSignal(Actor<?> actor, Signal signal) {
+                actor.onSignal(signal);
+            }
+
+            @Override
+            public <T> Stash<T> newStash(int capacity, String path, java.util.function.Consumer<java.util.ArrayDeque<? extends T>> unstash,
+                                         java.util.function.Consumer<Object> deadLetter) {
+                return new Stash<>(() -> path, unstash, deadLetter, capacity);
+            }
+        });
+    }
+
     private ActorContext<M> context;
     private Consumer<? super M> behavior;
 

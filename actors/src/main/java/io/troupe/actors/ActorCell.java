@@ -1215,7 +1215,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         final Extras e = extras();
         if (e.stash == null) {
-            e.stash = new Stash<>(this, capacity);
+            e.stash = new Stash<M>(this::path, this::unstash, m -> deadLetter(m, DeadLetter.Reason.RECIPIENT_STOPPED), capacity);
         } else if (e.stash.capacity() != capacity) {
             throw new IllegalArgumentException("the stash of " + path() + " has capacity " + e.stash.capacity()
                     + "; asked again with " + capacity);
