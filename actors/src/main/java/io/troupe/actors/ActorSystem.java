@@ -65,6 +65,7 @@ public final class ActorSystem implements AutoCloseable {
 
     static {
         io.troupe.actors.internal.SystemAccess.install(s -> s.dispatcher(DispatcherKind.DEFAULT));
+        io.troupe.actors.internal.SystemAccess.installLivingUserActors(ActorSystem::livingUserActors);
     }
 
     private final String name;
@@ -311,6 +312,17 @@ public final class ActorSystem implements AutoCloseable {
 
     void onGuardianTerminated(ActorCell<?> guardian) {
         (guardian == userGuardian ? userTerminated : systemTerminated).complete(null);
+    }
+
+    /** Paths of the top-level user actors that have not terminated (SystemAccess, the test kit). */
+    private List<String> livingUserActors() {
+        final List<String> paths = new ArrayList<>();
+        for (ActorCell<?> c : userGuardian.childrenSnapshot()) {
+            if (!c.hasFinishedStopping()) {
+                paths.add(c.path());
+            }
+        }
+        return paths;
     }
 
     long nextUid() {
