@@ -115,17 +115,31 @@ public final class ActorSystem implements AutoCloseable {
         this.watchdog = watchdogTimers.scheduleAtFixedRate(period, period, new SlowHandlerWatchdog());
     }
 
-    /** Creates a system with the default settings (one worker per core, work-stealing). */
+    /**
+     * Creates a system with the default settings (one worker per core, work-stealing).
+     *
+     * @param name the system's name (letters, digits and {@code -_.~:@+=})
+     * @return the running system
+     */
     public static ActorSystem create(String name) {
         return builder(name).build();
     }
 
-    /** A builder for a system named {@code name}. */
+    /**
+     * A builder for a system named {@code name}.
+     *
+     * @param name the system's name
+     * @return a builder with the defaults
+     */
     public static Builder builder(String name) {
         return new Builder(name);
     }
 
-    /** The system's name. */
+    /**
+     * The system's name.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
@@ -133,6 +147,10 @@ public final class ActorSystem implements AutoCloseable {
     /**
      * Spawns a top-level actor under {@code /user} with this name. Any thread.
      *
+     * @param factory creates the actor
+     * @param name its name, unique under {@code /user}
+     * @param <M> its message type
+     * @return its ref
      * @throws IllegalArgumentException if the name is invalid or taken
      * @throws IllegalStateException if the system is closed
      */
@@ -140,7 +158,13 @@ public final class ActorSystem implements AutoCloseable {
         return spawn(factory, SpawnOptions.named(name));
     }
 
-    /** Spawns a top-level actor with a generated name. Any thread. */
+    /**
+     * Spawns a top-level actor with a generated name. Any thread.
+     *
+     * @param factory creates the actor
+     * @param <M> its message type
+     * @return its ref
+     */
     public <M> ActorRef<M> spawnAnonymous(Supplier<? extends Actor<M>> factory) {
         return spawn(factory, SpawnOptions.defaults());
     }
@@ -149,6 +173,10 @@ public final class ActorSystem implements AutoCloseable {
      * Spawns a top-level actor under {@code /user}. The factory runs on the actor's dispatcher.
      * Any thread; cost as {@link ActorContext#spawn(Supplier, SpawnOptions)}.
      *
+     * @param factory creates the actor
+     * @param options its name, mailbox, dispatcher and throughput
+     * @param <M> its message type
+     * @return its ref
      * @throws IllegalStateException if the system is closed
      */
     public <M> ActorRef<M> spawn(Supplier<? extends Actor<M>> factory, SpawnOptions options) {
@@ -158,7 +186,14 @@ public final class ActorSystem implements AutoCloseable {
         return userGuardian.spawnFromOutside(factory, options);
     }
 
-    /** Spawns a runtime-internal actor under {@code /system} (test probes, socket managers). */
+    /**
+     * Spawns a runtime-internal actor under {@code /system} (test probes, socket managers).
+     *
+     * @param factory creates the actor
+     * @param options its name, mailbox, dispatcher and throughput
+     * @param <M> its message type
+     * @return its ref
+     */
     public <M> ActorRef<M> spawnSystemActor(Supplier<? extends Actor<M>> factory, SpawnOptions options) {
         if (closing.get() != 0) {
             throw new IllegalStateException("actor system '" + name + "' is closed");
@@ -166,7 +201,11 @@ public final class ActorSystem implements AutoCloseable {
         return systemGuardian.spawnFromOutside(factory, options);
     }
 
-    /** Stops a top-level actor (or any actor) from outside: as if its parent stopped it. Any thread. */
+    /**
+     * Stops a top-level actor (or any actor) from outside: as if its parent stopped it. Any thread.
+     *
+     * @param ref the actor to stop
+     */
     public void stop(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
         if (!(ref instanceof ActorCell<?> cell)) {
@@ -175,17 +214,29 @@ public final class ActorSystem implements AutoCloseable {
         cell.requestStop();
     }
 
-    /** The clock that timers, receive timeouts, ask timeouts and restart backoffs measure. */
+    /**
+     * The clock that timers, receive timeouts, ask timeouts and restart backoffs measure.
+     *
+     * @return the clock
+     */
     public Clock clock() {
         return timerService.clock();
     }
 
-    /** Dead letters of this system. */
+    /**
+     * Dead letters of this system.
+     *
+     * @return the dead letters
+     */
     public DeadLetters deadLetters() {
         return deadLetters;
     }
 
-    /** Whether {@link #close()} has been called. */
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return {@code true} once closing has begun
+     */
     public boolean isClosed() {
         return closing.get() != 0;
     }
@@ -203,6 +254,7 @@ public final class ActorSystem implements AutoCloseable {
     /**
      * Like {@link #close()} with a timeout.
      *
+     * @param timeout how long to wait for everything to stop
      * @return the paths of the actors that had not stopped when the timeout ran out (empty when
      *     everything stopped): first those holding the stop up (no child of theirs is left), then
      *     their ancestors, which only wait for them
@@ -441,14 +493,24 @@ public final class ActorSystem implements AutoCloseable {
             this.name = SpawnOptions.validateName(name);
         }
 
-        /** The default dispatcher for actors that do not choose one. Default: work-stealing. */
+        /**
+         * The default dispatcher for actors that do not choose one. Default: work-stealing.
+         *
+         * @param kind the dispatcher
+         * @return this builder
+         */
         public Builder dispatcher(DispatcherKind kind) {
             Objects.requireNonNull(kind, "kind");
             this.dispatcher = kind == DispatcherKind.DEFAULT ? DispatcherKind.WORK_STEALING : kind;
             return this;
         }
 
-        /** Threads per dispatcher. Default: the number of cores. */
+        /**
+         * Threads per dispatcher. Default: the number of cores.
+         *
+         * @param threads worker threads; must be positive
+         * @return this builder
+         */
         public Builder parallelism(int threads) {
             if (threads <= 0) {
                 throw new IllegalArgumentException("parallelism must be positive, was " + threads);
@@ -457,7 +519,12 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** Messages an actor handles per activation before it yields its thread. Default: 64. */
+        /**
+         * Messages an actor handles per activation before it yields its thread. Default: 64.
+         *
+         * @param messages the budget; must be positive
+         * @return this builder
+         */
         public Builder throughput(int messages) {
             if (messages <= 0) {
                 throw new IllegalArgumentException("throughput must be positive, was " + messages);
@@ -466,7 +533,13 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** The default mailbox of actors that do not choose one. Default: 10,000, dead letters. */
+        /**
+         * The default mailbox of actors that do not choose one. Default: 10,000, dead letters.
+         *
+         * @param capacity messages per mailbox; must be positive
+         * @param policy what a full mailbox does with a new message
+         * @return this builder
+         */
         public Builder defaultMailbox(int capacity, OverflowPolicy policy) {
             if (capacity <= 0) {
                 throw new IllegalArgumentException("mailbox capacity must be positive, was " + capacity);
@@ -476,7 +549,12 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** A handler running longer than this is reported. Default: 100 ms. */
+        /**
+         * A handler running longer than this is reported. Default: 100 ms.
+         *
+         * @param threshold how long one handler may run; must be positive
+         * @return this builder
+         */
         public Builder slowHandlerThreshold(Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative() || threshold.isZero()) {
@@ -490,13 +568,22 @@ public final class ActorSystem implements AutoCloseable {
          * Called (on the timer thread; must be quick) with the actor's path and how long its
          * handler has been running, once per slow handler run. Default: a warning through the
          * actor's own logger (see {@link ActorContext#log()}), naming the actor.
+         *
+         * @param listener receives the actor's path and the time its handler has run
+         * @return this builder
          */
         public Builder onSlowHandler(BiConsumer<String, Duration> listener) {
             this.onSlowHandler = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Most threads of the blocking pool, and its queue bound. Default: 64 threads, 10,000 tasks. */
+        /**
+         * Most threads of the blocking pool, and its queue bound. Default: 64 threads, 10,000 tasks.
+         *
+         * @param maxThreads the most threads; must be positive
+         * @param queueCapacity the most waiting tasks; must be positive
+         * @return this builder
+         */
         public Builder blockingPool(int maxThreads, int queueCapacity) {
             if (maxThreads <= 0) {
                 throw new IllegalArgumentException("blocking pool threads must be positive, was " + maxThreads);
@@ -509,7 +596,12 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** Dead letters logged per second at most (0 turns logging off). Default: 10. */
+        /**
+         * Dead letters logged per second at most (0 turns logging off). Default: 10.
+         *
+         * @param perSecond log lines per second; 0 for none
+         * @return this builder
+         */
         public Builder deadLetterLogsPerSecond(int perSecond) {
             if (perSecond < 0) {
                 throw new IllegalArgumentException("deadLetterLogsPerSecond must not be negative, was " + perSecond);
@@ -525,13 +617,20 @@ public final class ActorSystem implements AutoCloseable {
          * order, on the advancing thread, and their messages are in the actors' mailboxes before
          * {@code advance} returns (handling them is asynchronous: await the effects with a
          * {@link io.troupe.actors.testkit.TestProbe}). The slow-handler watchdog keeps real time.
+         *
+         * @param clock the clock
+         * @return this builder
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** Creates and starts the system. */
+        /**
+         * Creates and starts the system.
+         *
+         * @return the running system
+         */
         public ActorSystem build() {
             return new ActorSystem(name, this);
         }
