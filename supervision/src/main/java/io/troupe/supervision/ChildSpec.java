@@ -58,12 +58,12 @@ public final class ChildSpec<M> {
      * A permanent child with a 5 s shutdown deadline, the system's default mailbox and no stop
      * message.
      *
-     * @param <M> the child's message type
-     * @return the specification, with restart PERMANENT and the default shutdown
      * @param id unique among the supervisor's children; a valid actor name (letters, digits and
      *     {@code -_.~:@+=}, not starting with {@code $})
      * @param factory creates each incarnation; wrap it in {@link Supervise} to also handle
      *     failures in place (resume, or restart with the same ref)
+     * @param <M> the child's message type
+     * @return the specification, with restart PERMANENT and the default shutdown
      * @throws IllegalArgumentException if {@code id} is not a valid actor name
      */
     public static <M> ChildSpec<M> of(String id, Supplier<? extends Actor<M>> factory) {
