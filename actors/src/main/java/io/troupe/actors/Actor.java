@@ -30,6 +30,41 @@ import java.util.function.Supplier;
  * @param <M> the type of message the actor accepts
  */
 public abstract class Actor<M> {
+    static {
+        io.troupe.actors.internal.ActorAccess.install(new io.troupe.actors.internal.ActorAccess.Accessor() {
+            @Override
+            public <T> void attach(Actor<T> actor, ActorContext<T> context) {
+                actor.attach(context);
+            }
+
+            @Override
+            public <T> void handle(Actor<T> actor, T message) {
+                actor.handle(message);
+            }
+
+            @Override
+            public void preStart(Actor<?> actor) {
+                actor.preStart();
+            }
+
+            @Override
+            public void postStop(Actor<?> actor) {
+                actor.postStop();
+            }
+
+            @Override
+            public void onSignal(Actor<?> actor, Signal signal) {
+                actor.onSignal(signal);
+            }
+
+            @Override
+            public <T> Stash<T> newStash(int capacity, String path, java.util.function.Consumer<java.util.ArrayDeque<? extends T>> unstash,
+                                         java.util.function.Consumer<Object> deadLetter) {
+                return new Stash<>(() -> path, unstash, deadLetter, capacity);
+            }
+        });
+    }
+
     private ActorContext<M> context;
     private Consumer<? super M> behavior;
 
@@ -39,6 +74,8 @@ public abstract class Actor<M> {
     /**
      * Handles one message. An exception thrown here fails the actor: it stops (unless a
      * supervisor says otherwise) and its parent receives {@link ChildFailed}.
+     *
+     * @param message the message, never null
      */
     protected abstract void receive(M message);
 
@@ -51,6 +88,8 @@ public abstract class Actor<M> {
     /**
      * Called on the old instance when a supervisor restarts this actor, before its children
      * are stopped. Default: {@link #postStop()}.
+     *
+     * @param cause what the old instance's handler threw
      */
     protected void preRestart(Throwable cause) {
         postStop();
@@ -59,17 +98,24 @@ public abstract class Actor<M> {
     /**
      * Called on the fresh instance after a restart, before it handles the messages that waited.
      * Default: {@link #preStart()}.
+     *
+     * @param cause what the old instance's handler threw
      */
     protected void postRestart(Throwable cause) {
         preStart();
     }
 
-    /** Called with {@link Terminated} and {@link ChildFailed}. Default: nothing. */
+    /**
+     * Called with {@link Terminated} and {@link ChildFailed}. Default: nothing.
+     *
+     * @param signal the signal
+     */
     protected void onSignal(Signal signal) {}
 
     /**
      * The actor's context. Only the actor's own thread may use it.
      *
+     * @return the context
      * @throws IllegalStateException if called from the constructor
      */
     protected final ActorContext<M> context() {
@@ -80,7 +126,11 @@ public abstract class Actor<M> {
         return c;
     }
 
-    /** This actor's ref. Shorthand for {@code context().self()}. */
+    /**
+     * This actor's ref. Shorthand for {@code context().self()}.
+     *
+     * @return this actor's ref
+     */
     protected final ActorRef<M> self() {
         return context().self();
     }
@@ -88,6 +138,8 @@ public abstract class Actor<M> {
     /**
      * Handles the following messages with {@code handler} instead of {@link #receive}, until the
      * next {@code become} or {@link #unbecome}. Only the actor's own thread may call it.
+     *
+     * @param handler handles the next messages
      */
     protected final void become(Consumer<? super M> handler) {
         this.behavior = Objects.requireNonNull(handler, "handler");
@@ -105,6 +157,10 @@ public abstract class Actor<M> {
      * <pre>{@code
      * ActorRef<String> printer = system.spawn(Actor.of((ctx, msg) -> System.out.println(msg)), "printer");
      * }</pre>
+     *
+     * @param handler called with the context and each message, on the actor's thread
+     * @param <M> the message type
+     * @return a factory of such actors, for {@code spawn}
      */
     public static <M> Supplier<Actor<M>> of(BiConsumer<ActorContext<M>, M> handler) {
         Objects.requireNonNull(handler, "handler");

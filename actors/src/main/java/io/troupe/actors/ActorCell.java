@@ -48,6 +48,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * each; each poll gives its slot back, so the capacity bounds what waits and a self-send
      * always fits), then endTurn(): it either keeps the cell scheduled (messages left: it is
      * re-queued) or makes it idle with one CAS (then re-checks the system lane).
+     * Messages unstashed (Stash.unstashAll) wait in Extras.unstashed and are taken before the
+     * mailbox's, one per budget step; a turn that ends with some left stays scheduled without
+     * calling endTurn (which only knows the mailbox). Messages through a message adapter are
+     * InternalMessages in the user lane, converted in invoke().
      * Everything except the mailbox and the children list is touched only inside
      * run(), so only by one thread at a time. The children list is guarded by this cell's
      * monitor because the guardians' children are spawned from any thread.
@@ -1293,7 +1297,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         final Extras e = extras();
         if (e.stash == null) {
-            e.stash = new Stash<>(this, capacity);
+            e.stash = new Stash<M>(this::path, this::unstash, m -> deadLetter(m, DeadLetter.Reason.RECIPIENT_STOPPED), capacity);
         } else if (e.stash.capacity() != capacity) {
             throw new IllegalArgumentException("the stash of " + path() + " has capacity " + e.stash.capacity()
                     + "; asked again with " + capacity);

@@ -16,22 +16,52 @@ import java.util.function.Supplier;
  * @param <M> the type of message the actor accepts
  */
 public interface ActorContext<M> {
-    /** This actor's ref. */
+    /**
+     * This actor's ref.
+     *
+     * @return this actor's ref
+     */
     ActorRef<M> self();
 
-    /** The parent's ref (a guardian's for top-level actors). */
+    /**
+     * The parent's ref (a guardian's for top-level actors).
+     *
+     * @return the parent's ref
+     */
     ActorRef<?> parent();
 
-    /** A snapshot of the children that have not yet terminated. Allocates the list. */
+    /**
+     * A snapshot of the children that have not yet terminated. Allocates the list.
+     *
+     * @return the living children, oldest first
+     */
     List<ActorRef<?>> children();
 
-    /** The child with this name, if it has not yet terminated. */
+    /**
+     * The child with this name, if it has not yet terminated.
+     *
+     * @param name the child's name
+     * @return the child, or empty
+     */
     Optional<ActorRef<?>> child(String name);
 
-    /** Spawns a child with this name; see {@link #spawn(Supplier, SpawnOptions)}. */
+    /**
+     * Spawns a child with this name; see {@link #spawn(Supplier, SpawnOptions)}.
+     *
+     * @param factory creates the child (and, under a supervisor, recreates it)
+     * @param name the child's name, unique among its siblings
+     * @param <C> the child's message type
+     * @return the child's ref
+     */
     <C> ActorRef<C> spawn(Supplier<? extends Actor<C>> factory, String name);
 
-    /** Spawns a child with a generated name ({@code $} and a number). */
+    /**
+     * Spawns a child with a generated name ({@code $} and a number).
+     *
+     * @param factory creates the child
+     * @param <C> the child's message type
+     * @return the child's ref
+     */
     <C> ActorRef<C> spawnAnonymous(Supplier<? extends Actor<C>> factory);
 
     /**
@@ -39,6 +69,10 @@ public interface ActorContext<M> {
      * if it throws, the child fails. Cost: a few small objects (about 200 bytes) and one
      * scheduling of the child.
      *
+     * @param factory creates the child
+     * @param options its name, mailbox, dispatcher and throughput
+     * @param <C> the child's message type
+     * @return the child's ref
      * @throws IllegalArgumentException if the name is taken by a living sibling
      * @throws IllegalStateException if this actor is stopping or the system is closed
      */
@@ -49,6 +83,7 @@ public interface ActorContext<M> {
      * message in hand, stops its children, runs {@code postStop}, and its watchers get
      * {@link Terminated}. Its queued messages go to dead letters.
      *
+     * @param ref this actor or one of its children
      * @throws IllegalArgumentException if {@code ref} is neither this actor nor a child
      */
     void stop(ActorRef<?> ref);
@@ -57,19 +92,32 @@ public interface ActorContext<M> {
      * Watches {@code ref}: when it stops this actor gets {@link Terminated} (or
      * {@link ChildFailed} for a failed child) exactly once. Watching a stopped actor delivers
      * it at once. Watching twice is the same as once.
+     *
+     * @param ref the actor to watch (or a message adapter of it)
      */
     void watch(ActorRef<?> ref);
 
-    /** Stops watching {@code ref}: no {@link Terminated} for it arrives after this call. */
+    /**
+     * Stops watching {@code ref}: no {@link Terminated} for it arrives after this call.
+     *
+     * @param ref the actor no longer watched
+     */
     void unwatch(ActorRef<?> ref);
 
-    /** This actor's timers: keyed single and periodic messages to itself. */
+    /**
+     * This actor's timers: keyed single and periodic messages to itself.
+     *
+     * @return the timers
+     */
     Timers<M> timers();
 
     /**
      * Sets a receive timeout: if no message arrives for {@code timeout}, {@code message} is sent
      * to this actor. Every handled message (other than the timeout message) restarts the
      * countdown. Replaces any previous receive timeout.
+     *
+     * @param timeout how long without messages; must be positive
+     * @param message what is sent when it runs out
      */
     void setReceiveTimeout(Duration timeout, M message);
 
@@ -80,6 +128,10 @@ public interface ActorContext<M> {
      * When {@code stage} completes, hands its result or failure to {@code mapper} on this
      * actor's thread and handles what it returns as a message. The result arrives through the
      * mailbox like any message.
+     *
+     * @param stage the stage to wait for
+     * @param mapper turns its value or failure into a message; runs on this actor's thread; a null result sends nothing
+     * @param <T> the stage's value type
      */
     <T> void pipeToSelf(CompletionStage<T> stage, BiFunction<? super T, Throwable, ? extends M> mapper);
 
@@ -87,6 +139,10 @@ public interface ActorContext<M> {
      * Runs {@code task} on the system's bounded blocking pool, away from the dispatcher, and
      * handles {@code mapper}'s message on this actor's thread when it ends. If the pool is
      * saturated the mapper receives a {@link java.util.concurrent.RejectedExecutionException}.
+     *
+     * @param task the blocking work
+     * @param mapper turns its result or failure into a message; runs on this actor's thread
+     * @param <T> the task's result type
      */
     <T> void spawnBlocking(Callable<T> task, BiFunction<? super T, Throwable, ? extends M> mapper);
 
@@ -144,6 +200,10 @@ public interface ActorContext<M> {
      */
     System.Logger log();
 
-    /** The actor system. */
+    /**
+     * The actor system.
+     *
+     * @return the system
+     */
     ActorSystem system();
 }

@@ -23,6 +23,7 @@ public interface ActorRef<M> {
      * throws {@link io.troupe.mailbox.MailboxFullException}. A message to a stopped actor goes
      * to dead letters.
      *
+     * @param message the message
      * @throws NullPointerException if {@code message} is null
      */
     void tell(M message);
@@ -30,6 +31,7 @@ public interface ActorRef<M> {
     /**
      * Enqueues {@code message} if there is room. Lock-free; any thread.
      *
+     * @param message the message
      * @return {@code false} if the mailbox is full, sends are waiting for room, or the actor has
      *     stopped; nothing was enqueued and the message is still the caller's
      */
@@ -41,6 +43,9 @@ public interface ActorRef<M> {
      * with {@link io.troupe.mailbox.MailboxClosedException} if the actor stops first (the
      * message then goes to dead letters). Dependent actions run on the thread that completes
      * the stage, often a dispatcher thread: keep them short or use the {@code *Async} variants.
+     *
+     * @param message the message
+     * @return completes when the message is enqueued
      */
     CompletionStage<Void> send(M message);
 
@@ -55,6 +60,7 @@ public interface ActorRef<M> {
      * {@link DeadLetter.Reason#ASK_TIMED_OUT} or {@link DeadLetter.Reason#ASK_ALREADY_COMPLETED}.
      * Cost: a few small objects and one timer.
      *
+     * @return the path
      * @param request builds the request from the reply ref
      * @param timeout how long to wait; must be positive; a timeout longer than about 73 years
      *     (2^61 ns: "never", such as 1000 years) is clamped to that
@@ -62,15 +68,24 @@ public interface ActorRef<M> {
      */
     <R> CompletionStage<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout);
 
-    /** The actor's path, such as {@code /user/parent/child}. Any thread; allocates the string. */
+    /**
+     * The actor's path, such as {@code /user/parent/child}. Any thread; allocates the string.
+     *
+     * @return the name
+     */
     String path();
 
-    /** The actor's name: the last element of its path. */
+    /**
+     * The actor's name: the last element of its path.
+     *
+     * @return this ref
+     */
     String name();
 
     /**
      * This ref, seen as accepting a narrower message type: no cost, no new object.
      *
+     * @return this ref
      * @param <U> a subtype of {@code M}
      */
     @SuppressWarnings("unchecked")

@@ -79,6 +79,7 @@ public final class ActorSystem implements AutoCloseable {
 
     static {
         io.troupe.actors.internal.SystemAccess.install(s -> s.dispatcher(DispatcherKind.DEFAULT));
+        io.troupe.actors.internal.SystemAccess.installLivingUserActors(ActorSystem::livingUserActors);
     }
 
     private final String name;
@@ -150,17 +151,31 @@ public final class ActorSystem implements AutoCloseable {
         }
     }
 
-    /** Creates a system with the default settings (one worker per core, work-stealing). */
+    /**
+     * Creates a system with the default settings (one worker per core, work-stealing).
+     *
+     * @param name the system's name (letters, digits and {@code -_.~:@+=})
+     * @return the running system
+     */
     public static ActorSystem create(String name) {
         return builder(name).build();
     }
 
-    /** A builder for a system named {@code name}. */
+    /**
+     * A builder for a system named {@code name}.
+     *
+     * @param name the system's name
+     * @return a builder with the defaults
+     */
     public static Builder builder(String name) {
         return new Builder(name);
     }
 
-    /** The system's name. */
+    /**
+     * The system's name.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
@@ -168,6 +183,10 @@ public final class ActorSystem implements AutoCloseable {
     /**
      * Spawns a top-level actor under {@code /user} with this name. Any thread.
      *
+     * @param factory creates the actor
+     * @param name its name, unique under {@code /user}
+     * @param <M> its message type
+     * @return its ref
      * @throws IllegalArgumentException if the name is invalid or taken
      * @throws IllegalStateException if the system is closed
      */
@@ -175,7 +194,13 @@ public final class ActorSystem implements AutoCloseable {
         return spawn(factory, SpawnOptions.named(name));
     }
 
-    /** Spawns a top-level actor with a generated name. Any thread. */
+    /**
+     * Spawns a top-level actor with a generated name. Any thread.
+     *
+     * @param factory creates the actor
+     * @param <M> its message type
+     * @return its ref
+     */
     public <M> ActorRef<M> spawnAnonymous(Supplier<? extends Actor<M>> factory) {
         return spawn(factory, SpawnOptions.defaults());
     }
@@ -184,6 +209,10 @@ public final class ActorSystem implements AutoCloseable {
      * Spawns a top-level actor under {@code /user}. The factory runs on the actor's dispatcher.
      * Any thread; cost as {@link ActorContext#spawn(Supplier, SpawnOptions)}.
      *
+     * @param factory creates the actor
+     * @param options its name, mailbox, dispatcher and throughput
+     * @param <M> its message type
+     * @return its ref
      * @throws IllegalStateException if the system is closed
      */
     public <M> ActorRef<M> spawn(Supplier<? extends Actor<M>> factory, SpawnOptions options) {
@@ -193,7 +222,14 @@ public final class ActorSystem implements AutoCloseable {
         return userGuardian.spawnFromOutside(factory, options);
     }
 
-    /** Spawns a runtime-internal actor under {@code /system} (test probes, socket managers). */
+    /**
+     * Spawns a runtime-internal actor under {@code /system} (test probes, socket managers).
+     *
+     * @param factory creates the actor
+     * @param options its name, mailbox, dispatcher and throughput
+     * @param <M> its message type
+     * @return its ref
+     */
     public <M> ActorRef<M> spawnSystemActor(Supplier<? extends Actor<M>> factory, SpawnOptions options) {
         if (state.get() == STOPPING) {
             throw new IllegalStateException("actor system '" + name + "' is closed");
@@ -212,6 +248,8 @@ public final class ActorSystem implements AutoCloseable {
      * <p>Memory consistency effects: the actor's actions, {@code postStop} included,
      * happen-before the actions that depend on the returned stage.
      *
+     * @param ref the actor to stop
+     * @return completed once the actor has terminated
      * @throws IllegalArgumentException if {@code ref} is not an actor of this system
      */
     public CompletionStage<Void> stop(ActorRef<?> ref) {
@@ -240,7 +278,11 @@ public final class ActorSystem implements AutoCloseable {
         return cell;
     }
 
-    /** The clock that timers, receive timeouts, ask timeouts and restart backoffs measure. */
+    /**
+     * The clock that timers, receive timeouts, ask timeouts and restart backoffs measure.
+     *
+     * @return the clock
+     */
     public Clock clock() {
         return timerService.clock();
     }
@@ -269,7 +311,11 @@ public final class ActorSystem implements AutoCloseable {
         defaultDispatcher.execute(task);
     }
 
-    /** Dead letters of this system. */
+    /**
+     * Dead letters of this system.
+     *
+     * @return the dead letters
+     */
     public DeadLetters deadLetters() {
         return deadLetters;
     }
@@ -278,6 +324,8 @@ public final class ActorSystem implements AutoCloseable {
      * Whether the system has begun stopping its actors: {@link #close()} was called, or a
      * graceful {@link #shutdown()} reached {@link ShutdownPhase#STOP_USER_ACTORS}. Top-level
      * spawns are refused from then on. Any thread.
+     *
+     * @return {@code true} once stopping has begun
      */
     public boolean isClosed() {
         return state.get() == STOPPING;
@@ -341,6 +389,7 @@ public final class ActorSystem implements AutoCloseable {
      * this call waits for it to finish (up to {@code timeout}). Idempotent; any thread other than
      * one of the system's own.
      *
+     * @param timeout how long to wait for everything to stop
      * @return the paths of the actors that had not stopped when the timeout ran out (empty when
      *     everything stopped): first those holding the stop up (no child of theirs is left), then
      *     their ancestors, which only wait for them
@@ -518,6 +567,17 @@ public final class ActorSystem implements AutoCloseable {
         (guardian == userGuardian ? userTerminated : systemTerminated).complete(null);
     }
 
+    /** Paths of the top-level user actors that have not terminated (SystemAccess, the test kit). */
+    private List<String> livingUserActors() {
+        final List<String> paths = new ArrayList<>();
+        for (ActorCell<?> c : userGuardian.childrenSnapshot()) {
+            if (!c.hasFinishedStopping()) {
+                paths.add(c.path());
+            }
+        }
+        return paths;
+    }
+
     long nextUid() {
         return uids.incrementAndGet();
     }
@@ -666,14 +726,24 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** The default dispatcher for actors that do not choose one. Default: work-stealing. */
+        /**
+         * The default dispatcher for actors that do not choose one. Default: work-stealing.
+         *
+         * @param kind the dispatcher
+         * @return this builder
+         */
         public Builder dispatcher(DispatcherKind kind) {
             Objects.requireNonNull(kind, "kind");
             this.dispatcher = kind == DispatcherKind.DEFAULT ? DispatcherKind.WORK_STEALING : kind;
             return this;
         }
 
-        /** Threads per dispatcher. Default: the number of cores. */
+        /**
+         * Threads per dispatcher. Default: the number of cores.
+         *
+         * @param threads worker threads; must be positive
+         * @return this builder
+         */
         public Builder parallelism(int threads) {
             if (threads <= 0) {
                 throw new IllegalArgumentException("parallelism must be positive, was " + threads);
@@ -682,7 +752,12 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** Messages an actor handles per activation before it yields its thread. Default: 64. */
+        /**
+         * Messages an actor handles per activation before it yields its thread. Default: 64.
+         *
+         * @param messages the budget; must be positive
+         * @return this builder
+         */
         public Builder throughput(int messages) {
             if (messages <= 0) {
                 throw new IllegalArgumentException("throughput must be positive, was " + messages);
@@ -691,7 +766,13 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** The default mailbox of actors that do not choose one. Default: 10,000, dead letters. */
+        /**
+         * The default mailbox of actors that do not choose one. Default: 10,000, dead letters.
+         *
+         * @param capacity messages per mailbox; must be positive
+         * @param policy what a full mailbox does with a new message
+         * @return this builder
+         */
         public Builder defaultMailbox(int capacity, OverflowPolicy policy) {
             if (capacity <= 0) {
                 throw new IllegalArgumentException("mailbox capacity must be positive, was " + capacity);
@@ -701,7 +782,12 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** A handler running longer than this is reported. Default: 100 ms. */
+        /**
+         * A handler running longer than this is reported. Default: 100 ms.
+         *
+         * @param threshold how long one handler may run; must be positive
+         * @return this builder
+         */
         public Builder slowHandlerThreshold(Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative() || threshold.isZero()) {
@@ -715,13 +801,22 @@ public final class ActorSystem implements AutoCloseable {
          * Called (on the timer thread; must be quick) with the actor's path and how long its
          * handler has been running, once per slow handler run. Default: a warning through the
          * actor's own logger (see {@link ActorContext#log()}), naming the actor.
+         *
+         * @param listener receives the actor's path and the time its handler has run
+         * @return this builder
          */
         public Builder onSlowHandler(BiConsumer<String, Duration> listener) {
             this.onSlowHandler = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Most threads of the blocking pool, and its queue bound. Default: 64 threads, 10,000 tasks. */
+        /**
+         * Most threads of the blocking pool, and its queue bound. Default: 64 threads, 10,000 tasks.
+         *
+         * @param maxThreads the most threads; must be positive
+         * @param queueCapacity the most waiting tasks; must be positive
+         * @return this builder
+         */
         public Builder blockingPool(int maxThreads, int queueCapacity) {
             if (maxThreads <= 0) {
                 throw new IllegalArgumentException("blocking pool threads must be positive, was " + maxThreads);
@@ -734,7 +829,12 @@ public final class ActorSystem implements AutoCloseable {
             return this;
         }
 
-        /** Dead letters logged per second at most (0 turns logging off). Default: 10. */
+        /**
+         * Dead letters logged per second at most (0 turns logging off). Default: 10.
+         *
+         * @param perSecond log lines per second; 0 for none
+         * @return this builder
+         */
         public Builder deadLetterLogsPerSecond(int perSecond) {
             if (perSecond < 0) {
                 throw new IllegalArgumentException("deadLetterLogsPerSecond must not be negative, was " + perSecond);
@@ -750,13 +850,20 @@ public final class ActorSystem implements AutoCloseable {
          * order, on the advancing thread, and their messages are in the actors' mailboxes before
          * {@code advance} returns (handling them is asynchronous: await the effects with a
          * {@link io.troupe.actors.testkit.TestProbe}). The slow-handler watchdog keeps real time.
+         *
+         * @param clock the clock
+         * @return this builder
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** Creates and starts the system. */
+        /**
+         * Creates and starts the system.
+         *
+         * @return the running system
+         */
         public ActorSystem build() {
             return new ActorSystem(name, this);
         }

@@ -4,7 +4,11 @@ package io.troupe.actors;
 public final class ActorTerminatedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the exception; the message names the actor's path. */
+    /**
+     * Creates the exception; the message names the actor's path.
+     *
+     * @param message which actor stopped
+     */
     public ActorTerminatedException(String message) {
         super(message);
     }

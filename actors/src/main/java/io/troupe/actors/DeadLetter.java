@@ -16,6 +16,10 @@ public record DeadLetter(Object message, ActorRef<?> sender, ActorRef<?> recipie
     /**
      * Checks the parameters.
      *
+     * @param message the undelivered message
+     * @param sender who sent it, or null
+     * @param recipient the intended receiver
+     * @param reason why it was not delivered
      * @throws NullPointerException if {@code message} or {@code reason} is null
      */
     public DeadLetter {

@@ -83,7 +83,11 @@ public final class DeadLetters {
         }
     }
 
-    /** How many dead letters there have been. Any thread; a sum over striped counters. */
+    /**
+     * How many dead letters there have been. Any thread; a sum over striped counters.
+     *
+     * @return the number of dead letters so far
+     */
     public long count() {
         return count.sum();
     }
@@ -92,6 +96,7 @@ public final class DeadLetters {
      * Calls {@code subscriber} with every later dead letter, on the thread that produced it.
      * The subscriber must be quick and must not block. Any thread.
      *
+     * @param subscriber called with each dead letter
      * @return closing it unsubscribes
      */
     public AutoCloseable subscribe(Consumer<? super DeadLetter> subscriber) {

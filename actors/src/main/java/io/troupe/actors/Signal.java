@@ -5,6 +5,10 @@ package io.troupe.actors;
  * protocol. Signals travel on the system lane: they never wait behind user messages.
  */
 public sealed interface Signal permits Terminated, ChildFailed, ShuttingDown {
-    /** The actor the signal is about. */
+    /**
+     * The actor the signal is about.
+     *
+     * @return the actor the signal is about
+     */
     ActorRef<?> ref();
 }

@@ -28,12 +28,21 @@ public final class SpawnOptions {
         this.throughput = throughput;
     }
 
-    /** Options with a generated name and the system's defaults. */
+    /**
+     * Options with a generated name and the system's defaults.
+     *
+     * @return the default options
+     */
     public static SpawnOptions defaults() {
         return DEFAULTS;
     }
 
-    /** Options with this name and the system's defaults. See {@link #withName}. */
+    /**
+     * Options with this name and the system's defaults. See {@link #withName}.
+     *
+     * @param name the actor's name
+     * @return options with that name
+     */
     public static SpawnOptions named(String name) {
         return DEFAULTS.withName(name);
     }
@@ -43,6 +52,8 @@ public final class SpawnOptions {
      * {@link #MAX_NAME_LENGTH} characters, not starting with {@code $} (kept for generated
      * names), made of letters, digits and {@code -_.~:@+=}.
      *
+     * @param name the actor's name
+     * @return a copy with that name
      * @throws IllegalArgumentException if the name is not valid
      */
     public SpawnOptions withName(String name) {
@@ -52,6 +63,9 @@ public final class SpawnOptions {
     /**
      * With a mailbox of this capacity and policy.
      *
+     * @param capacity messages the mailbox holds; must be positive
+     * @param policy what a full mailbox does with a new message
+     * @return a copy with that mailbox
      * @throws IllegalArgumentException if {@code capacity} is not positive
      */
     public SpawnOptions withMailbox(int capacity, OverflowPolicy policy) {
@@ -74,7 +88,12 @@ public final class SpawnOptions {
         return new SpawnOptions(name, io.troupe.mailbox.BoundedMailbox.MAX_CAPACITY, OverflowPolicy.DEAD_LETTER, dispatcher, throughput);
     }
 
-    /** With this dispatcher. */
+    /**
+     * With this dispatcher.
+     *
+     * @param dispatcher the dispatcher
+     * @return a copy with that dispatcher
+     */
     public SpawnOptions withDispatcher(DispatcherKind dispatcher) {
         return new SpawnOptions(name, mailboxCapacity, overflowPolicy, Objects.requireNonNull(dispatcher, "dispatcher"), throughput);
     }
@@ -85,6 +104,8 @@ public final class SpawnOptions {
      * many actors talk to (it lets the actors it woke run sooner); a large one suits an actor
      * that drains floods. Costs a small object per actor that sets it.
      *
+     * @param messages the budget; must be positive
+     * @return a copy with that budget
      * @throws IllegalArgumentException if {@code messages} is not positive
      */
     public SpawnOptions withThroughput(int messages) {
@@ -94,27 +115,47 @@ public final class SpawnOptions {
         return new SpawnOptions(name, mailboxCapacity, overflowPolicy, dispatcher, messages);
     }
 
-    /** The throughput budget, or 0 for the system's. */
+    /**
+     * The throughput budget, or 0 for the system's.
+     *
+     * @return the budget, or 0
+     */
     public int throughput() {
         return throughput;
     }
 
-    /** The name, or {@code null} for a generated one. */
+    /**
+     * The name, or {@code null} for a generated one.
+     *
+     * @return the name, or null
+     */
     public String name() {
         return name;
     }
 
-    /** The mailbox capacity, or 0 for the system's default. */
+    /**
+     * The mailbox capacity, or 0 for the system's default.
+     *
+     * @return the capacity, or 0
+     */
     public int mailboxCapacity() {
         return mailboxCapacity;
     }
 
-    /** The overflow policy, or {@code null} for the system's default. */
+    /**
+     * The overflow policy, or {@code null} for the system's default.
+     *
+     * @return the policy, or null
+     */
     public OverflowPolicy overflowPolicy() {
         return overflowPolicy;
     }
 
-    /** The dispatcher. */
+    /**
+     * The dispatcher.
+     *
+     * @return the dispatcher
+     */
     public DispatcherKind dispatcher() {
         return dispatcher;
     }

@@ -2,6 +2,8 @@ package io.troupe.actors;
 
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * An actor's bounded stash: messages it is not ready for yet, put aside and handled later, in
@@ -34,12 +36,20 @@ import java.util.Objects;
  * @param <M> the actor's message type
  */
 public final class Stash<M> {
-    private final ActorCell<M> owner;
+    private final Supplier<String> path;
+    private final Consumer<ArrayDeque<? extends M>> unstash;
+    private final Consumer<Object> deadLetter;
     private final int capacity;
     private final ArrayDeque<M> buffer = new ArrayDeque<>();
 
-    Stash(ActorCell<M> owner, int capacity) {
-        this.owner = owner;
+    /**
+     * A stash whose owner is reached through callbacks (the actor cell, or the synchronous
+     * test kit's context).
+     */
+    Stash(Supplier<String> path, Consumer<ArrayDeque<? extends M>> unstash, Consumer<Object> deadLetter, int capacity) {
+        this.path = path;
+        this.unstash = unstash;
+        this.deadLetter = deadLetter;
         this.capacity = capacity;
     }
 
@@ -54,7 +64,7 @@ public final class Stash<M> {
     public void stash(M message) {
         Objects.requireNonNull(message, "message");
         if (buffer.size() >= capacity) {
-            throw new StashOverflowException("the stash of " + owner.path() + " is full (capacity " + capacity
+            throw new StashOverflowException("the stash of " + path.get() + " is full (capacity " + capacity
                     + "); could not stash " + message.getClass().getName()
                     + ": unstash sooner, give a larger capacity, or refuse the message");
         }
@@ -72,7 +82,7 @@ public final class Stash<M> {
     public int unstashAll() {
         final int n = buffer.size();
         if (n > 0) {
-            owner.unstash(buffer);
+            unstash.accept(buffer);
             buffer.clear();
         }
         return n;
@@ -117,7 +127,7 @@ public final class Stash<M> {
     /** Stop: what is stashed goes to dead letters, oldest first. */
     void drainToDeadLetters() {
         for (M m; (m = buffer.pollFirst()) != null; ) {
-            owner.deadLetter(m, DeadLetter.Reason.RECIPIENT_STOPPED);
+            deadLetter.accept(m);
         }
     }
 }

@@ -172,13 +172,23 @@ public abstract class BoundedMailbox<E> {
     /**
      * Called with a message the overflow policy dropped: the new one under
      * {@link OverflowPolicy#DEAD_LETTER}, the oldest under {@link OverflowPolicy#DROP_OLDEST}.
+     *
+     * @param dropped the message that did not fit (the new one, or the oldest under DROP_OLDEST)
      */
     protected abstract void onOverflow(E dropped);
 
-    /** Called with a message that arrived after, or was still queued at, {@link #close()}. */
+    /**
+     * Called with a message that arrived after, or was still queued at, {@link #close()}.
+     *
+     * @param undelivered a message that will never be consumed
+     */
     protected abstract void onClosed(E undelivered);
 
-    /** The text used in exceptions to name this mailbox's owner. */
+    /**
+     * The text used in exceptions to name this mailbox's owner.
+     *
+     * @return a short description for exception messages
+     */
     protected String describe() {
         return "mailbox";
     }
@@ -189,6 +199,7 @@ public abstract class BoundedMailbox<E> {
      * Enqueues {@code message}, applying the overflow policy when the mailbox is full or sends
      * are waiting. Lock-free; allocates one queue node. Any thread.
      *
+     * @param message the message
      * @return {@code true} if the message was enqueued; {@code false} if it went to
      *     {@link #onOverflow} or {@link #onClosed}
      * @throws MailboxFullException if full and the policy is {@link OverflowPolicy#FAIL_SENDER}
@@ -214,6 +225,7 @@ public abstract class BoundedMailbox<E> {
      * thread. Nothing happens to the message when this returns {@code false}: the caller still
      * owns it.
      *
+     * @param message the message
      * @return {@code true} if enqueued; {@code false} if full, sends are waiting, or closed
      */
     public final boolean offer(E message) {
@@ -247,6 +259,9 @@ public abstract class BoundedMailbox<E> {
      * {@code toCompletableFuture()} answer without allocating, and which cannot be
      * re-completed), and one waiter and one future when there is not. The stages of waiting
      * sends are completed after the mailbox's internal lock is released.
+     *
+     * @param message the message
+     * @return completes when the message is in the mailbox
      */
     public final CompletionStage<Void> send(E message) {
         Objects.requireNonNull(message, "message");
@@ -271,6 +286,7 @@ public abstract class BoundedMailbox<E> {
     /**
      * Pushes a system message. Never blocks, never drops and ignores capacity. Any thread.
      *
+     * @param message the system message
      * @return {@code true} if enqueued; {@code false} if the mailbox is closed (the caller then
      *     handles the message itself, e.g. answers a watch with "terminated")
      */
@@ -301,6 +317,8 @@ public abstract class BoundedMailbox<E> {
      *
      * <p>Cost: one plain (release) store per message taken, no atomic read-modify-write on the
      * word the producers contend for (an atomic add under {@link OverflowPolicy#DROP_OLDEST}).
+     *
+     * @return the oldest user message, or {@code null} if none is queued
      */
     public final E poll() {
         final E e = queue.poll();
@@ -362,6 +380,8 @@ public abstract class BoundedMailbox<E> {
      * Polls up to {@code limit} messages into {@code handler}, each slot given back as its
      * message is taken. Consumer thread only.
      *
+     * @param handler receives each message, oldest first
+     * @param limit the most messages to take
      * @return how many messages were handed to the handler
      */
     public final int drain(Consumer<? super E> handler, int limit) {
@@ -429,6 +449,8 @@ public abstract class BoundedMailbox<E> {
     /**
      * Takes every queued system message, oldest first, as a list linked by
      * {@link SystemMessage#next()}; {@code null} if there is none. Consumer thread only.
+     *
+     * @return the oldest system message, linked to the rest, or {@code null}
      */
     public final SystemMessage drainSystem() {
         SystemMessage head;
@@ -441,39 +463,67 @@ public abstract class BoundedMailbox<E> {
         return reverse(head);
     }
 
-    /** Whether the consumer is scheduled or running. Any thread; a snapshot. */
+    /**
+     * Whether the consumer is scheduled or running. Any thread; a snapshot.
+     *
+     * @return {@code true} if scheduled
+     */
     public final boolean isScheduled() {
         return (count & SCHEDULED) != 0;
     }
 
-    /** Whether a user or system message is waiting. Any thread; exact only on the consumer. */
+    /**
+     * Whether a user or system message is waiting. Any thread; exact only on the consumer.
+     *
+     * @return {@code true} if a user message is queued
+     */
     public final boolean hasMessages() {
         final SystemMessage head = systemHead;
         return (head != null && head != SYSTEM_CLOSED) || !queue.isEmpty();
     }
 
-    /** Whether a system message is waiting. Any thread. */
+    /**
+     * Whether a system message is waiting. Any thread.
+     *
+     * @return {@code true} if a system message is queued
+     */
     public final boolean hasSystemMessages() {
         final SystemMessage head = systemHead;
         return head != null && head != SYSTEM_CLOSED;
     }
 
-    /** User messages held or reserved right now; a snapshot, never above the capacity. */
+    /**
+     * User messages held or reserved right now; a snapshot, never above the capacity.
+     *
+     * @return the number of queued user messages (a snapshot)
+     */
     public final int size() {
         return waiting();
     }
 
-    /** The most user messages this mailbox holds at once. */
+    /**
+     * The most user messages this mailbox holds at once.
+     *
+     * @return the capacity
+     */
     public final int capacity() {
         return capacity;
     }
 
-    /** This mailbox's overflow policy. */
+    /**
+     * This mailbox's overflow policy.
+     *
+     * @return the overflow policy
+     */
     public final OverflowPolicy policy() {
         return policy;
     }
 
-    /** Whether {@link #close()} has run. Any thread. */
+    /**
+     * Whether {@link #close()} has run. Any thread.
+     *
+     * @return {@code true} once closed
+     */
     public final boolean isClosed() {
         return count < 0;
     }
@@ -701,6 +751,8 @@ public abstract class BoundedMailbox<E> {
      * thread, which may be the consumer's in the middle of its turn. An owner overrides it to
      * mark that what runs there acts for the senders, not for the consumer (dead letters name
      * their sender from it). Called with no lock held.
+     *
+     * @param completions the completions of sends that found room
      */
     protected void runCompletions(Runnable completions) {
         completions.run();

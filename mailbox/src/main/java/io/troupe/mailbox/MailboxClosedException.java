@@ -7,7 +7,11 @@ package io.troupe.mailbox;
 public final class MailboxClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the exception with a message naming the receiver. */
+    /**
+     * Creates the exception with a message naming the receiver.
+     *
+     * @param message which mailbox, and what was refused
+     */
     public MailboxClosedException(String message) {
         super(message);
     }

@@ -7,7 +7,11 @@ package io.troupe.mailbox;
 public final class MailboxFullException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the exception with a message naming the receiver and its capacity. */
+    /**
+     * Creates the exception with a message naming the receiver and its capacity.
+     *
+     * @param message which mailbox, its capacity, and what was refused
+     */
     public MailboxFullException(String message) {
         super(message, null, false, false);
     }

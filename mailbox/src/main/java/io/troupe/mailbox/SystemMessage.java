@@ -17,6 +17,8 @@ public abstract class SystemMessage {
     /**
      * The message after this one in a list returned by {@link BoundedMailbox#drainSystem()}, or
      * {@code null}. Only the consumer that drained the list may call this.
+     *
+     * @return the next system message of the drained list, or {@code null}
      */
     public final SystemMessage next() {
         return next;

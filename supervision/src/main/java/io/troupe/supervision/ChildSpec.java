@@ -62,6 +62,8 @@ public final class ChildSpec<M> {
      *     {@code -_.~:@+=}, not starting with {@code $})
      * @param factory creates each incarnation; wrap it in {@link Supervise} to also handle
      *     failures in place (resume, or restart with the same ref)
+     * @param <M> the child's message type
+     * @return the specification, with restart PERMANENT and the default shutdown
      * @throws IllegalArgumentException if {@code id} is not a valid actor name
      */
     public static <M> ChildSpec<M> of(String id, Supplier<? extends Actor<M>> factory) {
@@ -75,12 +77,21 @@ public final class ChildSpec<M> {
      * A child that is itself a supervisor: stopped with {@link Supervisor.Shutdown} so that its
      * own children stop in order, and given as long as it needs (OTP's {@code infinity} for
      * supervisor children; each level bounds its own children by their deadlines).
+     *
+     * @param id unique among the supervisor's children; a valid actor name
+     * @param factory creates the nested supervisor (from {@link Supervisor#builder})
+     * @return the specification
      */
     public static ChildSpec<Supervisor.Command> ofSupervisor(String id, Supplier<? extends Actor<Supervisor.Command>> factory) {
         return of(id, factory).withStopMessage(new Supervisor.Shutdown()).withShutdown(Duration.ofSeconds(Long.MAX_VALUE));
     }
 
-    /** With this restart type. */
+    /**
+     * With this restart type.
+     *
+     * @param restart when the child is restarted
+     * @return a copy with that restart type
+     */
     public ChildSpec<M> withRestart(RestartType restart) {
         return new ChildSpec<>(id, factory, Objects.requireNonNull(restart, "restart"), shutdown, stopMessage, options);
     }
@@ -92,6 +103,8 @@ public final class ChildSpec<M> {
      * {@code brutal_kill}, as near as a runtime that cannot kill a running handler gets). A
      * deadline too long to count in nanoseconds (about 292 years) means wait forever.
      *
+     * @param shutdown how long the supervisor waits for the child to stop; zero does not wait
+     * @return a copy with that deadline
      * @throws IllegalArgumentException if {@code shutdown} is negative
      */
     public ChildSpec<M> withShutdown(Duration shutdown) {
@@ -106,6 +119,9 @@ public final class ChildSpec<M> {
      * With a message that asks the child to stop itself: the supervisor sends it as an ordinary
      * message (so the child first handles what is already queued) instead of stopping the child
      * through the system lane; when the deadline passes, the stop is forced.
+     *
+     * @param stopMessage sent to the child before it is stopped
+     * @return a copy with that message
      */
     public ChildSpec<M> withStopMessage(M stopMessage) {
         return new ChildSpec<>(id, factory, restart, shutdown, Objects.requireNonNull(stopMessage, "stopMessage"), options);
@@ -114,32 +130,55 @@ public final class ChildSpec<M> {
     /**
      * With these spawn options (mailbox, dispatcher). Their name is ignored: each incarnation
      * is named after the id.
+     *
+     * @param options the child's mailbox, dispatcher and throughput
+     * @return a copy with those options
      */
     public ChildSpec<M> withSpawnOptions(SpawnOptions options) {
         return new ChildSpec<>(id, factory, restart, shutdown, stopMessage, Objects.requireNonNull(options, "options"));
     }
 
-    /** The child's id. */
+    /**
+     * The child's id.
+     *
+     * @return the id
+     */
     public String id() {
         return id;
     }
 
-    /** The factory of each incarnation. */
+    /**
+     * The factory of each incarnation.
+     *
+     * @return the factory
+     */
     public Supplier<? extends Actor<M>> factory() {
         return factory;
     }
 
-    /** The restart type. */
+    /**
+     * The restart type.
+     *
+     * @return the restart type
+     */
     public RestartType restart() {
         return restart;
     }
 
-    /** The shutdown deadline. */
+    /**
+     * The shutdown deadline.
+     *
+     * @return the shutdown deadline
+     */
     public Duration shutdown() {
         return shutdown;
     }
 
-    /** The spawn options (the name is replaced at each spawn). */
+    /**
+     * The spawn options (the name is replaced at each spawn).
+     *
+     * @return the spawn options
+     */
     public SpawnOptions spawnOptions() {
         return options;
     }

@@ -9,6 +9,7 @@ package io.troupe.supervision;
  * of the child whose restart was refused, or {@code null} if that child stopped normally.
  */
 public final class RestartIntensityExceededException extends RuntimeException {
+    /** The id of the child whose restart was refused. */
     private final String childId;
 
     RestartIntensityExceededException(String supervisorPath, String childId, SupervisorStrategy limit, Throwable cause) {
@@ -17,7 +18,11 @@ public final class RestartIntensityExceededException extends RuntimeException {
         this.childId = childId;
     }
 
-    /** The id of the child whose restart was refused. */
+    /**
+     * The id of the child whose restart was refused.
+     *
+     * @return the child's id
+     */
     public String childId() {
         return childId;
     }

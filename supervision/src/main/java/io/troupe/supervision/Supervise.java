@@ -39,12 +39,24 @@ public final class Supervise<M> implements Supplier<Actor<M>>, FailurePolicy.Car
         this.rules = rules;
     }
 
-    /** Starts a supervised factory with no rules (every failure stops the actor). */
+    /**
+     * Starts a supervised factory with no rules (every failure stops the actor).
+     *
+     * @param factory creates each instance
+     * @param <M> the actor's message type
+     * @return the supervised factory
+     */
     public static <M> Supervise<M> of(Supplier<? extends Actor<M>> factory) {
         return new Supervise<>(Objects.requireNonNull(factory, "factory"), List.of());
     }
 
-    /** Adds a rule: failures that are instances of {@code type} get {@code strategy}. */
+    /**
+     * Adds a rule: failures that are instances of {@code type} get {@code strategy}.
+     *
+     * @param type the failures the rule applies to (subclasses included)
+     * @param strategy what to do with them
+     * @return this factory
+     */
     public Supervise<M> onFailure(Class<? extends Throwable> type, SupervisorStrategy strategy) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(strategy, "strategy");

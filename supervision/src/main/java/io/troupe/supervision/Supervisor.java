@@ -108,7 +108,12 @@ public final class Supervisor {
      * shutting down.
      */
     public record AddChild(ChildSpec<?> spec, ActorRef<ChildReply> replyTo) implements Command {
-        /** Checks the components. */
+        /**
+         * Checks the components.
+         *
+         * @param spec the child to add
+         * @param replyTo receives the outcome
+         */
         public AddChild {
             Objects.requireNonNull(spec, "spec");
             Objects.requireNonNull(replyTo, "replyTo");
@@ -122,7 +127,12 @@ public final class Supervisor {
      * {@link ChildRejected} if there is no such child.
      */
     public record RemoveChild(String id, ActorRef<ChildReply> replyTo) implements Command {
-        /** Checks the components. */
+        /**
+         * Checks the components.
+         *
+         * @param id the child's id
+         * @param replyTo receives the outcome
+         */
         public RemoveChild {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(replyTo, "replyTo");
@@ -131,7 +141,11 @@ public final class Supervisor {
 
     /** Asks for the children in start order: ids, current refs, restart types and states. */
     public record WhichChildren(ActorRef<List<ChildInfo>> replyTo) implements Command {
-        /** Checks the components. */
+        /**
+         * Checks the components.
+         *
+         * @param replyTo receives the children
+         */
         public WhichChildren {
             Objects.requireNonNull(replyTo, "replyTo");
         }
@@ -148,7 +162,11 @@ public final class Supervisor {
 
     /** The answer to {@link AddChild} and {@link RemoveChild}. */
     public sealed interface ChildReply permits ChildAdded, ChildRemoved, ChildRejected {
-        /** The child's id. */
+        /**
+         * The child's id.
+         *
+         * @return the child's id
+         */
         String id();
     }
 
@@ -161,7 +179,12 @@ public final class Supervisor {
     /** Nothing was done, because of {@code reason}. */
     public record ChildRejected(String id, String reason) implements ChildReply {}
 
-    /** Starts a builder for a supervisor with this strategy. */
+    /**
+     * Starts a builder for a supervisor with this strategy.
+     *
+     * @param strategy one-for-one, all-for-one or rest-for-one
+     * @return the builder
+     */
     public static Builder builder(Strategy strategy) {
         return new Builder(Objects.requireNonNull(strategy, "strategy"));
     }
@@ -185,6 +208,8 @@ public final class Supervisor {
          * The restart limit and backoff of all children. Default: at most 3 restarts in 5 s
          * (OTP's default intensity and period), no backoff.
          *
+         * @param restarts a restart strategy with its limit (and backoff)
+         * @return this builder
          * @throws IllegalArgumentException if {@code restarts} is not a {@link SupervisorStrategy#restart()} strategy
          */
         public Builder restarts(SupervisorStrategy restarts) {
@@ -200,6 +225,8 @@ public final class Supervisor {
         /**
          * Adds a child after those added before.
          *
+         * @param spec the child
+         * @return this builder
          * @throws IllegalArgumentException if the id is already used
          */
         public Builder child(ChildSpec<?> spec) {
@@ -216,13 +243,20 @@ public final class Supervisor {
          * ({@link io.troupe.actors.ActorSystem#clock()}, so a system on a
          * {@link io.troupe.timers.ManualClock} drives the limit's window too); a test may inject
          * another. Called on the supervisor's thread. Backoff delays run on the system's timers.
+         *
+         * @param nanoClock the clock, in nanoseconds
+         * @return this builder
          */
         public Builder nanoClock(LongSupplier nanoClock) {
             this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
             return this;
         }
 
-        /** The supervisor's factory: spawn it like any actor. Each instance starts the children. */
+        /**
+         * The supervisor's factory: spawn it like any actor. Each instance starts the children.
+         *
+         * @return the supervisor's factory
+         */
         public Supplier<Actor<Command>> build() {
             return new SupervisorActor.Factory(strategy, restarts, List.copyOf(children), nanoClock);
         }

@@ -52,22 +52,38 @@ public final class SupervisorStrategy {
         return new SupervisorStrategy(d, -1, Duration.ZERO, false, Duration.ZERO, Duration.ZERO, 0, Duration.ZERO);
     }
 
-    /** Keep going with the same instance; the failing message is dropped. */
+    /**
+     * Keep going with the same instance; the failing message is dropped.
+     *
+     * @return the strategy
+     */
     public static SupervisorStrategy resume() {
         return of(Directive.RESUME);
     }
 
-    /** Restart without limit and without delay (add {@link #withLimit} and {@link #withBackoff}). */
+    /**
+     * Restart without limit and without delay (add {@link #withLimit} and {@link #withBackoff}).
+     *
+     * @return the strategy
+     */
     public static SupervisorStrategy restart() {
         return of(Directive.RESTART);
     }
 
-    /** Stop the actor (the default without supervision). */
+    /**
+     * Stop the actor (the default without supervision).
+     *
+     * @return the strategy
+     */
     public static SupervisorStrategy stop() {
         return of(Directive.STOP);
     }
 
-    /** Stop the actor and fail its parent with the same cause. */
+    /**
+     * Stop the actor and fail its parent with the same cause.
+     *
+     * @return the strategy
+     */
     public static SupervisorStrategy escalate() {
         return of(Directive.ESCALATE);
     }
@@ -76,6 +92,9 @@ public final class SupervisorStrategy {
      * At most {@code maxRestarts} restarts within any window of {@code within}; the failure
      * after that stops the actor (or escalates, see {@link #withEscalateWhenExhausted()}).
      *
+     * @param maxRestarts the most restarts within the window; not negative
+     * @param within the window; must be positive
+     * @return a copy with the limit
      * @throws IllegalArgumentException if {@code maxRestarts} is negative or {@code within} is not positive
      */
     public SupervisorStrategy withLimit(int maxRestarts, Duration within) {
@@ -86,7 +105,11 @@ public final class SupervisorStrategy {
         return new SupervisorStrategy(directive, maxRestarts, within, escalateWhenExhausted, minBackoff, maxBackoff, jitter, resetAfter);
     }
 
-    /** When the restart limit is exhausted, escalate instead of stopping. */
+    /**
+     * When the restart limit is exhausted, escalate instead of stopping.
+     *
+     * @return a copy that escalates when exhausted
+     */
     public SupervisorStrategy withEscalateWhenExhausted() {
         return new SupervisorStrategy(directive, maxRestarts, within, true, minBackoff, maxBackoff, jitter, resetAfter);
     }
@@ -98,6 +121,10 @@ public final class SupervisorStrategy {
      * (or {@link #withResetAfter}) without failure, counted from when it started, not from the
      * failure.
      *
+     * @param min the first delay; must be positive
+     * @param max the cap; not below {@code min}
+     * @param jitter the random part, between 0 and 1
+     * @return a copy with the backoff
      * @throws IllegalArgumentException if a duration is not positive, {@code min > max}, or jitter is outside [0, 1]
      */
     public SupervisorStrategy withBackoff(Duration min, Duration max, double jitter) {
@@ -113,48 +140,85 @@ public final class SupervisorStrategy {
                 resetAfter.isZero() ? max : resetAfter);
     }
 
-    /** After a restarted instance ran this long without failure, the backoff starts again from its minimum. */
+    /**
+     * After a restarted instance ran this long without failure, the backoff starts again from its minimum.
+     *
+     * @param stablePeriod how long an instance must run without failing; must be positive
+     * @return a copy with that reset
+     */
     public SupervisorStrategy withResetAfter(Duration stablePeriod) {
         positive(stablePeriod, "stablePeriod");
         return new SupervisorStrategy(directive, maxRestarts, within, escalateWhenExhausted, minBackoff, maxBackoff, jitter, stablePeriod);
     }
 
-    /** The directive. */
+    /**
+     * The directive.
+     *
+     * @return the directive
+     */
     public Directive directive() {
         return directive;
     }
 
-    /** The restart limit, or -1 for none. */
+    /**
+     * The restart limit, or -1 for none.
+     *
+     * @return the limit, or -1
+     */
     public int maxRestarts() {
         return maxRestarts;
     }
 
-    /** The window of the restart limit. */
+    /**
+     * The window of the restart limit.
+     *
+     * @return the window
+     */
     public Duration within() {
         return within;
     }
 
-    /** Whether an exhausted limit escalates (else it stops). */
+    /**
+     * Whether an exhausted limit escalates (else it stops).
+     *
+     * @return {@code true} if it escalates
+     */
     public boolean escalateWhenExhausted() {
         return escalateWhenExhausted;
     }
 
-    /** The first backoff delay, zero for none. */
+    /**
+     * The first backoff delay, zero for none.
+     *
+     * @return the first delay, or zero
+     */
     public Duration minBackoff() {
         return minBackoff;
     }
 
-    /** The backoff cap. */
+    /**
+     * The backoff cap.
+     *
+     * @return the cap
+     */
     public Duration maxBackoff() {
         return maxBackoff;
     }
 
-    /** The backoff jitter factor. */
+    /**
+     * The backoff jitter factor.
+     *
+     * @return the jitter factor
+     */
     public double jitter() {
         return jitter;
     }
 
-    /** The stable period after which the backoff resets. */
+    /**
+     * The stable period after which the backoff resets.
+     *
+     * @return the stable period
+     */
     public Duration resetAfter() {
         return resetAfter;
     }

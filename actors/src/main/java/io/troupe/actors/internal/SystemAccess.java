@@ -1,6 +1,7 @@
 package io.troupe.actors.internal;
 
 import io.troupe.actors.ActorSystem;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -11,12 +12,34 @@ import java.util.function.Function;
  */
 public final class SystemAccess {
     private static volatile Function<ActorSystem, Dispatcher> defaultDispatcher;
+    private static volatile Function<ActorSystem, List<String>> livingUserActors;
 
     private SystemAccess() {}
 
     /** Installed once by {@link ActorSystem}'s static initialiser. */
     public static void install(Function<ActorSystem, Dispatcher> accessor) {
         defaultDispatcher = Objects.requireNonNull(accessor, "accessor");
+    }
+
+    /**
+     * Installed once by {@link ActorSystem}'s static initialiser.
+     *
+     * @param accessor the paths of the top-level user actors that have not terminated
+     */
+    public static void installLivingUserActors(Function<ActorSystem, List<String>> accessor) {
+        livingUserActors = Objects.requireNonNull(accessor, "accessor");
+    }
+
+    /**
+     * The paths of the actors under {@code /user} (top level) that have not terminated, for the
+     * test kit's leftover check. Any thread; a snapshot.
+     *
+     * @param system the system
+     * @return the paths, oldest first
+     */
+    public static List<String> livingUserActors(ActorSystem system) {
+        Objects.requireNonNull(system, "system");
+        return livingUserActors.apply(system);
     }
 
     /** The dispatcher that runs {@code system}'s actors unless told otherwise. Any thread. */

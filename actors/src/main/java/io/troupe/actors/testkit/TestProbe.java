@@ -38,24 +38,46 @@ public final class TestProbe<T> {
         this.actor = system.spawnSystemActor(() -> new ProbeActor(messages, signals), SpawnOptions.named(name));
     }
 
-    /** Creates a probe with a generated name. Any thread. */
+    /**
+     * Creates a probe with a generated name. Any thread.
+     *
+     * @param system the system the probe's actor runs in
+     * @param <T> the message type
+     * @return the probe
+     */
     public static <T> TestProbe<T> create(ActorSystem system) {
         return create(system, "probe-" + IDS.incrementAndGet());
     }
 
-    /** Creates a probe with this name (unique among probes of the system). Any thread. */
+    /**
+     * Creates a probe with this name (unique among probes of the system). Any thread.
+     *
+     * @param system the system the probe's actor runs in
+     * @param name the probe actor's name under {@code /system}
+     * @param <T> the message type
+     * @return the probe
+     */
     public static <T> TestProbe<T> create(ActorSystem system, String name) {
         Objects.requireNonNull(system, "system");
         return new TestProbe<>(system, name);
     }
 
-    /** The probe's ref, to hand to the code under test. */
+    /**
+     * The probe's ref, to hand to the code under test.
+     *
+     * @return the ref
+     */
     @SuppressWarnings("unchecked")
     public ActorRef<T> ref() {
         return (ActorRef<T>) (ActorRef<?>) actor;
     }
 
-    /** Waits up to {@code timeout} for the next message and returns it. */
+    /**
+     * Waits up to {@code timeout} for the next message and returns it.
+     *
+     * @param timeout how long to wait
+     * @return the message
+     */
     @SuppressWarnings("unchecked")
     public T expectMessage(Duration timeout) {
         final Object m = poll(messages, timeout);
@@ -65,7 +87,13 @@ public final class TestProbe<T> {
         return (T) m;
     }
 
-    /** Waits for the next message and checks that it equals {@code expected}. */
+    /**
+     * Waits for the next message and checks that it equals {@code expected}.
+     *
+     * @param expected the message expected
+     * @param timeout how long to wait
+     * @return the message
+     */
     public T expectMessage(T expected, Duration timeout) {
         final T m = expectMessage(timeout);
         if (!Objects.equals(expected, m)) {
@@ -74,7 +102,14 @@ public final class TestProbe<T> {
         return m;
     }
 
-    /** Waits for the next message and checks that it is a {@code type}. */
+    /**
+     * Waits for the next message and checks that it is a {@code type}.
+     *
+     * @param type the class expected
+     * @param timeout how long to wait
+     * @param <U> the class
+     * @return the message
+     */
     public <U extends T> U expectMessageClass(Class<U> type, Duration timeout) {
         final T m = expectMessage(timeout);
         if (!type.isInstance(m)) {
@@ -193,7 +228,11 @@ public final class TestProbe<T> {
         }
     }
 
-    /** Watches {@code ref}: its termination becomes a signal that {@link #expectTerminated} sees. */
+    /**
+     * Watches {@code ref}: its termination becomes a signal that {@link #expectTerminated} sees.
+     *
+     * @param ref the actor to watch
+     */
     public void watch(ActorRef<?> ref) {
         actor.tell(new WatchCommand(Objects.requireNonNull(ref, "ref")));
     }
@@ -201,6 +240,8 @@ public final class TestProbe<T> {
     /**
      * Watches {@code ref} and waits until it has terminated.
      *
+     * @param ref the actor
+     * @param timeout how long to wait
      * @return the {@link Terminated} signal
      */
     public Terminated expectTerminated(ActorRef<?> ref, Duration timeout) {
@@ -217,7 +258,12 @@ public final class TestProbe<T> {
         }
     }
 
-    /** Waits for the next signal (a {@link Terminated} or {@link ChildFailed}). */
+    /**
+     * Waits for the next signal (a {@link Terminated} or {@link ChildFailed}).
+     *
+     * @param timeout how long to wait
+     * @return the signal
+     */
     public Signal expectSignal(Duration timeout) {
         final Signal s = poll(signals, timeout);
         if (s == null) {
@@ -226,7 +272,11 @@ public final class TestProbe<T> {
         return s;
     }
 
-    /** Messages received and not yet taken by an {@code expect} method. */
+    /**
+     * Messages received and not yet taken by an {@code expect} method.
+     *
+     * @return the number of messages waiting
+     */
     public int pendingMessages() {
         return messages.size();
     }
