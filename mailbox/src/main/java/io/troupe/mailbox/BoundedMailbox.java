@@ -78,6 +78,9 @@ public abstract class BoundedMailbox<E> {
      *    load `taken` before `count`; both only grow, so a racy waiting can only overestimate.
      *  - While sends wait, enqueue and offer see the mailbox as full: a waiting send is never
      *    overtaken by a later tell from the same sender.
+     *  - Under MUTE_SENDER a tell that finds the mailbox full (or sends waiting) becomes a
+     *    waiter with no stage (done == null) if the owner accepts it (onFullMuteSender), so
+     *    held tells and waiting sends share one order.
      *  - Once CLOSED is set in `count` no reservation succeeds: every later message goes to
      *    onClosed, and close() drains every message reserved before it.
      *  - The system lane is a Treiber stack (LIFO); drainSystem reverses it to arrival order.

@@ -24,7 +24,7 @@ public enum OverflowPolicy {
      * {@link BoundedMailbox#send}) and the owner is asked, through
      * {@link BoundedMailbox#onFullMuteSender}, to slow its sender down; the actor runtime then
      * does not schedule the sending actor again until this mailbox has drained to half its
-     * capacity. When there is no sender to slow down (a thread outside the actors) the message
+     * capacity with nothing held beyond it. When there is no sender to slow down (a thread outside the actors) the message
      * goes to {@link BoundedMailbox#onOverflow} as under {@link #DEAD_LETTER}: use {@code send}
      * from outside. The mailbox itself never holds more than its capacity; what is held beyond
      * it is bounded by what the senders send in the turn in which they found it full (see the
