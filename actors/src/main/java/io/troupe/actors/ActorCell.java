@@ -511,12 +511,17 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             if (probe != null) {
                 probe.soCurrent(null);
             }
+            // Only this thread sets MUTED, and only in this turn (muteOn sets mutedInTurn with it),
+            // so the plain flag tells whether to look at muteState: no volatile read per turn.
+            final boolean muted = mutedInTurn;
             mutedInTurn = false;
             final int state = lifecycle;
-            final Overload o = overload; // before endTurn: after a false return the cell may be another thread's
+            // Only a MUTE_SENDER mailbox has muted senders (a final field: a plain read). Read
+            // before endTurn: after a false return the cell may be another thread's.
+            final Overload o = policy() == OverflowPolicy.MUTE_SENDER ? overload : null;
             // Leaves the scheduled state unless messages are left; after a false return another
             // thread may already run this cell. A muted sender parks instead (rare: its own method).
-            if (state != TERMINATED && (muteState == MUTE_NONE || !park())) {
+            if (state != TERMINATED && (!muted || !park())) {
                 if (endTurn(state == RUNNING)) {
                     if (usedBudget) {
                         dispatcher.yieldTask(this);
