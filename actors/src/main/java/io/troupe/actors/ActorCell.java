@@ -80,8 +80,34 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * postStop, cancel timers, run stop hooks, close the mailbox (dead letters), tell the parent
      * and the watchers.
      *
+     * Muting (OverflowPolicy.MUTE_SENDER, after the Pony runtime). A tell from a running actor
+     * that finds such a receiver full is held in the receiver's waiting sends (in order, never
+     * dropped) and the sender mutes itself: muteState NONE -> MUTED, and a node on the
+     * receiver's Overload.muted stack. At the end of its turn a MUTED sender parks instead of
+     * ending the turn: it keeps SCHEDULED (so no producer schedules it) and is in no queue.
+     * The receiver, at the end of each of its turns, if its mailbox holds at most half its
+     * capacity and nothing is held beyond it (the low watermark), takes the whole stack
+     * (getAndSet) and resumes each sender.
+     *   NONE -> MUTED      // sender's thread: a tell found a MUTE_SENDER receiver full
+     *   MUTED -> PARKED    // sender's thread: end of turn
+     *   MUTED -> NONE      // resume() during the turn: the turn ends as usual
+     *   PARKED -> NONE     // resume(): the resumer re-queues the cell (it holds SCHEDULED)
+     * resume() comes from the receiver (drained), the sender itself (a Dekker re-check after
+     * it pushed its node), a system message arriving while parked (onSystemMessageWhileScheduled:
+     * a Stop never waits for a receiver to drain), or the receiver's termination.
+     * An actor that is itself overloaded is never parked: park() re-checks its own mailbox
+     * (more than half full: resume), and a producer that finds a parked actor's MUTE_SENDER
+     * mailbox full resumes it; so a ring of actors flooding each other always has one that runs.
+     * A muted sender's turn ends after the message it is handling (mutedInTurn, a plain field
+     * read once per message next to the lifecycle check).
+     * Bound: the receiver's mailbox never holds more than its capacity; held beyond it are at
+     * most, per sender, the tells it sent that receiver from its first full tell to the end of
+     * that handler (a burst in one handler is held whole). A sender whose own mailbox is above half its capacity is not muted (two
+     * actors flooding each other would wait for each other for ever): its excess is held until
+     * it has drained. Tells from outside the actors that find it full are dead letters.
+     *
      * References. Pekko's ActorCell and dungeon/ (Children, DeathWatch, FaultHandling);
-     * Erlang's process links and monitors.
+     * Erlang's process links and monitors; Pony's backpressure (actor muting, ponyrt).
      */
     /** Created; the factory has not run yet. */
     static final int NEW = 0;
@@ -93,6 +119,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     static final int STOPPING = 3;
     /** Terminated: mailbox closed, watchers told. */
     static final int TERMINATED = 4;
+
+    /** Not muted. */
+    private static final int MUTE_NONE = 0;
+    /** A receiver under MUTE_SENDER found full in this turn has this actor on its muted list. */
+    private static final int MUTE_MUTED = 1;
+    /** The turn ended while muted: still SCHEDULED, in no run queue, until resumed. */
+    private static final int MUTE_PARKED = 2;
 
 
     private static final System.Logger LOG = System.getLogger("io.troupe.actors.ActorCell");
@@ -119,6 +152,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     private Extras extras;
     /** Overload bookkeeping as a receiver (any thread, CAS-created on the first overflow), or null. */
     private volatile Overload overload;
+    /** As a sender: MUTE_NONE, MUTE_MUTED or MUTE_PARKED (see "Muting" in the overview). */
+    private volatile int muteState;
+    /** Own thread: this turn muted us; the turn ends after the message being handled. */
+    private boolean mutedInTurn;
 
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
               Supplier<? extends Actor<M>> factory, int capacity, OverflowPolicy policy) {
@@ -243,6 +280,137 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         system.deadLetters().warnOverflow(this, o);
     }
 
+    /**
+     * MUTE_SENDER and the mailbox is full: hold the message, and mute the running actor that
+     * sent it unless it is this actor or itself overloaded. Producer's thread.
+     */
+    @Override
+    protected boolean onFullMuteSender(M message) {
+        if (muteState == MUTE_PARKED) {
+            resume(); // overloaded itself: it must drain (a ring of actors flooding each other would wait for ever)
+        }
+        final ActivationProbe probe = ActivationProbe.current();
+        return probe != null && probe.lvCurrent() instanceof ActorCell<?>; // else a dead letter: the warning says to use send
+    }
+
+    /** The message is held: mute the running actor that sent it, unless it is this one or overloaded. */
+    @Override
+    protected void onHeldForSender() {
+        final ActivationProbe probe = ActivationProbe.current();
+        if (probe != null && probe.lvCurrent() instanceof ActorCell<?> sender
+                && sender != this && sender.size() <= sender.capacity() >>> 1) {
+            sender.muteOn(this);
+        }
+    }
+
+    /** Sender's thread, inside its turn: registers with {@code receiver} and stays muted till resumed. */
+    private void muteOn(ActorCell<?> receiver) {
+        if (muteState != MUTE_NONE) {
+            return; // registered in this turn already: one receiver resuming it is enough
+        }
+        MUTE_STATE.setVolatile(this, MUTE_MUTED);
+        mutedInTurn = true;
+        final Overload o = receiver.overload();
+        final MuteNode node = new MuteNode(this);
+        for (;;) {
+            final MuteNode head = o.muted.get();
+            node.next = head;
+            if (o.muted.compareAndSet(head, node)) {
+                break;
+            }
+        }
+        // Dekker with the receiver's end-of-turn check (endTurn's CAS, then read o.muted): the
+        // receiver may have drained and gone idle before our node landed.
+        if (receiver.hasDrainedForMutedSenders()) {
+            receiver.resumeMutedSenders(o, true);
+        }
+    }
+
+    /**
+     * Resumes every sender on the muted stack, if this mailbox has drained to half its capacity
+     * (or {@code force}). Any thread; each node is taken by exactly one caller (getAndSet).
+     */
+    private void resumeMutedSenders(Overload o, boolean force) {
+        if (!force && !hasDrainedForMutedSenders()) {
+            return;
+        }
+        for (MuteNode n = o.muted.getAndSet(null); n != null; n = n.next) {
+            n.sender.resume();
+        }
+    }
+
+    /** The low watermark: nothing held beyond the capacity and at most half of it waiting (or closed). */
+    private boolean hasDrainedForMutedSenders() {
+        return isClosed() || (size() <= capacity() >>> 1 && !hasHeldSends());
+    }
+
+    /** Ends this actor's muting: MUTED -> NONE, or PARKED -> NONE and re-queue it. Any thread. */
+    private void resume() {
+        for (;;) {
+            final int s = muteState;
+            if (s == MUTE_NONE) {
+                return;
+            }
+            if (MUTE_STATE.compareAndSet(this, s, MUTE_NONE)) {
+                if (s == MUTE_PARKED) {
+                    dispatcher.execute(this); // it still holds SCHEDULED: this is its next activation
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * End of a muted turn: MUTED -> PARKED, keeping SCHEDULED. False if resumed meanwhile (the
+     * turn then ends as usual). Own thread.
+     */
+    private boolean park() {
+        if (!MUTE_STATE.compareAndSet(this, MUTE_MUTED, MUTE_PARKED)) {
+            return false;
+        }
+        // Dekker with onSystemMessageWhileScheduled (push, then read muteState), and with a
+        // producer finding this mailbox full (onFullMuteSender): an overloaded actor never parks.
+        if (hasSystemMessages() || size() > capacity() >>> 1) {
+            resume();
+        }
+        admitHeldSends(); // endTurn would have: no held send waits for a poll that is not coming
+        return true;
+    }
+
+    /** A system message reached a parked actor: it runs now (a Stop never waits for a receiver). */
+    @Override
+    protected void onSystemMessageWhileScheduled() {
+        if (muteState == MUTE_PARKED) {
+            resume();
+        }
+    }
+
+    /** A muted sender on a receiver's stack. */
+    private static final class MuteNode {
+        final ActorCell<?> sender;
+        MuteNode next;
+
+        MuteNode(ActorCell<?> sender) {
+            this.sender = sender;
+        }
+    }
+
+    /** Muting state, mailbox and held counts, for diagnostics. Any thread; racy. */
+    String muteDiagnostics() {
+        final Overload o = overload;
+        int mutedHere = 0;
+        for (MuteNode n = o == null ? null : o.muted.get(); n != null; n = n.next) {
+            mutedHere++;
+        }
+        return path() + "{mute=" + muteState + ", size=" + size() + ", held=" + heldSends() + ", scheduled=" + isScheduled()
+                + ", system=" + hasSystemMessages() + ", mutedSendersOnStack=" + mutedHere + ", lifecycle=" + lifecycle + "}";
+    }
+
+    /** Messages held for this actor beyond its capacity (waiting sends and muted tells); for tests. */
+    int heldForTests() {
+        return heldSends();
+    }
+
     /** This actor's overload bookkeeping as a receiver, created on first use. Any thread. */
     Overload overload() {
         final Overload o = overload;
@@ -269,6 +437,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         final java.util.concurrent.atomic.AtomicLong warnedAtNanos = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
         /** The overflow count reported by the last warning. */
         final java.util.concurrent.atomic.AtomicLong reported = new java.util.concurrent.atomic.AtomicLong();
+        /** Senders muted by this receiver (a Treiber stack), or null. */
+        final java.util.concurrent.atomic.AtomicReference<MuteNode> muted = new java.util.concurrent.atomic.AtomicReference<>();
     }
 
     private DeadLetter.Reason getPolicyReason() {
@@ -355,16 +525,28 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             if (probe != null) {
                 probe.soCurrent(null);
             }
+            // Only this thread sets MUTED, and only in this turn (muteOn sets mutedInTurn with it),
+            // so the plain flag tells whether to look at muteState: no volatile read per turn.
+            final boolean muted = mutedInTurn;
+            mutedInTurn = false;
             final int state = lifecycle;
+            // Only a MUTE_SENDER mailbox has muted senders (a final field: a plain read). Read
+            // before endTurn: after a false return the cell may be another thread's.
+            final Overload o = policy() == OverflowPolicy.MUTE_SENDER ? overload : null;
             // Leaves the scheduled state unless messages are left; after a false return another
             // thread may already run this cell. Unstashed messages left (the budget ran out) keep
-            // it scheduled without asking the mailbox.
-            if (state != TERMINATED && (state == RUNNING && hasUnstashed() || endTurn(state == RUNNING))) {
-                if (usedBudget) {
-                    dispatcher.yieldTask(this);
-                } else {
-                    dispatcher.execute(this);
+            // it scheduled without asking the mailbox. A muted sender parks instead (rare: its own method).
+            if (state != TERMINATED && (!muted || !park())) {
+                if (state == RUNNING && hasUnstashed() || endTurn(state == RUNNING)) {
+                    if (usedBudget) {
+                        dispatcher.yieldTask(this);
+                    } else {
+                        dispatcher.execute(this);
+                    }
                 }
+            }
+            if (o != null && o.muted.get() != null) {
+                resumeMutedSenders(o, false); // rare: its own method
             }
         }
     }
@@ -389,7 +571,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             if (probe != null) {
                 probe.onHandled();
             }
-            if (lifecycle != RUNNING) {
+            if (lifecycle != RUNNING || mutedInTurn) {
                 break;
             }
         }
@@ -851,6 +1033,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
         }
         SystemMessage rest = close(); // contains failures of the dead letters it hands on
+        final Overload overloaded = overload;
+        if (overloaded != null) {
+            resumeMutedSenders(overloaded, true); // nobody would resume them after this
+        }
         while (rest != null) {
             if (rest instanceof Watch w && w.watcher != this) {
                 contained("answering a watch", () -> w.watcher.onWatchedTerminated(this));
@@ -1352,10 +1538,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     }
 
     private static final java.lang.invoke.VarHandle OVERLOAD;
+    private static final java.lang.invoke.VarHandle MUTE_STATE;
 
     static {
         try {
             OVERLOAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(ActorCell.class, "overload", Overload.class);
+            MUTE_STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(ActorCell.class, "muteState", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

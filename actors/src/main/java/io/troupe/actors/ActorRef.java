@@ -19,9 +19,11 @@ public interface ActorRef<M> {
     /**
      * Sends {@code message} and returns at once. Lock-free; allocates one queue node. If the
      * mailbox is full the receiver's overflow policy applies: the message goes to dead letters
-     * (the default), the oldest queued message goes to dead letters instead, or this method
-     * throws {@link io.troupe.mailbox.MailboxFullException}. A message to a stopped actor goes
-     * to dead letters.
+     * (the default), the oldest queued message goes to dead letters instead, this method
+     * throws {@link io.troupe.mailbox.MailboxFullException}, or (under
+     * {@link io.troupe.mailbox.OverflowPolicy#MUTE_SENDER}, from inside an actor) the message is
+     * held and the sending actor is not run again until the receiver has drained to half its
+     * capacity. A message to a stopped actor goes to dead letters.
      *
      * @param message the message
      * @throws NullPointerException if {@code message} is null

@@ -636,7 +636,10 @@ public final class ActorSystem implements AutoCloseable {
             }
         }
 
-        /** seen[p] = {handled count, first seen at, reported (0/1), identity of the cell}. */
+        /**
+         * seen[p] = {handled count, first seen at, reported (0/1), identity of the cell, samples
+         * of the thread on the CPU (RUNNABLE), samples of it blocked or waiting}.
+         */
         private void check(ActivationProbe p, long now) {
             final Object current = p.lvCurrent();
             final long handled = p.lvHandled();
@@ -647,17 +650,42 @@ public final class ActorSystem implements AutoCloseable {
             }
             final long id = System.identityHashCode(current);
             if (s == null || s[0] != handled || s[3] != id) {
-                seen.put(p, new long[] {handled, now, 0, id});
+                seen.put(p, new long[] {handled, now, 0, id, 0, 0});
                 return;
+            }
+            // Sample the worker's state each scan of one handler run (Go's sysmon looks the same way).
+            if (p.thread().getState() == Thread.State.RUNNABLE) {
+                s[4]++;
+            } else {
+                s[5]++;
             }
             final long elapsed = now - s[1];
             if (s[2] == 0 && elapsed >= settings.slowHandlerThreshold.toNanos() && current instanceof ActorCell<?> cell) {
                 s[2] = 1;
-                if (settings.onSlowHandler == null) {
-                    logSlowHandler(cell, Duration.ofNanos(elapsed));
-                } else {
+                if (settings.onSlowHandler != null) {
                     settings.onSlowHandler.accept(cell.path(), Duration.ofNanos(elapsed));
+                } else {
+                    logSlowHandler(cell, elapsed, p.thread(), s[4], s[5]);
                 }
+            }
+        }
+
+        /** The default report: busy on the CPU or blocked, and the advice that fits. */
+        private void logSlowHandler(ActorCell<?> cell, long elapsedNanos, Thread worker, long onCpu, long blocked) {
+            final long samples = onCpu + blocked;
+            final String path = "this actor"; // the actor's own logger heads the record with its path
+            final System.Logger log = cell.loggerForDiagnostics();
+            if (blocked > onCpu) {
+                log.log(System.Logger.Level.WARNING, "{0} has been running one handler for {1} ms, blocked"
+                        + " (thread {2} was blocked or waiting in {3} of {4} samples, now {5}): a blocked handler holds a"
+                        + " dispatcher thread; move the blocking call to context().spawnBlocking(task, mapper)",
+                        path, elapsedNanos / 1_000_000, worker.getName(), blocked, samples, worker.getState());
+            } else {
+                log.log(System.Logger.Level.WARNING, "{0} has been running one handler for {1} ms, busy on the CPU"
+                        + " (thread {2} was RUNNABLE in {3} of {4} samples; RUNNABLE includes native I/O): split the work"
+                        + " into smaller messages (a message per chunk, sent to itself) or give the actor a dispatcher of"
+                        + " its own; spawnBlocking is for blocking calls, not for CPU work",
+                        path, elapsedNanos / 1_000_000, worker.getName(), onCpu, samples);
             }
         }
     }
@@ -666,12 +694,6 @@ public final class ActorSystem implements AutoCloseable {
      * The default slow-handler report: a warning through the actor's own logger (named after its
      * class, the record headed by its path), not a logger of the runtime's.
      */
-    private static void logSlowHandler(ActorCell<?> cell, Duration elapsed) {
-        cell.loggerForDiagnostics().log(System.Logger.Level.WARNING,
-                "this actor has been running one handler for {0} ms: handlers must not block the dispatcher;"
-                        + " move blocking work to spawnBlocking", elapsed.toMillis());
-    }
-
     /**
      * Settings of an {@link ActorSystem}. Not thread safe: build on one thread.
      */
@@ -683,7 +705,7 @@ public final class ActorSystem implements AutoCloseable {
         private int mailboxCapacity = 10_000;
         private OverflowPolicy overflowPolicy = OverflowPolicy.DEAD_LETTER;
         private Duration slowHandlerThreshold = Duration.ofMillis(100);
-        /** Null: logSlowHandler, through the actor's logger. */
+        /** Null: the watchdog's own report, which says whether the handler was busy or blocked. */
         private BiConsumer<String, Duration> onSlowHandler;
         private int blockingPoolSize = 64;
         private int blockingQueueCapacity = 10_000;
@@ -799,8 +821,10 @@ public final class ActorSystem implements AutoCloseable {
 
         /**
          * Called (on the timer thread; must be quick) with the actor's path and how long its
-         * handler has been running, once per slow handler run. Default: a warning through the
-         * actor's own logger (see {@link ActorContext#log()}), naming the actor.
+         * handler has been running, once per slow handler run. Default: a WARNING in the log
+         * that says whether the handler was busy on the CPU or blocked (the worker thread's
+         * state, sampled at each scan while the handler ran) and what to do about it:
+         * {@code spawnBlocking} for a blocked handler, smaller messages for a busy one.
          *
          * @param listener receives the actor's path and the time its handler has run
          * @return this builder

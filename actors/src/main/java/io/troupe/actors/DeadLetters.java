@@ -16,7 +16,9 @@ public final class DeadLetters {
      * Threading protocol: publish() runs on the thread that failed to deliver (a sender or a
      * dispatcher thread); subscribers run there too, synchronously, in subscription order.
      * Invariants: count() equals the number of publish() calls; at most `logsPerSecond` log
-     * lines per second (plus one summary of the suppressed ones).
+     * lines per second (plus one summary of the suppressed ones), and at most one overflow
+     * WARNING per receiver per second (warnOverflow: a CAS on the receiver's last-warning time
+     * elects the one thread that logs).
      * Memory ordering: LongAdder and AtomicLong; subscribers in a copy-on-write list.
      * Shutdown: nothing to release.
      * References: Pekko's DeadLetterListener and its dead-letter log rate limit.

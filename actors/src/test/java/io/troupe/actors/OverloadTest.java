@@ -136,4 +136,58 @@ class OverloadTest {
                 () -> system.executor().execute(() -> { }));
         assertTrue(e.getMessage().contains(system.name()), e.getMessage());
     }
+
+    private static String awaitLog(CapturedLog log, String part) {
+        final String[] text = {""};
+        Testing.awaitTrue("a log line with '" + part + "'", () -> {
+            try {
+                text[0] = log.text();
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            return text[0].contains(part);
+        });
+        return text[0];
+    }
+
+    @Test
+    void slowHandler_blockedOnALatch_isReportedAsBlocked_withTheSpawnBlockingAdvice() throws Exception {
+        // A handler parked on a latch is reported as blocked, names the actor, and advises spawnBlocking.
+        final CountDownLatch release = new CountDownLatch(1);
+        try (CapturedLog log = new CapturedLog(Actor.class.getName()); // Actor.of lambdas log as io.troupe.actors.Actor
+             ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING).slowHandlerThreshold(Duration.ofMillis(40)).build()) {
+            final ActorRef<String> sleeper = system.spawn(Actor.<String>of((ctx, m) -> Testing.block(release)), "sleeper");
+            sleeper.tell("block");
+            final String text = awaitLog(log, "[/user/sleeper] this actor has been running one handler");
+            release.countDown();
+            assertTrue(text.contains("blocked (thread"), text);
+            assertTrue(text.contains("context().spawnBlocking"), text);
+            assertTrue(!text.contains("busy on the CPU"), text);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void slowHandler_spinningOnTheCpu_isReportedAsBusy_andAdvisedAgainstSpawnBlocking() throws Exception {
+        // A handler computing in a loop is reported as busy on the CPU, with the advice to split the work.
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (CapturedLog log = new CapturedLog(Actor.class.getName()); // Actor.of lambdas log as io.troupe.actors.Actor
+             ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING).slowHandlerThreshold(Duration.ofMillis(40)).build()) {
+            final ActorRef<String> spinner = system.spawn(Actor.<String>of((ctx, m) -> {
+                long x = 0;
+                while (!stop.get()) {
+                    x += System.identityHashCode(m) ^ x;
+                }
+                ctx.log().log(System.Logger.Level.TRACE, "spun " + x);
+            }), "spinner");
+            spinner.tell("spin");
+            final String text = awaitLog(log, "[/user/spinner] this actor has been running one handler");
+            stop.set(true);
+            assertTrue(text.contains("busy on the CPU"), text);
+            assertTrue(text.contains("spawnBlocking is for blocking calls, not for CPU work"), text);
+        } finally {
+            stop.set(true);
+        }
+    }
 }

@@ -78,6 +78,9 @@ public abstract class BoundedMailbox<E> {
      *    load `taken` before `count`; both only grow, so a racy waiting can only overestimate.
      *  - While sends wait, enqueue and offer see the mailbox as full: a waiting send is never
      *    overtaken by a later tell from the same sender.
+     *  - Under MUTE_SENDER a tell that finds the mailbox full (or sends waiting) becomes a
+     *    waiter with no stage (done == null) if the owner accepts it (onFullMuteSender), so
+     *    held tells and waiting sends share one order.
      *  - Once CLOSED is set in `count` no reservation succeeds: every later message goes to
      *    onClosed, and close() drains every message reserved before it.
      *  - The system lane is a Treiber stack (LIFO); drainSystem reverses it to arrival order.
@@ -183,6 +186,61 @@ public abstract class BoundedMailbox<E> {
      * @param undelivered a message that will never be consumed
      */
     protected abstract void onClosed(E undelivered);
+
+    /**
+     * Called under {@link OverflowPolicy#MUTE_SENDER} on the producer's thread when
+     * {@code message} finds the mailbox full (or sends waiting): return {@code true} to have it
+     * held as a waiting send (admitted in order as room frees up, or handed to
+     * {@link #onClosed} if the mailbox closes first), then {@link #onHeldForSender} runs;
+     * {@code false} to hand it to {@link #onOverflow}. Default: {@code false}. Must not block.
+     */
+    protected boolean onFullMuteSender(E message) {
+        return false;
+    }
+
+    /**
+     * Called on the producer's thread after a message was held under
+     * {@link OverflowPolicy#MUTE_SENDER} (and moved in, if room had freed up meanwhile): the
+     * owner slows the sender down here. Default: nothing. Must not block.
+     */
+    protected void onHeldForSender() {
+    }
+
+    /**
+     * Moves held sends into the mailbox as far as there is room. Any thread; the consumer calls
+     * it when it stops polling without ending its turn through {@link #endTurn} (a muted actor
+     * parking), so that no held send waits for a poll that will not come.
+     */
+    protected final void admitHeldSends() {
+        final Waiters<E> w = waiters;
+        if (w != null && !w.queue.isEmpty()) {
+            transferWaiters();
+        }
+    }
+
+    /**
+     * Called on the thread that enqueued a system message while the consumer was already
+     * scheduled (no {@link #onSchedule()} for it). An owner that can hold a scheduled consumer
+     * back (a muted actor) makes sure it runs. Default: nothing. Must not block.
+     */
+    protected void onSystemMessageWhileScheduled() {
+    }
+
+    /**
+     * How many messages are held as waiting sends ({@link #send}, or tells held under
+     * {@link OverflowPolicy#MUTE_SENDER}). Any thread; a snapshot that walks the waiters: for
+     * diagnostics and tests, not for a hot path.
+     */
+    public final int heldSends() {
+        final Waiters<E> w = waiters;
+        return w == null ? 0 : w.queue.size();
+    }
+
+    /** Whether any message is held as a waiting send. Any thread; O(1). */
+    public final boolean hasHeldSends() {
+        final Waiters<E> w = waiters;
+        return w != null && !w.queue.isEmpty();
+    }
 
     /**
      * The text used in exceptions to name this mailbox's owner.
@@ -301,6 +359,8 @@ public abstract class BoundedMailbox<E> {
             if (SYSTEM_HEAD.compareAndSet(this, head, message)) {
                 if (trySchedule()) {
                     onSchedule();
+                } else {
+                    onSystemMessageWhileScheduled();
                 }
                 return true;
             }
@@ -629,10 +689,23 @@ public abstract class BoundedMailbox<E> {
                 throw new MailboxFullException(describe() + " is full (capacity " + capacity + ")");
             case DROP_OLDEST:
                 return dropOldestAndEnqueue(message);
+            case MUTE_SENDER:
+                return holdForMutedSender(message);
             default:
                 onOverflow(message);
                 return false;
         }
+    }
+
+    /** MUTE_SENDER: hold the message as a waiting send if the owner slowed its sender down. */
+    private boolean holdForMutedSender(E message) {
+        if (!onFullMuteSender(message)) {
+            onOverflow(message);
+            return false;
+        }
+        hold(message, null);
+        onHeldForSender();
+        return true;
     }
 
     private boolean dropOldestAndEnqueue(E message) {
@@ -664,15 +737,20 @@ public abstract class BoundedMailbox<E> {
     }
 
     private CompletionStage<Void> sendWaiting(E message) {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        hold(message, done);
+        return done;
+    }
+
+    /** Queues a waiter ({@code done} null for a held tell) and moves what fits in. */
+    private void hold(E message, CompletableFuture<Void> done) {
         Waiters<E> w = waiters;
         if (w == null) {
             final Waiters<E> created = new Waiters<>();
             w = WAITERS.compareAndSet(this, null, created) ? created : waiters;
         }
-        final CompletableFuture<Void> done = new CompletableFuture<>();
         w.queue.offer(new Waiter<>(message, done));
         transferWaiters();
-        return done;
     }
 
     private void transferWaiters() {
@@ -731,7 +809,9 @@ public abstract class BoundedMailbox<E> {
         runCompletions(() -> {
             for (Waiter<E> x = first; x != null; x = x.next) {
                 if (!x.refused) {
-                    x.done.complete(null);
+                    if (x.done != null) {
+                        x.done.complete(null);
+                    }
                     continue;
                 }
                 try {
@@ -741,7 +821,9 @@ public abstract class BoundedMailbox<E> {
                 } catch (Throwable t) {
                     LOG.log(System.Logger.Level.WARNING, "handing a refused send of " + describe() + " on failed", t);
                 }
-                x.done.completeExceptionally(closedException());
+                if (x.done != null) {
+                    x.done.completeExceptionally(closedException());
+                }
             }
         });
     }
@@ -797,9 +879,10 @@ public abstract class BoundedMailbox<E> {
         }
     }
 
-    /** A send waiting for room; linked to the next admitted one while its stage is completed. */
+    /** A send (or a held tell) waiting for room; linked to the next admitted one while its stage is completed. */
     private static final class Waiter<E> {
         final E message;
+        /** The stage of a send; null for a tell held under MUTE_SENDER. */
         final CompletableFuture<Void> done;
         /** Set under the transfer lock when the mailbox closed before the message got in. */
         boolean refused;

@@ -17,5 +17,18 @@ public enum OverflowPolicy {
      */
     DROP_OLDEST,
     /** The sender gets a {@link MailboxFullException}; nothing is enqueued. */
-    FAIL_SENDER
+    FAIL_SENDER,
+    /**
+     * Lossless between actors, blocking no thread (after the Pony runtime's muting): a message
+     * that finds the mailbox full is held, in order, as a waiting send (as if sent with
+     * {@link BoundedMailbox#send}) and the owner is asked, through
+     * {@link BoundedMailbox#onFullMuteSender}, to slow its sender down; the actor runtime then
+     * does not schedule the sending actor again until this mailbox has drained to half its
+     * capacity with nothing held beyond it. When there is no sender to slow down (a thread outside the actors) the message
+     * goes to {@link BoundedMailbox#onOverflow} as under {@link #DEAD_LETTER}: use {@code send}
+     * from outside. The mailbox itself never holds more than its capacity; what is held beyond
+     * it is bounded by what the senders send in the turn in which they found it full (see the
+     * actor runtime's documentation of the exact bound).
+     */
+    MUTE_SENDER
 }

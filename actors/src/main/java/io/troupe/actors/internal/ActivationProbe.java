@@ -19,8 +19,19 @@ public final class ActivationProbe {
      * Shutdown: nothing to release.
      * References: Go's sysmon, which detects long-running goroutines by comparing scans.
      */
+    private final Thread thread;
     private Object current;
     private long handled;
+
+    /** A probe for {@code thread}, the dispatcher thread that owns it. */
+    public ActivationProbe(Thread thread) {
+        this.thread = java.util.Objects.requireNonNull(thread, "thread");
+    }
+
+    /** The thread that owns this probe; the watchdog samples its state. Any thread. */
+    public Thread thread() {
+        return thread;
+    }
 
     /** The probe of the calling thread, or {@code null} if it is not a dispatcher thread. */
     public static ActivationProbe current() {

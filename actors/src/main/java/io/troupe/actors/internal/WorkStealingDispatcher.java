@@ -355,7 +355,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
         final WorkStealingDispatcher dispatcher;
         final int index;
         final SpmcRunQueue local = new SpmcRunQueue();
-        final ActivationProbe probe = new ActivationProbe();
+        final ActivationProbe probe = new ActivationProbe(this);
         private Runnable lifo;
         private int lifoInARow;
         private int tick;
