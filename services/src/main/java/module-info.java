@@ -12,5 +12,6 @@
 module io.troupe.services {
     requires transitive io.troupe.actors;
     requires transitive io.troupe.timers;
+    requires org.jctools.core;
     exports io.troupe.services;
 }

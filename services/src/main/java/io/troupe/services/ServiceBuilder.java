@@ -1,6 +1,9 @@
 package io.troupe.services;
 
+import io.troupe.actors.ActorSystem;
+import io.troupe.services.internal.BufferService;
 import io.troupe.services.internal.ConcurrencyLimitService;
+import io.troupe.services.internal.HedgeService;
 import io.troupe.services.internal.Checks;
 import io.troupe.services.internal.CircuitBreakerService;
 import io.troupe.services.internal.FilterService;
@@ -216,6 +219,45 @@ public final class ServiceBuilder<Req, Res> {
     public ServiceBuilder<Req, Res> mapResponse(UnaryOperator<Res> mapping) {
         Objects.requireNonNull(mapping, "mapping");
         layers.add(s -> inner -> new MapService<Req, Res, Req, Res>(inner, Function.identity(), mapping));
+        return this;
+    }
+
+    /**
+     * Adds hedged requests: when a call has not completed after the {@code percentile} latency
+     * of the last calls (at least {@code minDelay}), a second copy of the request is sent and the
+     * first success wins; the other result is ignored. Second copies are drawn from the default
+     * retry budget (10 per second plus 20% of requests), so hedging adds bounded load. No call is
+     * hedged before 10 latencies have been seen. Cost per call: a budget deposit, two clock
+     * readings and a latency sample; when the call does not complete at once, a future, a timer
+     * and a callback; every 16 samples, a sort of the last 128.
+     *
+     * @param percentile the latency percentile after which to hedge, for example 0.95; 0 to 1
+     * @param minDelay the shortest wait before a hedge; zero or more
+     * @return this builder
+     */
+    public ServiceBuilder<Req, Res> hedge(double percentile, Duration minDelay) {
+        Checks.between(percentile, 0.0, 1.0, "percentile");
+        Checks.notNegative(minDelay, "minDelay");
+        layers.add(s -> inner -> new HedgeService<>(inner, s, percentile, 10, minDelay, RetryBudget.defaults(s.clock())));
+        return this;
+    }
+
+    /**
+     * Adds a buffer: a bounded actor in front of the layers below. Calls from any thread are
+     * queued (at most {@code capacity}) and made one at a time on the actor's thread when the
+     * service below is ready, so a service that is not thread safe can be shared. When full the
+     * service is not ready and a call fails at once with {@link NotReadyException}. Cost per
+     * call: a compare-and-set, one future and one message. Each {@link #build} spawns one actor
+     * in {@code system}; stop it with the system.
+     *
+     * @param system where the buffer's actor lives
+     * @param capacity the most calls waiting; positive
+     * @return this builder
+     */
+    public ServiceBuilder<Req, Res> buffer(ActorSystem system, int capacity) {
+        Objects.requireNonNull(system, "system");
+        Checks.positive(capacity, "capacity");
+        layers.add(s -> inner -> new BufferService<>(inner, system, capacity));
         return this;
     }
 

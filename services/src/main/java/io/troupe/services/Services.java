@@ -191,6 +191,22 @@ public final class Services {
                 Objects.requireNonNull(mapRequest, "mapRequest"), Objects.requireNonNull(mapResponse, "mapResponse"));
     }
 
+    /**
+     * A balancer over endpoints added at run time; see {@link Balancer}. Endpoints are often
+     * other stacks or actors ({@link #ask}).
+     *
+     * @param load how endpoints are compared
+     * @param clock the clock latencies are measured on (peak EWMA)
+     * @param <K> the endpoint key type
+     * @param <Req> the request type
+     * @param <Res> the response type
+     * @return an empty balancer: add endpoints before calling it
+     */
+    public static <K, Req, Res> Balancer<K, Req, Res> balance(Balancer.Load load, Clock clock) {
+        return new io.troupe.services.internal.P2cBalancer<>(load, clock, Duration.ofSeconds(10),
+                io.troupe.services.internal.P2cBalancer.threadLocalRandom());
+    }
+
     /** The scheduler that builders use when none is given: the system clock, tasks on the common pool. */
     static Scheduler defaultScheduler() {
         return DefaultScheduler.INSTANCE;

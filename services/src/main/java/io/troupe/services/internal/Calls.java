@@ -29,6 +29,23 @@ public final class Calls {
         return stage;
     }
 
+    /**
+     * Returns {@code stage} as a future if it is a {@link CompletableFuture} that is already
+     * complete, else {@code null}. A minimal stage (which refuses {@code isDone}) counts as not
+     * complete. No allocation; lets layers skip their per-call machinery for answers that are
+     * already there.
+     */
+    public static <T> CompletableFuture<T> doneNow(CompletionStage<T> stage) {
+        if (stage instanceof CompletableFuture<T> f) {
+            try {
+                return f.isDone() ? f : null;
+            } catch (UnsupportedOperationException minimalStage) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     /** The failure a dependent action sees, without the CompletionException wrapper. */
     public static Throwable unwrap(Throwable t) {
         Throwable c = t;

@@ -105,7 +105,8 @@ public final class CircuitBreakerService<Req, Res> implements Service<Req, Res> 
             return CompletableFuture.failedFuture(open);
         }
         final CompletionStage<Res> stage = Calls.call(inner, request);
-        if (stage instanceof CompletableFuture<Res> f && f.isDone()) {
+        final CompletableFuture<Res> f = Calls.doneNow(stage);
+        if (f != null) {
             record(p, start, f.isCompletedExceptionally());
             return stage;
         }

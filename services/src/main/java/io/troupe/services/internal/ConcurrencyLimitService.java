@@ -44,7 +44,8 @@ public final class ConcurrencyLimitService<Req, Res> implements Service<Req, Res
             return CompletableFuture.failedFuture(full);
         }
         final CompletionStage<Res> stage = Calls.call(inner, request);
-        if (stage instanceof CompletableFuture<Res> f && f.isDone()) {
+        final CompletableFuture<Res> f = Calls.doneNow(stage);
+        if (f != null) {
             release();
             return stage;
         }

@@ -28,7 +28,8 @@ public final class LoadShedService<Req, Res> implements Service<Req, Res> {
             return CompletableFuture.failedFuture(overloaded);
         }
         final CompletionStage<Res> stage = Calls.call(inner, request);
-        if (stage instanceof CompletableFuture<Res> f && f.isDone()) {
+        final CompletableFuture<Res> f = Calls.doneNow(stage);
+        if (f != null) {
             if (f.isCompletedExceptionally() && failureOf(f) instanceof NotReadyException) {
                 return CompletableFuture.failedFuture(overloaded);
             }

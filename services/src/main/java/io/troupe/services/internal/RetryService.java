@@ -41,7 +41,8 @@ public final class RetryService<Req, Res> implements Service<Req, Res> {
     public CompletionStage<Res> call(Req request) {
         budget.deposit();
         final CompletionStage<Res> first = Calls.call(inner, request);
-        if (first instanceof CompletableFuture<Res> f && f.isDone() && !f.isCompletedExceptionally()) {
+        final CompletableFuture<Res> f = Calls.doneNow(first);
+        if (f != null && !f.isCompletedExceptionally()) {
             return first; // fast path: succeeded at once, nothing to retry
         }
         final Attempts<Req, Res> attempts = new Attempts<>(this, request);

@@ -40,7 +40,8 @@ public final class TimeoutService<Req, Res> implements Service<Req, Res> {
     @Override
     public CompletionStage<Res> call(Req request) {
         final CompletionStage<Res> stage = Calls.call(inner, request);
-        if (stage instanceof CompletableFuture<Res> f && f.isDone()) {
+        final CompletableFuture<Res> f = Calls.doneNow(stage);
+        if (f != null) {
             return stage; // fast path: a synchronous answer cannot time out
         }
         final Pending<Res> pending = new Pending<>(stage, timeout);
@@ -83,7 +84,11 @@ public final class TimeoutService<Req, Res> implements Service<Req, Res> {
         public void run() {
             if (completeExceptionally(new TimeoutException("call timed out after " + timeout))) {
                 if (innerStage instanceof CompletableFuture<Res> f) {
-                    f.cancel(false);
+                    try {
+                        f.cancel(false);
+                    } catch (UnsupportedOperationException minimalStage) {
+                        // a minimal stage cannot be cancelled: its result will be ignored
+                    }
                 }
             }
         }
