@@ -42,6 +42,26 @@ class BadInputTest {
     }
 
     @Test
+    void badRouterBufferHedgeSettings_failNamingTheParameter() {
+        // The routers, the buffer and the hedge check their numbers too, before anything is spawned.
+        try (io.troupe.actors.ActorSystem system = TestSupport.system()) {
+            final ServiceBuilder<String, String> b = Services.builder();
+            refused("capacity must be positive, was 0", () -> b.buffer(system, 0));
+            refused("percentile must be between 0.0 and 1.0, was 1.5", () -> b.hedge(1.5, Duration.ZERO));
+            refused("minDelay must not be negative, was PT-0.001S", () -> b.hedge(0.9, Duration.ofMillis(-1)));
+            refused("size must not be negative, was -1", () -> Routers.pool(system, "p", -1,
+                    io.troupe.actors.Actor.<String>of((ctx, m) -> { }), RoutingStrategy.roundRobin()));
+            refused("size must be positive, was 0", () -> Routers.<String>balancingPool(system, "b", 0, 16, () -> m -> { }));
+            refused("queueCapacity must be positive, was -2", () -> Routers.<String>balancingPool(system, "b", 1, -2, () -> m -> { }));
+            refused("virtualNodes must be positive, was 0", () -> RoutingStrategy.<String>consistentHashing(m -> m, 0));
+            // the refused calls spawned nothing: their names are still free
+            assertEquals("p", Routers.pool(system, "p", 1, io.troupe.actors.Actor.<String>of((ctx, m) -> { }),
+                    RoutingStrategy.roundRobin()).manager().name());
+            assertEquals("b", Routers.<String>balancingPool(system, "b", 1, 16, () -> m -> { }).manager().name());
+        }
+    }
+
+    @Test
     void aRefusedSetting_losesNothingAlreadyConfigured() {
         // After a refused call the builder still holds exactly the layers added before it.
         final ServiceBuilder<String, String> b = Services.<String, String>builder().mapRequest(r -> r + "!");
