@@ -41,10 +41,9 @@ public interface Router<M> {
     List<ActorRef<M>> members();
 
     /**
-     * Resizes a pool to {@code size} members: spawns new ones, or stops the newest ones (they
-     * finish what is in their mailboxes only if the strategy stops routing to them first; a stop
-     * sends their queued messages to dead letters, as any stop does). Applied asynchronously by
-     * the manager.
+     * Resizes a pool to {@code size} members: spawns new ones, or stops the newest ones (which
+     * the router stops choosing at once; messages still queued in a stopped member's mailbox go to
+     * dead letters, as with any stop). Applied asynchronously by the manager.
      *
      * @param size the new size; zero or more
      * @throws UnsupportedOperationException for a group (its members are added and removed)
