@@ -96,15 +96,15 @@ class ServiceCoreTest {
         assertEquals("len=3", TestSupport.join(svc.call(3)));
     }
 
-    /** An actor that doubles numbers, asked with a reply ref. */
-    record Double(int n, ActorRef<Integer> replyTo) {}
+    /** A request to an actor that doubles numbers, with its reply ref. */
+    record Twice(int n, ActorRef<Integer> replyTo) {}
 
     @Test
     void ask_anActorIsAService() {
         // Services.ask sends the built message and completes with the actor's reply.
         try (ActorSystem system = TestSupport.system()) {
-            final ActorRef<Double> doubler = system.spawn(Actor.<Double>of((ctx, m) -> m.replyTo().tell(m.n() * 2)), "doubler");
-            final Service<Integer, Integer> svc = Services.ask(doubler, Double::new, Duration.ofSeconds(5));
+            final ActorRef<Twice> doubler = system.spawn(Actor.<Twice>of((ctx, m) -> m.replyTo().tell(m.n() * 2)), "doubler");
+            final Service<Integer, Integer> svc = Services.ask(doubler, Twice::new, Duration.ofSeconds(5));
             assertEquals(42, TestSupport.join(svc.call(21)));
             assertTrue(svc.isReady());
         }
@@ -116,8 +116,8 @@ class ServiceCoreTest {
         final ManualClock clock = new ManualClock();
         try (ActorSystem system = ActorSystem.builder("svc-ask-timeout").parallelism(1).clock(clock)
                 .deadLetterLogsPerSecond(0).build()) {
-            final ActorRef<Double> silent = system.spawn(Actor.<Double>of((ctx, m) -> { }), "silent");
-            final Service<Integer, Integer> svc = Services.ask(silent, Double::new, Duration.ofMillis(100));
+            final ActorRef<Twice> silent = system.spawn(Actor.<Twice>of((ctx, m) -> { }), "silent");
+            final Service<Integer, Integer> svc = Services.ask(silent, Twice::new, Duration.ofMillis(100));
             final CompletionStage<Integer> r = svc.call(1);
             clock.advance(Duration.ofMillis(99));
             assertFalse(r.toCompletableFuture().isDone());
@@ -134,9 +134,9 @@ class ServiceCoreTest {
     void ask_zeroTimeoutFailsAtBuildTimeNamingTheParameter() {
         // A zero timeout is refused where the service is made, with the parameter's name.
         try (ActorSystem system = TestSupport.system()) {
-            final ActorRef<Double> a = system.spawn(Actor.<Double>of((ctx, m) -> { }), "a");
+            final ActorRef<Twice> a = system.spawn(Actor.<Twice>of((ctx, m) -> { }), "a");
             final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Services.ask(a, Double::new, Duration.ZERO));
+                    () -> Services.ask(a, Twice::new, Duration.ZERO));
             assertTrue(e.getMessage().startsWith("timeout must be positive"), e.getMessage());
         }
     }
@@ -173,7 +173,7 @@ class ServiceCoreTest {
     void actorUsesAService_resultPipedBackToItsOwnThread() {
         // The service's result comes back as a message; failures too, as failures, not crashes.
         try (ActorSystem system = TestSupport.system()) {
-            final ActorRef<Double> doubler = system.spawn(Actor.<Double>of((ctx, m) -> {
+            final ActorRef<Twice> doubler = system.spawn(Actor.<Twice>of((ctx, m) -> {
                 if (m.n() < 0) {
                     throw new IllegalArgumentException("negative");
                 }
@@ -181,7 +181,7 @@ class ServiceCoreTest {
             }), "doubler");
             final Service<Integer, Integer> backend = Services.<Integer, Integer>builder()
                     .filter(n -> n != 13, n -> new IllegalArgumentException("unlucky " + n))
-                    .build(Services.ask(doubler, Double::new, Duration.ofSeconds(5)));
+                    .build(Services.ask(doubler, Twice::new, Duration.ofSeconds(5)));
             final Thread[] handlerThread = new Thread[1];
             final ActorRef<Object> front = system.spawn(() -> new Front(backend, handlerThread), "front");
             final TestProbe<String> probe = TestProbe.create(system);
