@@ -117,7 +117,16 @@ public final class DeadLetters {
         return lastSuppressedReport;
     }
 
-    void publish(DeadLetter letter) {
+    /**
+     * Publishes a message that could not be delivered: counts it, hands it to the subscribers
+     * and logs it (rate-limited). For the runtime and for libraries that route messages
+     * themselves (the services module's routers), so that a message they cannot deliver is
+     * counted like one a mailbox refused. Any thread; costs a striped increment and the
+     * subscribers' work.
+     *
+     * @param letter the undelivered message
+     */
+    public void publish(DeadLetter letter) {
         count.increment();
         for (Consumer<? super DeadLetter> s : subscribers) {
             try {
