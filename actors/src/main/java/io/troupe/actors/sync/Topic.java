@@ -101,18 +101,6 @@ public final class Topic<T> {
         }
     }
 
-    /** A subscription: cancel it to stop receiving. Thread safe. */
-    public interface Subscription {
-        /**
-         * Stops delivery to this subscriber: no message published after this call reaches it
-         * (one being delivered at the time of the call may). Idempotent; any thread.
-         */
-        void cancel();
-
-        /** Whether the subscription has ended (cancelled, or its actor stopped). Any thread. */
-        boolean isClosed();
-    }
-
     private static final Sub<?, ?>[] NO_SUBS = new Sub<?, ?>[0];
 
     private final String name;

@@ -115,7 +115,7 @@ class TopicTest {
         final TestProbe<Object> stays = TestProbe.create(system);
         final ActorRef<Object> leaves = system.spawn(SyncTesting.actor((ctx, m) -> { }), "leaves");
         topic.subscribe(stays.ref(), m -> m, l -> l);
-        final Topic.Subscription s = topic.subscribe(leaves, m -> m, l -> l);
+        final Subscription s = topic.subscribe(leaves, m -> m, l -> l);
         assertEquals(2, topic.subscriberCount());
         system.stop(leaves);
         awaitTrue("the stopped subscriber's subscription closes", s::isClosed);
@@ -133,7 +133,7 @@ class TopicTest {
         watcher.watch(gone);
         system.stop(gone);
         watcher.expectTerminated(gone, TIMEOUT);
-        final Topic.Subscription s = topic.subscribe(gone, m -> m, l -> l);
+        final Subscription s = topic.subscribe(gone, m -> m, l -> l);
         awaitTrue("the subscription of a stopped actor closes", s::isClosed);
         assertEquals(0, topic.subscriberCount());
     }
@@ -143,7 +143,7 @@ class TopicTest {
         // After cancel() returns, no message published later reaches the subscriber.
         final Topic<String> topic = Topic.create(system, String.class, 4);
         final TestProbe<Object> probe = TestProbe.create(system);
-        final Topic.Subscription s = topic.subscribe(probe.ref(), m -> m, l -> l);
+        final Subscription s = topic.subscribe(probe.ref(), m -> m, l -> l);
         topic.publish("before");
         assertEquals("before", probe.expectMessage(TIMEOUT));
         s.cancel();
