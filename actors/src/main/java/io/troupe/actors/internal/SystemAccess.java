@@ -11,12 +11,27 @@ import java.util.function.Function;
  */
 public final class SystemAccess {
     private static volatile Function<ActorSystem, Dispatcher> defaultDispatcher;
+    private static volatile java.util.function.BiConsumer<ActorSystem, LifecycleListener> lifecycleInstaller;
 
     private SystemAccess() {}
 
     /** Installed once by {@link ActorSystem}'s static initialiser. */
     public static void install(Function<ActorSystem, Dispatcher> accessor) {
         defaultDispatcher = Objects.requireNonNull(accessor, "accessor");
+    }
+
+    /** Installed once by {@link ActorSystem}'s static initialiser. */
+    public static void installLifecycleInstaller(java.util.function.BiConsumer<ActorSystem, LifecycleListener> installer) {
+        lifecycleInstaller = Objects.requireNonNull(installer, "installer");
+    }
+
+    /**
+     * Makes {@code listener} the one {@code system} tells about stops and restarts (replacing
+     * any before it; null removes it). Any thread.
+     */
+    public static void installLifecycleListener(ActorSystem system, LifecycleListener listener) {
+        Objects.requireNonNull(system, "system");
+        lifecycleInstaller.accept(system, listener); // an ActorSystem exists, so its class installed the installer
     }
 
     /** The dispatcher that runs {@code system}'s actors unless told otherwise. Any thread. */
