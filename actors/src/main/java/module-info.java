@@ -10,5 +10,6 @@ module io.troupe.actors {
     exports io.troupe.actors;
     exports io.troupe.actors.testkit;
     exports io.troupe.actors.sync;
+    exports io.troupe.actors.fs;
     exports io.troupe.actors.internal to io.troupe.supervision, io.troupe.io;
 }
