@@ -100,6 +100,14 @@ public final class LatestValue<T> {
             return cell;
         }
 
+        /** The watch saw the actor stop: leave the cell (the watcher has already forgotten the watch). */
+        void onStopped() {
+            if (!closed) {
+                closed = true;
+                cell.remove(this);
+            }
+        }
+
         @Override
         public void cancel() {
             if (closed) {
@@ -230,7 +238,7 @@ public final class LatestValue<T> {
             next[next.length - 1] = s;
             subs = next;
         }
-        s.watch = support.watch(subscriber, s::cancel);
+        s.watch = support.watch(subscriber, s::onStopped);
         s.armed = 1;
         s.notifyIfArmed();
         return s;

@@ -24,8 +24,9 @@ final class SyncSupport {
      * Threading protocol: of() and named() take this class's / the instance's monitor (rare
      * calls: creating a topic, the receptionist). watch() and unwatch() only tell the watcher
      * actor, which runs each callback on its own thread, once, when the watched actor stops.
-     * Invariants: one SyncSupport per system for the system's lifetime (a weak map, so a closed
-     * and dropped system is collected); a named object is created once and handed out again.
+     * Invariants: one SyncSupport per system while it runs; the watcher removes it when the
+     * system closes (the map's values refer to their keys, so a weak map alone would keep
+     * every system ever made); a named object is created once and handed out again.
      * Shutdown: the watcher stops with /system when the system closes; callbacks registered
      * after that never run (their actors are stopping too).
      * References: Pekko's ActorSystem extensions (one instance per system, created on first use).
@@ -38,7 +39,7 @@ final class SyncSupport {
 
     private SyncSupport(ActorSystem system) {
         this.system = system;
-        this.watcher = system.spawnSystemActor(Watcher::new, SpawnOptions.named("troupe-sync-watcher"));
+        this.watcher = system.spawnSystemActor(() -> new Watcher(system), SpawnOptions.named("troupe-sync-watcher"));
     }
 
     static SyncSupport of(ActorSystem system) {
@@ -80,6 +81,22 @@ final class SyncSupport {
     /** Watches actors for the sync objects; one per system. Not thread safe: an actor. */
     private static final class Watcher extends Actor<WatcherMsg> {
         private final Map<ActorRef<?>, List<Watch>> watched = new HashMap<>();
+        private final ActorSystem system;
+
+        Watcher(ActorSystem system) {
+            this.system = system;
+        }
+
+        /**
+         * The system is closing (/system stops last): forget its support, which refers to the
+         * system, so the weak map does not keep a closed system alive.
+         */
+        @Override
+        protected void postStop() {
+            synchronized (SUPPORT) {
+                SUPPORT.remove(system);
+            }
+        }
 
         @Override
         protected void receive(WatcherMsg message) {
