@@ -50,9 +50,12 @@ public final class Topic<T> {
      * lock (a few stores, no user code, as tokio's broadcast tail mutex) it takes the sequence
      * number `tail`, stores an immutable Entry(seq, message) into slot seq % bound and moves
      * `tail` past it; then, outside the lock, it pumps every subscription: itself when it runs
-     * on a dispatcher thread (a handler publishing), else through the topic's deliverer actor,
-     * which one PUMP message (a flag keeps at most one in flight) wakes for any number of
-     * publishes. Subscribers woken from a worker go to its local run queue; woken from an outside
+     * on a dispatcher thread (a handler publishing), else through the topic's deliverer actors
+     * (lanes, one per core up to 4, lane k owning subscriptions k, k + lanes, ...), which one
+     * Pump message each (a flag per lane keeps at most one pass starting) wakes for any number
+     * of publishes; a deliverer pumps 64 subscriptions per message and sends itself the next
+     * slice, so its turns stay short (a whole pass over 1,000 subscribers took over 100 ms in one turn and
+     * tripped the slow-handler watchdog). Subscribers woken from a worker go to its local run queue; woken from an outside
      * thread, each would cost an injection and often a thread wake-up (Pekko's topic, an actor,
      * gets the former for free; measured in TopicFanOutBenchmark). A lock-free xadd
      * was tried first: a publisher preempted between taking its number and storing its entry
@@ -76,9 +79,9 @@ public final class Topic<T> {
      *  3. The topic holds at most `bound` entries; a subscription holds its cursor and at most
      *     one message in a pending send.
      *  4. A pump that stops because it caught up with `tail` loses nothing: the publisher that
-     *     moves `tail` pumps every subscription afterwards, or sees pumpRequested == 0 and sends
-     *     a PUMP, or sees 1, and then the deliverer, which clears it before it pumps, sees the
-     *     new tail (Dekker: both the tail store and the flag store are volatile).
+     *     moves `tail` pumps every subscription afterwards, or, per lane, sees its flag 0 and
+     *     sends a Pump, or sees 1, and then that lane's deliverer, which clears it before its
+     *     pass, sees the new tail (Dekker: both the tail store and the flag store are volatile).
      *
      * Lag. At cursor c < tail, a slot holding seq > c means c was overwritten: seq >= c + bound.
      * Entries seq - bound + 1 .. seq were all stored (invariant 2), so the cursor jumps to the
@@ -122,9 +125,8 @@ public final class Topic<T> {
     private final Object publishLock = new Object();
     private volatile long tail;
     private volatile Sub<T, ?>[] subs;
-    /** 1 while a Pump message is on its way to the deliverer. */
-    private volatile int pumpRequested;
-    private final io.troupe.actors.ActorRef<Pump> deliverer;
+    /** The deliverers, one per core up to MAX_LANES; lane k pumps the subscriptions at k, k + lanes, ... */
+    private final Lane[] lanes;
 
     private Topic(SyncSupport support, String name, Class<T> type, int bound) {
         this.support = support;
@@ -135,7 +137,12 @@ public final class Topic<T> {
         @SuppressWarnings("unchecked")
         final Sub<T, ?>[] none = (Sub<T, ?>[]) NO_SUBS;
         this.subs = none;
-        this.deliverer = support.system().spawnSystemActor(() -> new Deliverer(this), SpawnOptions.defaults());
+        this.lanes = new Lane[Math.max(1, Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors()))];
+        for (int k = 0; k < lanes.length; k++) {
+            final Lane lane = new Lane(k, lanes.length);
+            lane.ref = support.system().spawnSystemActor(() -> new Deliverer(this, lane), SpawnOptions.defaults());
+            lanes[k] = lane;
+        }
     }
 
     /**
@@ -220,7 +227,7 @@ public final class Topic<T> {
         synchronized (publishLock) {
             final long seq = tail;
             SLOTS.setRelease(slots, (int) (seq % bound), new Entry(seq, message));
-            TAIL.setVolatile(this, seq + 1); // volatile: ordered before the read of pumpRequested below
+            TAIL.setVolatile(this, seq + 1); // volatile: ordered before the reads of the lanes' flags below
         }
         if (ActivationProbe.current() != null) {
             pumpAll(); // on a dispatcher thread: the subscribers it wakes go to this worker's own queue
@@ -237,30 +244,82 @@ public final class Topic<T> {
     }
 
     /**
-     * Rare-per-batch path for publishers outside the system: one PUMP message to the deliverer
-     * for any number of publishes, so the fan-out runs on a worker and wakes subscribers
-     * through its local queue instead of one injection (and maybe one thread wake-up) each.
+     * Rare-per-batch path for publishers outside the system: one Pump message to each lane's
+     * deliverer for any number of publishes, so the fan-out runs on workers (in parallel, one
+     * lane per core) and wakes subscribers through their local queues instead of one injection
+     * (and maybe one thread wake-up) each.
      */
     private void requestPump() {
-        if (pumpRequested == 0 && PUMP_REQUESTED.compareAndSet(this, 0, 1)) {
-            deliverer.tell(Pump.INSTANCE);
+        for (Lane lane : lanes) {
+            if (lane.requested == 0 && Lane.REQUESTED.compareAndSet(lane, 0, 1)) {
+                lane.ref.tell(Pump.FIRST);
+            }
         }
     }
 
-    private enum Pump { INSTANCE }
+    /** Most deliverers per topic. */
+    private static final int MAX_LANES = 4;
+    /** Subscriptions a deliverer pumps per message: a bounded turn, so it never holds a worker for long. */
+    private static final int PUMP_SLICE = 64;
 
-    /** Runs pumps for publishers outside the system. An actor: not thread safe (it holds no state). */
+    /** One deliverer and its flag. */
+    private static final class Lane {
+        final int index;
+        final int stride;
+        /** 1 while a pass is requested and has not begun (its first Pump is on its way). */
+        volatile int requested;
+        io.troupe.actors.ActorRef<Pump> ref; // set once, before the topic is published
+
+        Lane(int index, int stride) {
+            this.index = index;
+            this.stride = stride;
+        }
+
+        static final VarHandle REQUESTED;
+
+        static {
+            try {
+                REQUESTED = MethodHandles.lookup().findVarHandle(Lane.class, "requested", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    /** Pump a pass's array from this index on (the lane's own indices); the first of a pass has no array yet. */
+    private record Pump(Sub<?, ?>[] pass, int from) {
+        static final Pump FIRST = new Pump(null, -1);
+    }
+
+    /**
+     * Runs one lane's pumps for publishers outside the system, PUMP_SLICE subscriptions per
+     * message. A pass works on the array as it was when the pass began, so a subscription
+     * removed meanwhile cannot shift another out of the pass. An actor: not thread safe.
+     */
     private static final class Deliverer extends Actor<Pump> {
         private final Topic<?> topic;
+        private final Lane lane;
 
-        Deliverer(Topic<?> topic) {
+        Deliverer(Topic<?> topic, Lane lane) {
             this.topic = topic;
+            this.lane = lane;
         }
 
         @Override
         protected void receive(Pump message) {
-            topic.pumpRequested = 0; // volatile: before reading tail in the pumps (see publish)
-            topic.pumpAll();
+            Sub<?, ?>[] pass = message.pass();
+            int i = message.from();
+            if (pass == null) {
+                lane.requested = 0; // volatile: before reading tail in the pumps (see publish)
+                pass = topic.subs;
+                i = lane.index;
+            }
+            for (int n = 0; n < PUMP_SLICE && i < pass.length; n++, i += lane.stride) {
+                pass[i].pump();
+            }
+            if (i < pass.length) {
+                self().tell(new Pump(pass, i)); // yield between slices
+            }
         }
     }
 
@@ -454,13 +513,11 @@ public final class Topic<T> {
     }
 
     private static final VarHandle TAIL;
-    private static final VarHandle PUMP_REQUESTED;
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
 
     static {
         try {
             TAIL = MethodHandles.lookup().findVarHandle(Topic.class, "tail", long.class);
-            PUMP_REQUESTED = MethodHandles.lookup().findVarHandle(Topic.class, "pumpRequested", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
