@@ -422,26 +422,29 @@ public final class Topic<T> {
             final Topic<T> t = topic;
             long c = cursor;
             try {
-                while (!closed) {
-                    if (c >= t.tail) {
-                        return;
-                    }
-                    final Entry e = t.load(c);
-                    // tail > c and entries are stored before tail moves past them: the slot holds c or newer
-                    final M message;
-                    if (e.seq == c) {
-                        @SuppressWarnings("unchecked")
-                        final T item = (T) e.message;
-                        message = onItem.apply(item);
-                        c++;
-                    } else {
-                        final long next = Math.max(e.seq - t.bound + 1, t.tail - t.bound); // > c: see "Lag" 
-                        message = onLagged.apply(new Lagged(next - c));
-                        c = next;
-                    }
-                    if (!ref.offer(message)) {
-                        park(message);
-                        return;
+                // One volatile read of tail (and of closed) per batch, not per message: a batch
+                // holds only messages published before it was read, so a cancel() that comes
+                // during it still stops everything published after the call.
+                long limit;
+                while (!closed && c < (limit = t.tail)) {
+                    while (c < limit) {
+                        final Entry e = t.load(c);
+                        // tail > c and entries are stored before tail moves past them: the slot holds c or newer
+                        final M message;
+                        if (e.seq == c) {
+                            @SuppressWarnings("unchecked")
+                            final T item = (T) e.message;
+                            message = onItem.apply(item);
+                            c++;
+                        } else {
+                            final long next = Math.max(e.seq - t.bound + 1, t.tail - t.bound); // > c: see "Lag"
+                            message = onLagged.apply(new Lagged(next - c));
+                            c = next;
+                        }
+                        if (!ref.offer(message)) {
+                            park(message);
+                            return;
+                        }
                     }
                 }
             } catch (VirtualMachineError err) {
