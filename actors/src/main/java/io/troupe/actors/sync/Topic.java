@@ -26,10 +26,13 @@ import java.util.function.Function;
  * and goes on from there. A subscriber that stops is removed (the topic watches it).
  *
  * <p>Any thread may publish, from outside the system or from inside a handler; messages of one
- * publisher reach each subscriber in the order published. Publishing costs one small object
- * and, per subscriber, one atomic increment and one {@code offer} into its mailbox (no lock);
- * the publishing thread does that work, or hands it to a thread already delivering to that
- * subscriber.
+ * publisher reach each subscriber in the order published. Publishing costs one small object, a
+ * short lock (taking a sequence number), and per subscriber one {@code offer} into its mailbox
+ * plus two atomic increments per batch. A handler that publishes does that work itself; a
+ * thread outside the system only tells the topic's deliverer actors (one per core, up to four),
+ * once for any number of publishes, and they do it on the dispatcher. So a subscriber of a
+ * topic published from outside can lag because the deliverers fell behind the publisher, not
+ * only because it is slow itself; either way the count is exact.
  *
  * <p>Memory consistency effects: actions of a thread before {@code publish(m)} happen-before a
  * subscriber handles {@code m}.
@@ -147,7 +150,10 @@ public final class Topic<T> {
 
     /**
      * A new, unnamed topic of {@code system} that keeps the last {@code bound} messages. Any
-     * thread; allocates an array of {@code bound} references.
+     * thread; allocates an array of {@code bound} references and spawns the topic's deliverer
+     * actors under {@code /system} (one per core, up to four).
+     *
+     * @throws IllegalStateException if the system is closed
      *
      * @throws IllegalArgumentException if {@code bound} is not positive
      */
