@@ -9,5 +9,7 @@ module io.troupe.actors {
     requires org.jctools.core;
     exports io.troupe.actors;
     exports io.troupe.actors.testkit;
+    exports io.troupe.actors.sync;
+    exports io.troupe.actors.fs;
     exports io.troupe.actors.internal to io.troupe.supervision, io.troupe.io, io.troupe.testkit;
 }

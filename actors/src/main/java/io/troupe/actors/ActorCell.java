@@ -693,6 +693,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     private void beginRestart(Throwable cause, long delayNanos) {
         LOG.log(System.Logger.Level.WARNING, "actor " + path() + " failed and restarts", cause);
+        final io.troupe.actors.internal.LifecycleListener events = system.lifecycleListener;
+        if (events != null) {
+            contained("telling the event stream", () -> events.onRestarting(this, cause));
+        }
         final Extras e = extras();
         e.restartCause = cause;
         e.restartDelayNanos = Math.max(0, delayNanos);
@@ -1059,6 +1063,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             e.watching = null;
         }
         final Throwable failure = e == null ? null : e.failure;
+        final io.troupe.actors.internal.LifecycleListener events = system.lifecycleListener;
+        if (events != null) {
+            contained("telling the event stream", () -> events.onStopped(this, failure));
+        }
         if (parent != null) {
             if (!parent.enqueueSystem(new ChildTerminated(this, failure))) {
                 LOG.log(System.Logger.Level.WARNING, "parent of " + path() + " terminated before it");

@@ -80,6 +80,7 @@ public final class ActorSystem implements AutoCloseable {
     static {
         io.troupe.actors.internal.SystemAccess.install(s -> s.dispatcher(DispatcherKind.DEFAULT));
         io.troupe.actors.internal.SystemAccess.installLivingUserActors(ActorSystem::livingUserActors);
+        io.troupe.actors.internal.SystemAccess.installLifecycleInstaller((s, l) -> s.lifecycleListener = l);
     }
 
     private final String name;
@@ -112,6 +113,8 @@ public final class ActorSystem implements AutoCloseable {
     private final ActorCell<Object> userGuardian;
     private final ActorCell<Object> systemGuardian;
     private final TimerService.Handle watchdog;
+    /** Told of stops and restarts (the sync package's event stream); null until one is installed. */
+    volatile io.troupe.actors.internal.LifecycleListener lifecycleListener;
 
     private ActorSystem(String name, Builder settings) {
         this.name = name;

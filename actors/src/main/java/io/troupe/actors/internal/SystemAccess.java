@@ -13,6 +13,7 @@ import java.util.function.Function;
 public final class SystemAccess {
     private static volatile Function<ActorSystem, Dispatcher> defaultDispatcher;
     private static volatile Function<ActorSystem, List<String>> livingUserActors;
+    private static volatile java.util.function.BiConsumer<ActorSystem, LifecycleListener> lifecycleInstaller;
 
     private SystemAccess() {}
 
@@ -40,6 +41,20 @@ public final class SystemAccess {
     public static List<String> livingUserActors(ActorSystem system) {
         Objects.requireNonNull(system, "system");
         return livingUserActors.apply(system);
+    }
+
+    /** Installed once by {@link ActorSystem}'s static initialiser. */
+    public static void installLifecycleInstaller(java.util.function.BiConsumer<ActorSystem, LifecycleListener> installer) {
+        lifecycleInstaller = Objects.requireNonNull(installer, "installer");
+    }
+
+    /**
+     * Makes {@code listener} the one {@code system} tells about stops and restarts (replacing
+     * any before it; null removes it). Any thread.
+     */
+    public static void installLifecycleListener(ActorSystem system, LifecycleListener listener) {
+        Objects.requireNonNull(system, "system");
+        lifecycleInstaller.accept(system, listener); // an ActorSystem exists, so its class installed the installer
     }
 
     /** The dispatcher that runs {@code system}'s actors unless told otherwise. Any thread. */

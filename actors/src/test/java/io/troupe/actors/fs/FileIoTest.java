@@ -1,0 +1,150 @@
+package io.troupe.actors.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.actors.ActorRef;
+import io.troupe.actors.ActorSystem;
+import io.troupe.actors.fs.FileEvent.FileError;
+import io.troupe.actors.testkit.TestProbe;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileIoTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private final ActorSystem system = ActorSystem.builder("files-" + System.nanoTime()).parallelism(2).deadLetterLogsPerSecond(0).build();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void close() {
+        system.close();
+    }
+
+    @Test
+    void writeAll_readAll_metadata_list_roundTrip() throws IOException {
+        // What is written is read back byte for byte; metadata and listing describe exactly the files there.
+        final TestProbe<FileEvent> probe = TestProbe.create(system);
+        final Path a = dir.resolve("a.txt");
+        final byte[] content = "hello, files".getBytes(StandardCharsets.UTF_8);
+        FileIo.writeAll(system, a, content, probe.ref());
+        assertEquals(new FileEvent.WriteClosed(a, content.length), probe.expectMessage(TIMEOUT));
+        FileIo.readAll(system, a, 1024, probe.ref());
+        assertArrayEquals(content, ((FileEvent.FileContent) probe.expectMessage(TIMEOUT)).bytes());
+        FileIo.metadata(system, a, probe.ref());
+        final FileEvent.Metadata m = (FileEvent.Metadata) probe.expectMessage(TIMEOUT);
+        assertEquals(content.length, m.size());
+        assertFalse(m.directory());
+        Files.createDirectory(dir.resolve("sub"));
+        FileIo.list(system, dir, probe.ref());
+        assertEquals(new FileEvent.DirectoryListing(dir, List.of(a, dir.resolve("sub"))), probe.expectMessage(TIMEOUT));
+        FileIo.readAll(system, a, 4, probe.ref());
+        assertEquals(FileError.Kind.TOO_LARGE, ((FileError) probe.expectMessage(TIMEOUT)).kind());
+    }
+
+    @Test
+    void streamRead_sendsOnlyWhatCreditAllows_thenEndOfFile() throws IOException {
+        // The reader sends one chunk per credit, in file order, and nothing more until more credit comes.
+        final Path f = dir.resolve("ten.bin");
+        final byte[] content = new byte[10];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) i;
+        }
+        Files.write(f, content);
+        final TestProbe<FileEvent> probe = TestProbe.create(system);
+        FileIo.openRead(system, f, 4, probe.ref());
+        final FileEvent.ReadOpened opened = (FileEvent.ReadOpened) probe.expectMessage(TIMEOUT);
+        assertEquals(10, opened.size());
+        opened.reader().tell(new FileIo.ReaderCommand.Request(1));
+        final FileEvent.Chunk c0 = (FileEvent.Chunk) probe.expectMessage(TIMEOUT);
+        assertEquals(0, c0.offset());
+        assertArrayEquals(new byte[] {0, 1, 2, 3}, c0.bytes());
+        probe.expectNoMessage(Duration.ofMillis(200)); // no credit, no chunk
+        opened.reader().tell(new FileIo.ReaderCommand.Request(5));
+        final FileEvent.Chunk c1 = (FileEvent.Chunk) probe.expectMessage(TIMEOUT);
+        final FileEvent.Chunk c2 = (FileEvent.Chunk) probe.expectMessage(TIMEOUT);
+        assertEquals(List.of(4L, 8L), List.of(c1.offset(), c2.offset()));
+        assertArrayEquals(new byte[] {4, 5, 6, 7}, c1.bytes());
+        assertArrayEquals(new byte[] {8, 9}, c2.bytes());
+        assertEquals(new FileEvent.EndOfFile(f, 10), probe.expectMessage(TIMEOUT));
+    }
+
+    @Test
+    void streamWrite_acknowledgesEachChunkInOrder() throws IOException {
+        // Each write is acknowledged with its sequence number and the running total; close leaves exactly the bytes written.
+        final Path f = dir.resolve("out.bin");
+        final TestProbe<FileEvent> probe = TestProbe.create(system);
+        FileIo.openWrite(system, f, probe.ref());
+        final ActorRef<FileIo.WriterCommand> w = ((FileEvent.WriteOpened) probe.expectMessage(TIMEOUT)).writer();
+        w.tell(new FileIo.WriterCommand.Write("abc".getBytes(StandardCharsets.UTF_8)));
+        w.tell(new FileIo.WriterCommand.Write("de".getBytes(StandardCharsets.UTF_8)));
+        w.tell(new FileIo.WriterCommand.Close());
+        assertEquals(new FileEvent.Written(f, 0, 3), probe.expectMessage(TIMEOUT));
+        assertEquals(new FileEvent.Written(f, 1, 5), probe.expectMessage(TIMEOUT));
+        assertEquals(new FileEvent.WriteClosed(f, 5), probe.expectMessage(TIMEOUT));
+        assertEquals("abcde", Files.readString(f));
+    }
+
+    @Test
+    void missingFile_isANotFoundErrorMessage_forEveryOperation() {
+        // Reading, streaming, metadata and listing of a path that does not exist each answer FileError NOT_FOUND naming path and operation.
+        final Path missing = dir.resolve("missing");
+        final TestProbe<FileEvent> probe = TestProbe.create(system);
+        FileIo.readAll(system, missing, 10, probe.ref());
+        assertEquals(new FileError(missing, "read", FileError.Kind.NOT_FOUND, missing.toString()), probe.expectMessage(TIMEOUT));
+        FileIo.openRead(system, missing, 10, probe.ref());
+        assertEquals(new FileError(missing, "open", FileError.Kind.NOT_FOUND, missing.toString()), probe.expectMessage(TIMEOUT));
+        FileIo.metadata(system, missing, probe.ref());
+        assertEquals(FileError.Kind.NOT_FOUND, ((FileError) probe.expectMessage(TIMEOUT)).kind());
+        FileIo.list(system, missing, probe.ref());
+        assertEquals(FileError.Kind.NOT_FOUND, ((FileError) probe.expectMessage(TIMEOUT)).kind());
+    }
+
+    @Test
+    void writeIntoReadOnlyDirectory_isAnAccessDeniedErrorMessage() throws IOException {
+        // Creating a file where the process may not write answers FileError ACCESS_DENIED, for a whole write and a stream alike.
+        final Path readOnly = readOnlyDirectory();
+        final Path target = readOnly.resolve("new.txt");
+        final TestProbe<FileEvent> probe = TestProbe.create(system);
+        FileIo.writeAll(system, target, new byte[] {1}, probe.ref());
+        final FileError e1 = (FileError) probe.expectMessage(TIMEOUT);
+        assertEquals(List.of(target, "write", FileError.Kind.ACCESS_DENIED), List.of(e1.path(), e1.operation(), e1.kind()));
+        FileIo.openWrite(system, target, probe.ref());
+        final FileError e2 = (FileError) probe.expectMessage(TIMEOUT);
+        assertEquals(List.of(target, "open", FileError.Kind.ACCESS_DENIED), List.of(e2.path(), e2.operation(), e2.kind()));
+        assertFalse(Files.exists(target));
+    }
+
+    /** A directory this process cannot create files in: a r-x temp directory, or (running as root, which ignores that) /sys. */
+    private Path readOnlyDirectory() throws IOException {
+        final Path ro = dir.resolve("ro");
+        Files.createDirectory(ro);
+        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
+        if (!Files.isWritable(ro)) {
+            return ro;
+        }
+        final Path sys = Path.of("/sys");
+        Assumptions.assumeTrue(Files.isDirectory(sys), "no directory this process cannot write to");
+        try {
+            Files.createFile(sys.resolve("troupe-probe"));
+            Files.delete(sys.resolve("troupe-probe"));
+            Assumptions.abort("root can write everywhere here");
+        } catch (IOException expected) {
+            assertTrue(expected instanceof java.nio.file.AccessDeniedException, "/sys refused with " + expected);
+        }
+        return sys;
+    }
+}
