@@ -351,7 +351,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
     }
 
     /** A worker thread. */
-    static final class Worker extends Thread implements ActivationProbe.ProbeHolder {
+    static final class Worker extends Thread implements ActivationProbe.ProbeHolder, ThreadSlot {
         final WorkStealingDispatcher dispatcher;
         final int index;
         final SpmcRunQueue local = new SpmcRunQueue();
@@ -360,6 +360,13 @@ public final class WorkStealingDispatcher implements Dispatcher {
         private int lifoInARow;
         private int tick;
         private volatile boolean notified;
+        /** Another module's per-thread state (ThreadSlot); this thread only. */
+        private Object slot;
+        /**
+         * This worker is inside the poller: what the poll schedules here needs no wake-up each,
+         * as the poll's end wakes one idle worker for all of it. This thread only.
+         */
+        private boolean inPoll;
         /** The poller this worker is blocked in (or about to block in), or null. */
         private volatile IdlePoller pollingOn;
         long activations;
@@ -393,8 +400,21 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 local.drainTo(dispatcher.injector::offer, SpmcRunQueue.CAPACITY / 2);
                 local.push(task);
             }
+            if (inPoll) {
+                return; // the poll's end wakes one idle worker for all it found (pollEventsNow, parkInPoller)
+            }
             VarHandle.fullFence();
             dispatcher.notifyOne();
+        }
+
+        @Override
+        public Object threadSlot() {
+            return slot;
+        }
+
+        @Override
+        public void threadSlot(Object value) {
+            slot = value;
         }
 
         void wake() {
@@ -531,6 +551,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 }
             }
             int found = 0;
+            inPoll = true;
             try {
                 if (d.poller != p) {
                     return 0; // detached meanwhile
@@ -548,6 +569,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
             } catch (Throwable t) {
                 logPollerFailure(t);
             } finally {
+                inPoll = false;
                 pollingOn = null;
                 d.releasePolling();
             }

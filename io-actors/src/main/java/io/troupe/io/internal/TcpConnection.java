@@ -127,7 +127,7 @@ public final class TcpConnection extends Actor<Object> {
      * inside this actor's turn: emit() calls its methods instead of telling events, a read is
      * lent to it straight from the scratch buffer (no copy, no Received), and its writes
      * (StageLink.write) are copied at once: into the turn's output buffer (`out`, the thread's
-     * direct OUT buffer) while the queue is empty, else into the queue (after moving what `out`
+     * direct output buffer, ThreadBuffers) while the queue is empty, else into the queue (after moving what `out`
      * holds there, to keep the order). When the turn ends (endStageTurn) `out` is written in one
      * write with no copy inside the JDK, what the socket did not take is queued, and the queue
      * is flushed; so read -> stage -> write -> flush is one turn, with no message and no
@@ -157,11 +157,31 @@ public final class TcpConnection extends Actor<Object> {
     /** Reads per Readable message at most, so one busy connection shares its dispatcher. */
     private static final int READS_PER_TURN = 16;
 
-    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
+    /**
+     * This thread's read scratch buffer and a stage's output buffer (its writes of one turn are
+     * gathered there and written when the turn ends). On a dispatcher worker they hang off the
+     * thread itself (ThreadSlot: a field read); on other threads off a ThreadLocal.
+     */
+    static final class ThreadBuffers {
+        ByteBuffer scratch;
+        final ByteBuffer out = ByteBuffer.allocateDirect(OUT_BYTES);
+    }
 
-    /** A stage's writes in one turn are gathered here (per thread, direct) and written when it ends. */
-    private static final ThreadLocal<ByteBuffer> OUT = new ThreadLocal<>();
+    private static final ThreadLocal<ThreadBuffers> BUFFERS = ThreadLocal.withInitial(ThreadBuffers::new);
     private static final int OUT_BYTES = 64 << 10;
+
+    private static ThreadBuffers buffers() {
+        final Thread t = Thread.currentThread();
+        if (t instanceof io.troupe.actors.internal.ThreadSlot slot) {
+            if (slot.threadSlot() instanceof ThreadBuffers b) {
+                return b;
+            }
+            final ThreadBuffers b = new ThreadBuffers();
+            slot.threadSlot(b);
+            return b;
+        }
+        return BUFFERS.get();
+    }
 
     /** Timer keys, and the messages the timers send. */
     enum Tick { CONNECT_TIMEOUT, IDLE_CHECK, CLOSE_TIMEOUT }
@@ -200,7 +220,7 @@ public final class TcpConnection extends Actor<Object> {
     /** A stage wrote in this turn: the queue is flushed when the turn ends. */
     private boolean stageWrote;
     /**
-     * This turn's output buffer (this thread's OUT), between a stage's first write in a turn
+     * This turn's output buffer (this thread's ThreadBuffers.out), between a stage's first write in a turn
      * and the write at its end; null otherwise. Holds outBytes bytes. Used only while the queue
      * is empty, so its bytes always go out before anything queued after them.
      */
@@ -585,10 +605,11 @@ public final class TcpConnection extends Actor<Object> {
     }
 
     private static ByteBuffer scratch(int chunk) {
-        ByteBuffer b = SCRATCH.get();
+        final ThreadBuffers buffers = buffers();
+        ByteBuffer b = buffers.scratch;
         if (b == null || b.capacity() < chunk) {
             b = ByteBuffer.allocateDirect(Math.max(chunk, 16 << 10));
-            SCRATCH.set(b);
+            buffers.scratch = b;
         }
         return b;
     }
@@ -1087,12 +1108,7 @@ public final class TcpConnection extends Actor<Object> {
      */
     private boolean stageOut(ByteBuffer[] parts, int size) {
         if (out == null) {
-            ByteBuffer b = OUT.get();
-            if (b == null) {
-                b = ByteBuffer.allocateDirect(OUT_BYTES);
-                OUT.set(b);
-            }
-            out = b.clear();
+            out = buffers().out.clear();
         }
         if (out.remaining() < size) {
             return false;
