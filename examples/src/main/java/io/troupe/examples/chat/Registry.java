@@ -81,6 +81,9 @@ final class Registry extends Actor<Registry.Msg> {
         if (msg instanceof Register r) {
             sessions.add(r.session());
             context().watch(r.session()); // watching the session's adapter watches the session
+            if (drained != null) { // connected while the server shuts down
+                r.session().tell(new ServerClosing());
+            }
         } else if (msg instanceof ClaimNick c) {
             if (c.nick().equals(c.previous())) {
                 c.replyTo().tell(new NickGranted(c.nick()));
