@@ -61,14 +61,23 @@ public final class ChatServer {
      * @param args the port (default 7008), then optionally the idle timeout in seconds (default 300)
      */
     public static void main(String[] args) {
-        final int port = args.length > 0 ? Integer.parseInt(args[0]) : 7008;
+        final int port = args.length > 0 ? number(args[0], "PORT") : 7008;
         final Options options = args.length > 1
-                ? Options.defaults().withIdleTimeout(Duration.ofSeconds(Long.parseLong(args[1])))
+                ? Options.defaults().withIdleTimeout(Duration.ofSeconds(number(args[1], "IDLE_SECONDS")))
                 : Options.defaults();
         final ActorSystem system = ActorSystem.builder("chat-server").shutdownOnJvmExit(true).build();
         final Tcp.Bound bound = start(system, new InetSocketAddress(port), options).toCompletableFuture().join();
         System.out.println("chat listening on " + bound.localAddress() + " (try: nc 127.0.0.1 " + port + ")");
         system.whenTerminated().toCompletableFuture().join();
+    }
+
+    private static int number(String arg, String name) {
+        try {
+            return Integer.parseInt(arg);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("usage: ChatServer [PORT [IDLE_SECONDS]]; " + name
+                    + " must be a whole number, was '" + arg + "'", e);
+        }
     }
 
     /**
