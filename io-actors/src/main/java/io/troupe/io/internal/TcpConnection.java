@@ -368,7 +368,7 @@ public final class TcpConnection extends Actor<Object> {
         } else if (message instanceof Resolved r) {
             onResolved(r);
         } else {
-            context().log().log(System.Logger.Level.WARNING, "{0} ignores an unknown message {1}", self().path(), message);
+            context().log().log(System.Logger.Level.WARNING, "the connection ignores an unknown message {0}", message);
         }
     }
 
@@ -402,8 +402,8 @@ public final class TcpConnection extends Actor<Object> {
             }
         }
         if (writesRejected > 0) {
-            context().log().log(System.Logger.Level.WARNING, "{0} closed after refusing {1} writes ({2} bytes)"
-                    + " with WriteRejected", self().path(), Long.toString(writesRejected), Long.toString(bytesRejected));
+            context().log().log(System.Logger.Level.WARNING, "the connection closed after refusing {0} writes ({1} bytes)"
+                    + " with WriteRejected", Long.toString(writesRejected), Long.toString(bytesRejected));
         }
     }
 
@@ -804,9 +804,9 @@ public final class TcpConnection extends Actor<Object> {
         writesRejected++;
         bytesRejected += size;
         if (writesRejected == 1) {
-            context().log().log(System.Logger.Level.WARNING, "{0} refused a write of {1} bytes (WriteRejected,"
-                    + " its bytes are not sent): {2}. Further refusals on this connection are counted in"
-                    + " ConnectionStats.writesRejected and reported when it closes", self().path(), Long.toString(size), reason);
+            context().log().log(System.Logger.Level.WARNING, "the connection refused a write of {0} bytes (WriteRejected,"
+                    + " its bytes are not sent): {1}. Further refusals on this connection are counted in"
+                    + " ConnectionStats.writesRejected and reported when it closes", Long.toString(size), reason);
         }
         if (w != null) {
             emit(new Tcp.WriteRejected(w, reason));
@@ -1090,10 +1090,10 @@ public final class TcpConnection extends Actor<Object> {
 
     private void stageFailed(Exception e) {
         if (state == CLOSED) {
-            context().log().log(System.Logger.Level.WARNING, self().path() + ": the stage threw while closing", e);
+            context().log().log(System.Logger.Level.WARNING, "the stage threw while closing", e);
             return;
         }
-        context().log().log(System.Logger.Level.WARNING, self().path() + ": the stage threw; closing the connection", e);
+        context().log().log(System.Logger.Level.WARNING, "the stage threw; closing the connection", e);
         abort(new Tcp.ErrorClosed(e));
     }
 
