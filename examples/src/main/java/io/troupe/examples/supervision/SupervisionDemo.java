@@ -76,6 +76,13 @@ public final class SupervisionDemo {
         }
     }
 
+    /**
+     * Runs the demo for about four seconds, printing to standard output.
+     *
+     * @param args ignored
+     * @throws Exception if asking the supervisor for its children fails or the main thread is
+     *         interrupted while pacing
+     */
     public static void main(String[] args) throws Exception {
         try (ActorSystem system = ActorSystem.create("demo")) {
             final ActorRef<Supervisor.Command> sup = system.spawn(Supervisor.builder(Supervisor.Strategy.ONE_FOR_ONE)
