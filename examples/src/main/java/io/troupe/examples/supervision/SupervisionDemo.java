@@ -80,8 +80,8 @@ public final class SupervisionDemo {
      * Runs the demo for about four seconds, printing to standard output.
      *
      * @param args ignored
-     * @throws Exception if asking the supervisor for its children fails or the main thread is
-     *         interrupted while pacing
+     * @throws Exception if the main thread is interrupted, or the supervisor has not terminated
+     *         within 10 seconds of being told to shut down
      */
     public static void main(String[] args) throws Exception {
         try (ActorSystem system = ActorSystem.create("demo")) {
