@@ -267,6 +267,8 @@ public final class ActorSystem implements AutoCloseable {
      * (itself, its parent, a failure, the system's shutdown); already completed if it has. The
      * stage never fails. Cost: one system message and a future. Any thread.
      *
+     * @param ref an actor of this system
+     * @return a stage completed when that actor has terminated
      * @throws IllegalArgumentException if {@code ref} is not an actor of this system
      */
     public CompletionStage<Void> whenTerminated(ActorRef<?> ref) {
@@ -299,6 +301,7 @@ public final class ActorSystem implements AutoCloseable {
      * Cost: lock-free, one queue slot; from a worker the task goes to that worker's own queue.
      * Any thread.
      *
+     * @return an executor that runs tasks on the default dispatcher
      * @throws RejectedExecutionException (from {@code execute}) once the system's threads are
      *     shutting down; a task accepted just before may not run
      */
@@ -367,6 +370,8 @@ public final class ActorSystem implements AutoCloseable {
      * with what ran late and which actors did not stop. Its dependent actions run on the thread
      * that finished the shutdown. Any thread; a {@code main} that serves until SIGTERM waits on
      * it.
+     *
+     * @return a stage completed with the shutdown's report
      */
     public CompletionStage<ShutdownReport> whenTerminated() {
         return closed.minimalCompletionStage();
@@ -729,6 +734,9 @@ public final class ActorSystem implements AutoCloseable {
          * anyway (measured on the system's {@link #clock}). Default: 10 seconds for
          * {@link ShutdownPhase#STOP_USER_ACTORS}, 5 seconds for the others.
          *
+         * @param phase the shutdown phase
+         * @param timeout its deadline
+         * @return this builder
          * @throws IllegalArgumentException if {@code timeout} is not within (0, 1 hour]
          */
         public Builder shutdownPhaseTimeout(ShutdownPhase phase, Duration timeout) {
@@ -745,6 +753,9 @@ public final class ActorSystem implements AutoCloseable {
          * Whether a JVM shutdown hook runs the graceful {@link ActorSystem#shutdown()} when the
          * process is told to stop (SIGTERM, Ctrl-C, {@code System.exit}); the JVM exits once it
          * has finished. The hook is removed when the system stops by other means. Default: off.
+         *
+         * @param enabled {@code true} to install the hook
+         * @return this builder
          */
         public Builder shutdownOnJvmExit(boolean enabled) {
             this.shutdownOnJvmExit = enabled;

@@ -47,6 +47,9 @@ public final class DeadLetters {
      * How many messages overflowed {@code receiver}'s mailbox (dropped under its overflow
      * policy: the new one, or the oldest) since it was spawned; 0 for a ref of another kind.
      * Any thread; a sum over striped counters.
+     *
+     * @param receiver the actor whose mailbox to ask about
+     * @return the number of messages dropped for overflow
      */
     public long overflowCount(ActorRef<?> receiver) {
         return receiver instanceof ActorCell<?> cell ? cell.overflowCount() : 0;

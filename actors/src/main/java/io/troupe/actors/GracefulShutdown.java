@@ -117,7 +117,12 @@ public final class GracefulShutdown {
         }
     }
 
-    /** The deadline of {@code phase}, as configured on the builder. Any thread. */
+    /**
+     * The deadline of {@code phase}, as configured on the builder. Any thread.
+     *
+     * @param phase the shutdown phase
+     * @return its deadline
+     */
     public Duration timeout(ShutdownPhase phase) {
         return timeouts.get(Objects.requireNonNull(phase, "phase"));
     }

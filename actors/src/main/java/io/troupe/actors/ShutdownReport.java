@@ -16,6 +16,8 @@ public record ShutdownReport(List<String> lateTasks, List<String> actorsNotStopp
     /**
      * Copies the lists.
      *
+     * @param lateTasks the tasks that ran late; not null
+     * @param actorsNotStopped the paths of the actors that had not stopped; not null
      * @throws NullPointerException if a list is null
      */
     public ShutdownReport {
@@ -23,7 +25,11 @@ public record ShutdownReport(List<String> lateTasks, List<String> actorsNotStopp
         actorsNotStopped = List.copyOf(actorsNotStopped);
     }
 
-    /** Whether every phase finished within its deadline and every actor stopped. */
+    /**
+     * Whether every phase finished within its deadline and every actor stopped.
+     *
+     * @return {@code true} if nothing ran late and every actor stopped
+     */
     public boolean isClean() {
         return lateTasks.isEmpty() && actorsNotStopped.isEmpty();
     }

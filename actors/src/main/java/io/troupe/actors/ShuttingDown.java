@@ -49,6 +49,7 @@ public final class ShuttingDown implements Signal {
      * (normally or not), bounded by the phase's deadline. Call it while handling the signal;
      * cost: one list entry. Actor thread only.
      *
+     * @param done the phase is held until this completes
      * @throws IllegalStateException if called after {@code onSignal} returned
      */
     public void holdUntil(CompletionStage<?> done) {

@@ -83,6 +83,8 @@ public final class SpawnOptions {
      * between steady flows prefer a bound with {@link OverflowPolicy#MUTE_SENDER} or
      * {@code send}. It is a mailbox of capacity {@link io.troupe.mailbox.BoundedMailbox#MAX_CAPACITY}
      * (2^29 - 1 messages); empty, it costs what any mailbox costs.
+     *
+     * @return new options with this mailbox
      */
     public SpawnOptions withUnboundedMailbox() {
         return new SpawnOptions(name, io.troupe.mailbox.BoundedMailbox.MAX_CAPACITY, OverflowPolicy.DEAD_LETTER, dispatcher, throughput);

@@ -54,13 +54,25 @@ public interface Connection {
     /** Reads again after {@link #suspendReading}. */
     void resumeReading();
 
-    /** Bytes in the write queue now, not yet handed to the operating system. */
+    /**
+     * Bytes in the write queue now, not yet handed to the operating system.
+     *
+     * @return the number of queued bytes
+     */
     int queuedBytes();
 
-    /** Whether the write queue is above its high watermark (between WritingPaused and WritingResumed). */
+    /**
+     * Whether the write queue is above its high watermark (between WritingPaused and WritingResumed).
+     *
+     * @return {@code true} while writing is paused
+     */
     boolean isWritingPaused();
 
-    /** Whether the connection is open (not closing or closed). */
+    /**
+     * Whether the connection is open (not closing or closed).
+     *
+     * @return {@code true} if the connection is open
+     */
     boolean isOpen();
 
     /**
@@ -94,15 +106,29 @@ public interface Connection {
     /**
      * The connection actor: other actors may send it {@link Tcp.Command}s (a {@link Tcp.Write}
      * goes straight to the socket, not through the stage). Any thread.
+     *
+     * @return the connection actor's ref
      */
     ActorRef<Tcp.Command> self();
 
-    /** The actor system the connection runs in. Any thread. */
+    /**
+     * The actor system the connection runs in. Any thread.
+     *
+     * @return the actor system
+     */
     ActorSystem system();
 
-    /** The peer's address (null if it could not be read). Any thread. */
+    /**
+     * The peer's address (null if it could not be read). Any thread.
+     *
+     * @return the remote address, or {@code null}
+     */
     SocketAddress remoteAddress();
 
-    /** This end's address (null if it could not be read). Any thread. */
+    /**
+     * This end's address (null if it could not be read). Any thread.
+     *
+     * @return the local address, or {@code null}
+     */
     SocketAddress localAddress();
 }

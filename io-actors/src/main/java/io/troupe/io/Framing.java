@@ -38,6 +38,8 @@ public final class Framing {
     /**
      * Frames preceded by their length as a 4-byte big-endian unsigned integer.
      *
+     * @param maxFrameBytes the largest frame accepted, in bytes, without the header
+     * @return the framing
      * @throws IllegalArgumentException if {@code maxFrameBytes} is not positive
      */
     public static Framing lengthPrefixed(int maxFrameBytes) {
@@ -48,6 +50,9 @@ public final class Framing {
      * Frames preceded by their length as a big-endian unsigned integer of {@code headerBytes}
      * (1, 2 or 4) bytes.
      *
+     * @param headerBytes the size of the length header: 1, 2 or 4
+     * @param maxFrameBytes the largest frame accepted, in bytes, without the header
+     * @return the framing
      * @throws IllegalArgumentException if {@code headerBytes} is not 1, 2 or 4, or
      *     {@code maxFrameBytes} is not positive or cannot be expressed in the header
      */
@@ -68,6 +73,7 @@ public final class Framing {
      * line end; sending a frame appends {@code '\n'}.
      *
      * @param maxLineBytes the longest line, without its line end
+     * @return the framing
      * @throws IllegalArgumentException if {@code maxLineBytes} is not positive
      */
     public static Framing lines(int maxLineBytes) {
@@ -82,6 +88,7 @@ public final class Framing {
      * order between the lines around it. The skipped bytes are never buffered beyond the limit.
      *
      * @param maxLineBytes the longest line, without its line end
+     * @return the framing
      * @throws IllegalArgumentException if {@code maxLineBytes} is not positive
      */
     public static Framing linesDiscardingOverlong(int maxLineBytes) {
@@ -89,7 +96,11 @@ public final class Framing {
         return new Framing(LINES, maxLineBytes, true);
     }
 
-    /** Whether an overlong line is skipped and reported rather than failing the stream. */
+    /**
+     * Whether an overlong line is skipped and reported rather than failing the stream.
+     *
+     * @return {@code true} for {@link #linesDiscardingOverlong}
+     */
     public boolean discardsOverlong() {
         return discardOverlong;
     }
@@ -100,12 +111,20 @@ public final class Framing {
         }
     }
 
-    /** The largest frame accepted, in bytes (without header or line end). */
+    /**
+     * The largest frame accepted, in bytes (without header or line end).
+     *
+     * @return the frame size limit, in bytes
+     */
     public int maxFrameBytes() {
         return maxFrameBytes;
     }
 
-    /** A new decoder, for one stream. */
+    /**
+     * A new decoder, for one stream.
+     *
+     * @return a fresh decoder with nothing buffered
+     */
     public Decoder newDecoder() {
         return new Decoder(this);
     }
@@ -115,6 +134,8 @@ public final class Framing {
      * then line end. {@code frame} is not copied or moved. Any thread; allocates a small array
      * and a few bytes.
      *
+     * @param frame the frame to send
+     * @return the buffers to write, in order
      * @throws IllegalArgumentException if the frame is over {@link #maxFrameBytes}, or a line
      *     contains {@code '\n'}
      */
@@ -143,7 +164,11 @@ public final class Framing {
         return new ByteBuffer[] {header.flip(), body};
     }
 
-    /** The bytes {@link #encode} adds to a frame. */
+    /**
+     * The bytes {@link #encode} adds to a frame.
+     *
+     * @return the header size, or 1 for the line end
+     */
     public int overheadBytes() {
         return headerBytes == LINES ? 1 : headerBytes;
     }
@@ -192,6 +217,8 @@ public final class Framing {
          * Adds {@code bytes} (their remaining bytes) to the stream. The decoder keeps the buffer
          * and returns slices of it: the caller must not change it afterwards. Cost: no copy when
          * nothing is pending; otherwise one copy of the new bytes.
+         *
+         * @param bytes the next bytes of the stream
          */
         public void feed(ByteBuffer bytes) {
             Objects.requireNonNull(bytes, "bytes");
@@ -229,6 +256,7 @@ public final class Framing {
          * The next whole frame (a buffer the caller owns, position 0), or {@code null} if more
          * bytes are needed.
          *
+         * @return the next frame, {@link #DISCARDED}, or {@code null}
          * @throws FramingException if the next frame is over {@code maxFrameBytes}; the stream
          *     cannot be decoded further
          */
@@ -263,7 +291,11 @@ public final class Framing {
             return frame;
         }
 
-        /** The size of the line last skipped (when {@link #next} returned {@link #DISCARDED}), line end excluded. */
+        /**
+         * The size of the line last skipped (when {@link #next} returned {@link #DISCARDED}), line end excluded.
+         *
+         * @return the size in bytes of the last skipped line
+         */
         public long lastDiscardedBytes() {
             return lastDiscardedBytes;
         }
@@ -336,7 +368,11 @@ public final class Framing {
                     + framing.maxFrameBytes);
         }
 
-        /** Bytes fed and not yet returned as frames. */
+        /**
+         * Bytes fed and not yet returned as frames.
+         *
+         * @return the number of buffered bytes
+         */
         public int bufferedBytes() {
             return pending == null ? 0 : pending.remaining();
         }

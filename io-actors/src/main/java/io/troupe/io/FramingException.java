@@ -10,7 +10,11 @@ import java.io.IOException;
 public final class FramingException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with this message. */
+    /**
+     * An exception with this message.
+     *
+     * @param message the detail message
+     */
     public FramingException(String message) {
         super(message);
     }

@@ -16,6 +16,8 @@ public final class Io {
      * Starts the system's I/O runtime with {@code settings}. Any thread; idempotent for equal
      * settings.
      *
+     * @param system the actor system
+     * @param settings the settings to start the runtime with
      * @throws IllegalStateException if the runtime already runs with other settings, or the
      *     system is closed
      */
@@ -25,13 +27,23 @@ public final class Io {
         IoExtension.start(system, settings);
     }
 
-    /** The number of reactor threads of the system's I/O runtime (starting it with the defaults); 0 when workers drive the I/O. */
+    /**
+     * The number of reactor threads of the system's I/O runtime (starting it with the defaults); 0 when workers drive the I/O.
+     *
+     * @param system the actor system
+     * @return the reactor thread count, or 0
+     */
     public static int reactorThreads(ActorSystem system) {
         Objects.requireNonNull(system, "system");
         return IoExtension.of(system).reactorThreadCount();
     }
 
-    /** Who drives the system's I/O (starting it with the defaults): on the ForkJoinPool dispatcher always reactor threads. */
+    /**
+     * Who drives the system's I/O (starting it with the defaults): on the ForkJoinPool dispatcher always reactor threads.
+     *
+     * @param system the actor system
+     * @return the I/O driver
+     */
     public static IoSettings.Driver driver(ActorSystem system) {
         Objects.requireNonNull(system, "system");
         return IoExtension.of(system).driver();

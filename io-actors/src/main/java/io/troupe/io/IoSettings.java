@@ -33,7 +33,11 @@ public final class IoSettings {
         this.reactorThreads = reactorThreads;
     }
 
-    /** Workers drive the I/O ({@link Driver#WORKERS}). */
+    /**
+     * Workers drive the I/O ({@link Driver#WORKERS}).
+     *
+     * @return the default settings
+     */
     public static IoSettings defaults() {
         return DEFAULTS;
     }
@@ -44,6 +48,8 @@ public final class IoSettings {
      * most services: a reactor only detects readiness, the reads and writes run on the
      * dispatcher.
      *
+     * @param reactorThreads the number of reactor threads; positive
+     * @return new settings
      * @throws IllegalArgumentException if {@code reactorThreads} is not positive
      */
     public IoSettings withReactorThreads(int reactorThreads) {
@@ -56,18 +62,29 @@ public final class IoSettings {
     /**
      * With {@code driver}; {@link Driver#REACTOR_THREADS} keeps the reactor thread count (one
      * unless set), {@link Driver#WORKERS} uses one selector.
+     *
+     * @param driver who waits for readiness
+     * @return new settings
      */
     public IoSettings withDriver(Driver driver) {
         Objects.requireNonNull(driver, "driver");
         return new IoSettings(driver, driver == Driver.WORKERS ? 1 : reactorThreads);
     }
 
-    /** Who waits for readiness. */
+    /**
+     * Who waits for readiness.
+     *
+     * @return the driver
+     */
     public Driver driver() {
         return driver;
     }
 
-    /** The number of reactor threads ({@link Driver#REACTOR_THREADS}), or selectors the workers drive (1). */
+    /**
+     * The number of reactor threads ({@link Driver#REACTOR_THREADS}), or selectors the workers drive (1).
+     *
+     * @return the reactor thread or selector count
+     */
     public int reactorThreads() {
         return reactorThreads;
     }

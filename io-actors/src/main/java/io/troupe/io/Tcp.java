@@ -85,6 +85,12 @@ public final class Tcp {
      * {@code replyTo} with {@link Bound} or {@link BindFailed}. For each accepted connection
      * the listener spawns a connection actor and a handler from {@code handlerFactory}; the
      * handler's first message is {@link Connected}. Any thread; returns at once.
+     *
+     * @param system the actor system
+     * @param address the address to listen on
+     * @param options the listener's and its connections' options
+     * @param handlerFactory makes one handler per accepted connection
+     * @param replyTo who hears the {@link BindResult}
      */
     public static void bind(ActorSystem system, SocketAddress address, TcpOptions options,
                             Supplier<? extends Actor<Event>> handlerFactory, ActorRef<? super BindResult> replyTo) {
@@ -101,6 +107,12 @@ public final class Tcp {
      * callers that are not actors: the stage completes with {@link Bound}, or exceptionally
      * with the cause of {@link BindFailed} (a {@link java.net.BindException} when the port is
      * in use). Any thread.
+     *
+     * @param system the actor system
+     * @param address the address to listen on
+     * @param options the listener's and its connections' options
+     * @param handlerFactory makes one handler per accepted connection
+     * @return completes with {@link Bound}, or exceptionally with the bind's cause
      */
     public static CompletionStage<Bound> bind(ActorSystem system, SocketAddress address, TcpOptions options,
                                               Supplier<? extends Actor<Event>> handlerFactory) {
@@ -131,6 +143,11 @@ public final class Tcp {
      * The adapter must be a pure function and must not return null. Any thread; returns at once.
      *
      * @param <M> the handlers' protocol
+     * @param system the actor system
+     * @param address the address to listen on
+     * @param options the listener's and its connections' options
+     * @param handlerFactory makes one handler per accepted connection
+     * @param adapter converts each event to a message of the handler's protocol
      * @return completes with {@link Bound}, or exceptionally with the bind's cause
      */
     public static <M> CompletionStage<Bound> bind(ActorSystem system, SocketAddress address, TcpOptions options,
@@ -154,6 +171,12 @@ public final class Tcp {
      * handler as one message of its own protocol. Any thread; returns at once.
      *
      * @param <M> the handler's protocol
+     * @param system the actor system
+     * @param address the address to connect to
+     * @param options the connection's options
+     * @param timeout how long the connect (and name resolution) may take; positive
+     * @param handler who hears the connection's events, adapted
+     * @param adapter converts each event to a message of the handler's protocol
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public static <M> void connect(ActorSystem system, SocketAddress address, TcpOptions options, Duration timeout,
@@ -173,6 +196,10 @@ public final class Tcp {
      * logged. {@link TcpOptions#withReadCredit} and {@link TcpOptions#withAnsweredReads} do not
      * apply (see {@link ConnectionStage} for its back-pressure). Any thread; returns at once.
      *
+     * @param system the actor system
+     * @param address the address to listen on
+     * @param options the listener's and its connections' options
+     * @param stageFactory makes one stage per accepted connection
      * @return completes with {@link Bound}, or exceptionally with the bind's cause
      */
     public static CompletionStage<Bound> serve(ActorSystem system, SocketAddress address, TcpOptions options,
@@ -193,6 +220,11 @@ public final class Tcp {
      * {@link ConnectionStage#onConnectFailed} first (refused, unreachable, {@code timeout}
      * passed, or the name did not resolve). Any thread; returns at once.
      *
+     * @param system the actor system
+     * @param address the address to connect to
+     * @param options the connection's options
+     * @param timeout how long the connect (and name resolution) may take; positive
+     * @param stage handles the connection inside its actor's turn
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public static void connect(ActorSystem system, SocketAddress address, TcpOptions options, Duration timeout,
@@ -215,6 +247,11 @@ public final class Tcp {
      * is resolved on the blocking pool, within the timeout. The connection actor watches
      * {@code handler}: when it stops, the connection closes. Any thread; returns at once.
      *
+     * @param system the actor system
+     * @param address the address to connect to
+     * @param options the connection's options
+     * @param timeout how long the connect (and name resolution) may take; positive
+     * @param handler who hears the connection's events
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public static void connect(ActorSystem system, SocketAddress address, TcpOptions options, Duration timeout,
@@ -245,6 +282,9 @@ public final class Tcp {
         /**
          * Stops accepting; the stage completes when the listening socket is closed and its port
          * released. Live connections are not affected. Any thread.
+         *
+         * @param timeout how long to wait for the listener's answer
+         * @return completes with {@link Unbound} once the port is released
          */
         public CompletionStage<Unbound> unbind(Duration timeout) {
             return listener.ask(Unbind::new, timeout);
@@ -270,7 +310,11 @@ public final class Tcp {
      * @param replyTo who hears {@link Unbound}
      */
     public record Unbind(ActorRef<? super Unbound> replyTo) implements ListenerCommand {
-        /** Checks the reply ref. */
+        /**
+         * Checks the reply ref.
+         *
+         * @param replyTo who hears {@link Unbound}; not null
+         */
         public Unbind {
             Objects.requireNonNull(replyTo, "replyTo");
         }
@@ -338,14 +382,22 @@ public final class Tcp {
      * @param data the bytes
      */
     public record Received(ByteBuffer data) implements Event {
-        /** A copy of the bytes as an array. Allocates. */
+        /**
+         * A copy of the bytes as an array. Allocates.
+         *
+         * @return a new array with the bytes
+         */
         public byte[] toByteArray() {
             final byte[] bytes = new byte[data.remaining()];
             data.duplicate().get(bytes);
             return bytes;
         }
 
-        /** The bytes decoded as UTF-8. Allocates. */
+        /**
+         * The bytes decoded as UTF-8. Allocates.
+         *
+         * @return the decoded text
+         */
         public String utf8() {
             return StandardCharsets.UTF_8.decode(data.duplicate()).toString();
         }
@@ -435,27 +487,52 @@ public final class Tcp {
      * @param ack the token of the {@link Ack} to send when written, or {@code null} for none
      */
     public record Write(ByteBuffer data, Object ack) implements Command {
-        /** Checks the data. */
+        /**
+         * Checks the data.
+         *
+         * @param data the bytes; not null
+         * @param ack the ack token, or {@code null} for none
+         */
         public Write {
             Objects.requireNonNull(data, "data");
         }
 
-        /** A write of these bytes without an ack. */
+        /**
+         * A write of these bytes without an ack.
+         *
+         * @param bytes the bytes to write (wrapped, not copied)
+         * @return the write
+         */
         public static Write of(byte[] bytes) {
             return new Write(ByteBuffer.wrap(Objects.requireNonNull(bytes, "bytes")), null);
         }
 
-        /** A write of this buffer's remaining bytes without an ack. */
+        /**
+         * A write of this buffer's remaining bytes without an ack.
+         *
+         * @param data the bytes to write
+         * @return the write
+         */
         public static Write of(ByteBuffer data) {
             return new Write(data, null);
         }
 
-        /** A write of this string's UTF-8 bytes without an ack. */
+        /**
+         * A write of this string's UTF-8 bytes without an ack.
+         *
+         * @param text the text to write
+         * @return the write
+         */
         public static Write utf8(String text) {
             return of(Objects.requireNonNull(text, "text").getBytes(StandardCharsets.UTF_8));
         }
 
-        /** This write, acknowledged with {@code token}. */
+        /**
+         * This write, acknowledged with {@code token}.
+         *
+         * @param token the ack token; not null
+         * @return a new write of the same bytes
+         */
         public Write withAck(Object token) {
             return new Write(data, Objects.requireNonNull(token, "token"));
         }
@@ -493,7 +570,11 @@ public final class Tcp {
      * @param messages how many; positive
      */
     public record ReadCredit(int messages) implements Command {
-        /** Checks the count. */
+        /**
+         * Checks the count.
+         *
+         * @param messages how many; positive
+         */
         public ReadCredit {
             if (messages <= 0) {
                 throw new IllegalArgumentException("read credit must be positive, was " + messages);
@@ -507,7 +588,11 @@ public final class Tcp {
      * @param replyTo who gets them
      */
     public record GetStats(ActorRef<? super ConnectionStats> replyTo) implements Command {
-        /** Checks the reply ref. */
+        /**
+         * Checks the reply ref.
+         *
+         * @param replyTo who gets the stats; not null
+         */
         public GetStats {
             Objects.requireNonNull(replyTo, "replyTo");
         }

@@ -65,6 +65,8 @@ public final class TcpOptions {
      * 5 s close timeout, a write queue of 1 MiB with watermarks at 512 KiB and 128 KiB, reads of
      * up to 64 KiB delivered automatically, no framing, and a connection whose peer closed its
      * side closed by itself once its queued writes are flushed (no half-close).
+     *
+     * @return the default options
      */
     public static TcpOptions defaults() {
         return DEFAULTS;
@@ -78,6 +80,9 @@ public final class TcpOptions {
      * writing until the handler sends {@link Tcp.Close} (or stops), for protocols whose answer
      * follows the request's end of stream. Connection stages decide in
      * {@link ConnectionStage#onPeerClosed} instead and ignore this setting.
+     *
+     * @param on {@code true} to keep the connection open for writing after the peer closed
+     * @return new options with this setting
      */
     public TcpOptions withHalfClose(boolean on) {
         final TcpOptions c = copy();
@@ -85,26 +90,45 @@ public final class TcpOptions {
         return c;
     }
 
-    /** Whether half-close is on: see {@link #withHalfClose}. */
+    /**
+     * Whether half-close is on: see {@link #withHalfClose}.
+     *
+     * @return {@code true} if half-close is on
+     */
     public boolean halfClose() {
         return halfClose;
     }
 
-    /** With {@code TCP_NODELAY} (Nagle's algorithm off) on or off. Default: on. */
+    /**
+     * With {@code TCP_NODELAY} (Nagle's algorithm off) on or off. Default: on.
+     *
+     * @param on {@code true} to set {@code TCP_NODELAY}
+     * @return new options with this setting
+     */
     public TcpOptions withNoDelay(boolean on) {
         final TcpOptions c = copy();
         c.noDelay = on;
         return c;
     }
 
-    /** With {@code SO_REUSEADDR} on or off for the listening socket. Default: on. */
+    /**
+     * With {@code SO_REUSEADDR} on or off for the listening socket. Default: on.
+     *
+     * @param on {@code true} to set {@code SO_REUSEADDR}
+     * @return new options with this setting
+     */
     public TcpOptions withReuseAddress(boolean on) {
         final TcpOptions c = copy();
         c.reuseAddress = on;
         return c;
     }
 
-    /** With {@code SO_KEEPALIVE} on or off. Default: off. */
+    /**
+     * With {@code SO_KEEPALIVE} on or off. Default: off.
+     *
+     * @param on {@code true} to set {@code SO_KEEPALIVE}
+     * @return new options with this setting
+     */
     public TcpOptions withKeepAlive(boolean on) {
         final TcpOptions c = copy();
         c.keepAlive = on;
@@ -115,6 +139,9 @@ public final class TcpOptions {
      * With these socket buffer sizes ({@code SO_SNDBUF}, {@code SO_RCVBUF}); 0 keeps the
      * operating system's choice. The system may round them.
      *
+     * @param sendBufferBytes {@code SO_SNDBUF} in bytes, or 0
+     * @param receiveBufferBytes {@code SO_RCVBUF} in bytes, or 0
+     * @return new options with this setting
      * @throws IllegalArgumentException if either is negative
      */
     public TcpOptions withBufferSizes(int sendBufferBytes, int receiveBufferBytes) {
@@ -131,6 +158,8 @@ public final class TcpOptions {
     /**
      * With this accept backlog (connections the kernel completes before they are accepted).
      *
+     * @param backlog the accept backlog; positive
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code backlog} is not positive
      */
     public TcpOptions withBacklog(int backlog) {
@@ -147,6 +176,8 @@ public final class TcpOptions {
      * listener stops accepting: new connections wait in the kernel's backlog (and are refused
      * by the kernel when it is full) until a live connection ends. Default: no limit.
      *
+     * @param maxConnections the most live connections per listener; positive
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code maxConnections} is not positive
      */
     public TcpOptions withMaxConnections(int maxConnections) {
@@ -163,6 +194,8 @@ public final class TcpOptions {
      * handler gets {@link Tcp.ErrorClosed} with a {@link java.net.SocketTimeoutException}.
      * Zero turns it off (the default).
      *
+     * @param idleTimeout how long a connection may be idle; zero for no limit
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code idleTimeout} is negative
      */
     public TcpOptions withIdleTimeout(Duration idleTimeout) {
@@ -179,6 +212,8 @@ public final class TcpOptions {
      * How long a {@link Tcp.Close} (or a stopped handler) may wait for the write queue to
      * drain before the connection is reset instead. Default: 5 s.
      *
+     * @param closeTimeout how long a close may wait for the flush; positive
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code closeTimeout} is not positive
      */
     public TcpOptions withCloseTimeout(Duration closeTimeout) {
@@ -199,6 +234,10 @@ public final class TcpOptions {
      * {@link #withAnsweredReads answered reads} the connection also stops reading in between,
      * and keeps room in the queue for the answers to the reads it has delivered.
      *
+     * @param maxBytes the write queue's bound in bytes
+     * @param highWatermarkBytes the queue size at which writing pauses
+     * @param lowWatermarkBytes the queue size at which writing resumes
+     * @return new options with this setting
      * @throws IllegalArgumentException unless {@code 0 <= lowWatermarkBytes < highWatermarkBytes <= maxBytes}
      */
     public TcpOptions withWriteQueue(int maxBytes, int highWatermarkBytes, int lowWatermarkBytes) {
@@ -218,6 +257,8 @@ public final class TcpOptions {
      * With reads of at most {@code readChunkBytes} each: the largest {@link Tcp.Received}
      * without framing. Default: 64 KiB.
      *
+     * @param readChunkBytes the largest single read, in bytes; positive
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code readChunkBytes} is not positive
      */
     public TcpOptions withReadChunkBytes(int readChunkBytes) {
@@ -236,6 +277,8 @@ public final class TcpOptions {
      * delivered as they come and pause only while the handler's mailbox is full. Replaces
      * {@link #withAnsweredReads}: reading stays independent of the write queue.
      *
+     * @param initialCredit how many {@link Tcp.Received} may be delivered before the first credit
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code initialCredit} is negative
      */
     public TcpOptions withReadCredit(int initialCredit) {
@@ -263,6 +306,8 @@ public final class TcpOptions {
      * server) would then wait for it forever; use {@link #withReadCredit} or push mode there.
      * Replaces {@link #withReadCredit}.
      *
+     * @param initialCredit how many {@link Tcp.Received} may be delivered before the first credit
+     * @return new options with this setting
      * @throws IllegalArgumentException if {@code initialCredit} is negative
      */
     public TcpOptions withAnsweredReads(int initialCredit) {
@@ -283,6 +328,9 @@ public final class TcpOptions {
      * With framing: each {@link Tcp.Received} carries one whole frame and each
      * {@link Tcp.Write} is sent as one frame. A frame over the framing's limit closes the
      * connection with {@link Tcp.ErrorClosed} and a {@link FramingException}.
+     *
+     * @param framing how to cut the byte stream into frames; not null
+     * @return new options with this setting
      */
     public TcpOptions withFraming(Framing framing) {
         final TcpOptions c = copy();
@@ -290,82 +338,146 @@ public final class TcpOptions {
         return c;
     }
 
-    /** Whether {@code TCP_NODELAY} is on. */
+    /**
+     * Whether {@code TCP_NODELAY} is on.
+     *
+     * @return {@code true} if {@code TCP_NODELAY} is on
+     */
     public boolean noDelay() {
         return noDelay;
     }
 
-    /** Whether {@code SO_REUSEADDR} is on. */
+    /**
+     * Whether {@code SO_REUSEADDR} is on.
+     *
+     * @return {@code true} if {@code SO_REUSEADDR} is on
+     */
     public boolean reuseAddress() {
         return reuseAddress;
     }
 
-    /** Whether {@code SO_KEEPALIVE} is on. */
+    /**
+     * Whether {@code SO_KEEPALIVE} is on.
+     *
+     * @return {@code true} if {@code SO_KEEPALIVE} is on
+     */
     public boolean keepAlive() {
         return keepAlive;
     }
 
-    /** {@code SO_SNDBUF}, or 0 for the OS default. */
+    /**
+     * {@code SO_SNDBUF}, or 0 for the OS default.
+     *
+     * @return the send buffer size in bytes, or 0
+     */
     public int sendBufferBytes() {
         return sendBufferBytes;
     }
 
-    /** {@code SO_RCVBUF}, or 0 for the OS default. */
+    /**
+     * {@code SO_RCVBUF}, or 0 for the OS default.
+     *
+     * @return the receive buffer size in bytes, or 0
+     */
     public int receiveBufferBytes() {
         return receiveBufferBytes;
     }
 
-    /** The accept backlog. */
+    /**
+     * The accept backlog.
+     *
+     * @return the backlog
+     */
     public int backlog() {
         return backlog;
     }
 
-    /** The most live connections per listener. */
+    /**
+     * The most live connections per listener.
+     *
+     * @return the connection limit
+     */
     public int maxConnections() {
         return maxConnections;
     }
 
-    /** The idle timeout; zero when off. */
+    /**
+     * The idle timeout; zero when off.
+     *
+     * @return the idle timeout
+     */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** How long a close waits for the write queue to drain. */
+    /**
+     * How long a close waits for the write queue to drain.
+     *
+     * @return the close timeout
+     */
     public Duration closeTimeout() {
         return closeTimeout;
     }
 
-    /** The write queue's bound in bytes. */
+    /**
+     * The write queue's bound in bytes.
+     *
+     * @return the bound in bytes
+     */
     public int writeQueueMaxBytes() {
         return writeQueueMaxBytes;
     }
 
-    /** The queue size at which the handler gets {@link Tcp.WritingPaused}. */
+    /**
+     * The queue size at which the handler gets {@link Tcp.WritingPaused}.
+     *
+     * @return the high watermark in bytes
+     */
     public int writeQueueHighWatermarkBytes() {
         return writeQueueHighWatermarkBytes;
     }
 
-    /** The queue size at which the handler gets {@link Tcp.WritingResumed}. */
+    /**
+     * The queue size at which the handler gets {@link Tcp.WritingResumed}.
+     *
+     * @return the low watermark in bytes
+     */
     public int writeQueueLowWatermarkBytes() {
         return writeQueueLowWatermarkBytes;
     }
 
-    /** The largest single read. */
+    /**
+     * The largest single read.
+     *
+     * @return the read size limit in bytes
+     */
     public int readChunkBytes() {
         return readChunkBytes;
     }
 
-    /** The initial read credit in pull mode, or -1 when reads are automatic. */
+    /**
+     * The initial read credit in pull mode, or -1 when reads are automatic.
+     *
+     * @return the initial credit, or -1
+     */
     public int initialReadCredit() {
         return initialReadCredit;
     }
 
-    /** Whether reads are answered ({@link #withAnsweredReads}): reading is coupled to the write queue. */
+    /**
+     * Whether reads are answered ({@link #withAnsweredReads}): reading is coupled to the write queue.
+     *
+     * @return {@code true} with answered reads
+     */
     public boolean answeredReads() {
         return answeredReads;
     }
 
-    /** The framing, or {@code null} for raw bytes. */
+    /**
+     * The framing, or {@code null} for raw bytes.
+     *
+     * @return the framing, or {@code null}
+     */
     public Framing framing() {
         return framing;
     }

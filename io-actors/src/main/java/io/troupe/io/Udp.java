@@ -52,6 +52,10 @@ public final class Udp {
     /**
      * Binds a UDP socket to {@code address} with the {@linkplain UdpOptions#defaults default
      * options}; see {@link #bind(ActorSystem, SocketAddress, UdpOptions, ActorRef)}.
+     *
+     * @param system the actor system
+     * @param address the address to bind
+     * @param handler who hears the socket's events
      */
     public static void bind(ActorSystem system, SocketAddress address, ActorRef<Event> handler) {
         bind(system, address, UdpOptions.defaults(), handler);
@@ -63,6 +67,10 @@ public final class Udp {
      * socket actor watches the handler and closes when it stops. Any thread; returns at once
      * (the socket is opened on its actor's thread).
      *
+     * @param system the actor system
+     * @param address the address to bind
+     * @param options the socket's options
+     * @param handler who hears the socket's events
      * @throws NullPointerException naming the argument that is null
      */
     public static void bind(ActorSystem system, SocketAddress address, UdpOptions options, ActorRef<Event> handler) {
@@ -82,6 +90,11 @@ public final class Udp {
      * Any thread; returns at once.
      *
      * @param <M> the handler's protocol
+     * @param system the actor system
+     * @param address the address to bind
+     * @param options the socket's options
+     * @param handler who hears the socket's events, adapted
+     * @param adapter converts each event to a message of the handler's protocol
      * @throws NullPointerException naming the argument that is null
      */
     public static <M> void bind(ActorSystem system, SocketAddress address, UdpOptions options, ActorRef<M> handler,
@@ -118,7 +131,11 @@ public final class Udp {
      * @param data its bytes: a fresh heap buffer that now belongs to the handler
      */
     public record Datagram(SocketAddress sender, ByteBuffer data) implements Event {
-        /** The bytes decoded as UTF-8. Allocates. */
+        /**
+         * The bytes decoded as UTF-8. Allocates.
+         *
+         * @return the decoded text
+         */
         public String utf8() {
             return StandardCharsets.UTF_8.decode(data.duplicate()).toString();
         }
@@ -194,6 +211,8 @@ public final class Udp {
         /**
          * Checks the arguments.
          *
+         * @param to the destination; not null
+         * @param data the bytes; not null
          * @throws IllegalArgumentException if {@code data} holds more than {@value Udp#MAX_DATAGRAM_BYTES} bytes
          */
         public Send {
@@ -201,7 +220,13 @@ public final class Udp {
             checkDatagramSize(Objects.requireNonNull(data, "data"));
         }
 
-        /** A datagram of this string's UTF-8 bytes. */
+        /**
+         * A datagram of this string's UTF-8 bytes.
+         *
+         * @param to the destination
+         * @param text the text to send
+         * @return the command
+         */
         public static Send utf8(SocketAddress to, String text) {
             return new Send(to, ByteBuffer.wrap(Objects.requireNonNull(text, "text").getBytes(StandardCharsets.UTF_8)));
         }
@@ -223,13 +248,19 @@ public final class Udp {
         /**
          * Checks the argument.
          *
+         * @param data the bytes; not null
          * @throws IllegalArgumentException if {@code data} holds more than {@value Udp#MAX_DATAGRAM_BYTES} bytes
          */
         public Write {
             checkDatagramSize(Objects.requireNonNull(data, "data"));
         }
 
-        /** A datagram of this string's UTF-8 bytes. */
+        /**
+         * A datagram of this string's UTF-8 bytes.
+         *
+         * @param text the text to send
+         * @return the command
+         */
         public static Write utf8(String text) {
             return new Write(ByteBuffer.wrap(Objects.requireNonNull(text, "text").getBytes(StandardCharsets.UTF_8)));
         }
@@ -254,6 +285,7 @@ public final class Udp {
         /**
          * Checks the argument.
          *
+         * @param remote the peer; not null, resolved
          * @throws IllegalArgumentException if {@code remote} is an unresolved {@link InetSocketAddress}
          */
         public Connect {

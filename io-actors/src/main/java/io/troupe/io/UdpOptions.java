@@ -32,6 +32,8 @@ public final class UdpOptions {
     /**
      * The defaults: {@code SO_REUSEADDR} off (so a second bind of a taken port fails), {@code
      * SO_BROADCAST} off, the operating system's buffer sizes.
+     *
+     * @return the default options
      */
     public static UdpOptions defaults() {
         return DEFAULTS;
@@ -41,6 +43,9 @@ public final class UdpOptions {
      * With {@code SO_REUSEADDR} on or off. On, several sockets that all set it may bind the same
      * address and port (for multicast receivers, say); which one gets a unicast datagram is up to
      * the kernel. Default: off.
+     *
+     * @param on {@code true} to set {@code SO_REUSEADDR}
+     * @return new options with this setting
      */
     public UdpOptions withReuseAddress(boolean on) {
         return new UdpOptions(on, broadcast, sendBufferBytes, receiveBufferBytes);
@@ -49,6 +54,9 @@ public final class UdpOptions {
     /**
      * With {@code SO_BROADCAST} on or off. Off, the kernel refuses a {@link Udp.Send} to a
      * broadcast address, and the handler gets {@link Udp.CommandFailed}. Default: off.
+     *
+     * @param on {@code true} to set {@code SO_BROADCAST}
+     * @return new options with this setting
      */
     public UdpOptions withBroadcast(boolean on) {
         return new UdpOptions(reuseAddress, on, sendBufferBytes, receiveBufferBytes);
@@ -60,6 +68,9 @@ public final class UdpOptions {
      * ({@code net.core.rmem_max} and {@code wmem_max} on Linux). A larger receive buffer lets
      * the kernel hold more datagrams while the handler is slow before it drops them.
      *
+     * @param sendBufferBytes {@code SO_SNDBUF} in bytes, or 0
+     * @param receiveBufferBytes {@code SO_RCVBUF} in bytes, or 0
+     * @return new options with this setting
      * @throws IllegalArgumentException if either is negative
      */
     public UdpOptions withBufferSizes(int sendBufferBytes, int receiveBufferBytes) {
@@ -70,22 +81,38 @@ public final class UdpOptions {
         return new UdpOptions(reuseAddress, broadcast, sendBufferBytes, receiveBufferBytes);
     }
 
-    /** Whether {@code SO_REUSEADDR} is on. */
+    /**
+     * Whether {@code SO_REUSEADDR} is on.
+     *
+     * @return {@code true} if {@code SO_REUSEADDR} is on
+     */
     public boolean reuseAddress() {
         return reuseAddress;
     }
 
-    /** Whether {@code SO_BROADCAST} is on. */
+    /**
+     * Whether {@code SO_BROADCAST} is on.
+     *
+     * @return {@code true} if {@code SO_BROADCAST} is on
+     */
     public boolean broadcast() {
         return broadcast;
     }
 
-    /** {@code SO_SNDBUF}, or 0 for the OS default. */
+    /**
+     * {@code SO_SNDBUF}, or 0 for the OS default.
+     *
+     * @return the send buffer size in bytes, or 0
+     */
     public int sendBufferBytes() {
         return sendBufferBytes;
     }
 
-    /** {@code SO_RCVBUF}, or 0 for the OS default. */
+    /**
+     * {@code SO_RCVBUF}, or 0 for the OS default.
+     *
+     * @return the receive buffer size in bytes, or 0
+     */
     public int receiveBufferBytes() {
         return receiveBufferBytes;
     }

@@ -193,6 +193,9 @@ public abstract class BoundedMailbox<E> {
      * held as a waiting send (admitted in order as room frees up, or handed to
      * {@link #onClosed} if the mailbox closes first), then {@link #onHeldForSender} runs;
      * {@code false} to hand it to {@link #onOverflow}. Default: {@code false}. Must not block.
+     *
+     * @param message the message that found the mailbox full
+     * @return {@code true} to hold it as a waiting send, {@code false} to treat it as an overflow
      */
     protected boolean onFullMuteSender(E message) {
         return false;
@@ -230,13 +233,19 @@ public abstract class BoundedMailbox<E> {
      * How many messages are held as waiting sends ({@link #send}, or tells held under
      * {@link OverflowPolicy#MUTE_SENDER}). Any thread; a snapshot that walks the waiters: for
      * diagnostics and tests, not for a hot path.
+     *
+     * @return the number of held sends at the time of the call
      */
     public final int heldSends() {
         final Waiters<E> w = waiters;
         return w == null ? 0 : w.queue.size();
     }
 
-    /** Whether any message is held as a waiting send. Any thread; O(1). */
+    /**
+     * Whether any message is held as a waiting send. Any thread; O(1).
+     *
+     * @return {@code true} if at least one send is held
+     */
     public final boolean hasHeldSends() {
         final Waiters<E> w = waiters;
         return w != null && !w.queue.isEmpty();

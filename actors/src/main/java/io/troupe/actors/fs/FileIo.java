@@ -70,6 +70,7 @@ public final class FileIo {
             /**
              * Checks the count.
              *
+             * @param chunks how many; positive
              * @throws IllegalArgumentException if {@code chunks} is not positive
              */
             public Request {
@@ -91,7 +92,11 @@ public final class FileIo {
          * @param bytes the bytes (not to be changed after sending)
          */
         record Write(byte[] bytes) implements WriterCommand {
-            /** Checks the bytes. */
+            /**
+             * Checks the bytes.
+             *
+             * @param bytes the bytes to append; not null
+             */
             public Write {
                 Objects.requireNonNull(bytes, "bytes");
             }
@@ -101,7 +106,13 @@ public final class FileIo {
         record Close() implements WriterCommand {}
     }
 
-    /** Sends {@code replyTo} the {@link FileEvent.Metadata} of {@code path}, or a {@link FileError}. */
+    /**
+     * Sends {@code replyTo} the {@link FileEvent.Metadata} of {@code path}, or a {@link FileError}.
+     *
+     * @param system the actor system
+     * @param path the file or directory
+     * @param replyTo who gets the answer
+     */
     public static void metadata(ActorSystem system, Path path, ActorRef<? super FileEvent> replyTo) {
         oneShot(system, path, "metadata", replyTo, () -> {
             final BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
@@ -109,7 +120,13 @@ public final class FileIo {
         });
     }
 
-    /** Sends {@code replyTo} the {@link FileEvent.DirectoryListing} of {@code directory}, or a {@link FileError}. */
+    /**
+     * Sends {@code replyTo} the {@link FileEvent.DirectoryListing} of {@code directory}, or a {@link FileError}.
+     *
+     * @param system the actor system
+     * @param directory the directory to list
+     * @param replyTo who gets the answer
+     */
     public static void list(ActorSystem system, Path directory, ActorRef<? super FileEvent> replyTo) {
         oneShot(system, directory, "list", replyTo, () -> {
             final List<Path> entries = new ArrayList<>();
@@ -124,6 +141,11 @@ public final class FileIo {
     /**
      * Sends {@code replyTo} the whole content of a small file as {@link FileEvent.FileContent},
      * or a {@link FileError} ({@code TOO_LARGE} above {@code maxBytes}: stream it with {@link #openRead}).
+     *
+     * @param system the actor system
+     * @param path the file to read
+     * @param maxBytes the largest file accepted, in bytes; positive
+     * @param replyTo who gets the answer
      */
     public static void readAll(ActorSystem system, Path path, int maxBytes, ActorRef<? super FileEvent> replyTo) {
         if (maxBytes <= 0) {
@@ -140,7 +162,14 @@ public final class FileIo {
         });
     }
 
-    /** Writes {@code bytes} as the whole content of {@code path} (created or truncated); answers {@link FileEvent.WriteClosed} or a {@link FileError}. */
+    /**
+     * Writes {@code bytes} as the whole content of {@code path} (created or truncated); answers {@link FileEvent.WriteClosed} or a {@link FileError}.
+     *
+     * @param system the actor system
+     * @param path the file to write
+     * @param bytes its new content
+     * @param replyTo who gets the answer
+     */
     public static void writeAll(ActorSystem system, Path path, byte[] bytes, ActorRef<? super FileEvent> replyTo) {
         Objects.requireNonNull(bytes, "bytes");
         oneShot(system, path, "write", replyTo, () -> {
@@ -154,6 +183,10 @@ public final class FileIo {
      * {@link FileEvent.ReadOpened}, then chunks as it gives credit, then {@link FileEvent.EndOfFile},
      * or a {@link FileError} at any point (the file is then closed).
      *
+     * @param system the actor system
+     * @param path the file to read
+     * @param chunkBytes the size of each chunk, in bytes; positive
+     * @param sink who gets the events and gives credit
      * @throws IllegalArgumentException if {@code chunkBytes} is not positive
      */
     public static void openRead(ActorSystem system, Path path, int chunkBytes, ActorRef<? super FileEvent> sink) {
@@ -170,6 +203,10 @@ public final class FileIo {
      * Opens {@code path} for writing (created, or truncated if it exists); {@code owner} receives
      * {@link FileEvent.WriteOpened}, then one {@link FileEvent.Written} per write, then
      * {@link FileEvent.WriteClosed}, or a {@link FileError} at any point (the file is then closed).
+     *
+     * @param system the actor system
+     * @param path the file to write
+     * @param owner who gets the events and sends the writes
      */
     public static void openWrite(ActorSystem system, Path path, ActorRef<? super FileEvent> owner) {
         Objects.requireNonNull(system, "system");

@@ -59,7 +59,12 @@ public final class EventStream {
         });
     }
 
-    /** The event stream of {@code system}, started on first use. Any thread. */
+    /**
+     * The event stream of {@code system}, started on first use. Any thread.
+     *
+     * @param system the actor system
+     * @return the system's event stream
+     */
     public static EventStream of(ActorSystem system) {
         final SyncSupport support = SyncSupport.of(system);
         return (EventStream) support.named("event-stream", k -> new EventStream(system));
@@ -69,13 +74,23 @@ public final class EventStream {
      * Subscribes {@code subscriber} to the events from now on; see
      * {@link Topic#subscribe(ActorRef, Function, Function)} for the mapping functions, the lag rule
      * and the cost. The subscription ends when the actor stops.
+     *
+     * @param <M> the subscriber's protocol
+     * @param subscriber the actor that receives the events
+     * @param onEvent turns an event into the subscriber's message
+     * @param onLagged turns a lag notice into the subscriber's message
+     * @return the subscription
      */
     public <M> Subscription subscribe(ActorRef<M> subscriber, Function<? super SystemEvent, ? extends M> onEvent,
                                       Function<? super Topic.Lagged, ? extends M> onLagged) {
         return topic.subscribe(subscriber, onEvent, onLagged);
     }
 
-    /** How many events have been published to subscribers. Any thread. */
+    /**
+     * How many events have been published to subscribers. Any thread.
+     *
+     * @return the number of events published
+     */
     public long published() {
         return topic.published();
     }

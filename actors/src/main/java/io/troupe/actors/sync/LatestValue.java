@@ -79,6 +79,8 @@ public final class LatestValue<T> {
         /**
          * The newest value, and re-arms the subscription: the next change sends this notice
          * again. Call it while handling the notice. Cost: two volatile reads and a write.
+         *
+         * @return the newest value
          */
         public T value() {
             final Versioned<T> now = cell.current;
@@ -90,12 +92,20 @@ public final class LatestValue<T> {
             return now.value;
         }
 
-        /** The version of the value last read through {@link #value()} (-1 before the first). */
+        /**
+         * The version of the value last read through {@link #value()} (-1 before the first).
+         *
+         * @return the version last read, or -1
+         */
         public long seenVersion() {
             return seen;
         }
 
-        /** The cell this notice is about. */
+        /**
+         * The cell this notice is about.
+         *
+         * @return the cell
+         */
         public LatestValue<T> cell() {
             return cell;
         }
@@ -188,6 +198,10 @@ public final class LatestValue<T> {
     /**
      * A cell of {@code system} holding {@code initial} (version 0). Any thread.
      *
+     * @param <T> the value type
+     * @param system the actor system
+     * @param initial the first value; not null
+     * @return the new cell
      * @throws NullPointerException if {@code initial} is null
      */
     public static <T> LatestValue<T> create(ActorSystem system, T initial) {
@@ -195,12 +209,20 @@ public final class LatestValue<T> {
         return new LatestValue<>(SyncSupport.of(system), initial);
     }
 
-    /** The newest value. Any thread; one volatile read. */
+    /**
+     * The newest value. Any thread; one volatile read.
+     *
+     * @return the newest value
+     */
     public T get() {
         return current.value;
     }
 
-    /** How many times the value was set. Any thread. */
+    /**
+     * How many times the value was set. Any thread.
+     *
+     * @return the number of times the value was set
+     */
     public long version() {
         return current.version;
     }
@@ -209,6 +231,7 @@ public final class LatestValue<T> {
      * Replaces the value and tells every armed subscriber. Any thread; cost: one small object,
      * one CAS, and per subscriber a volatile read (plus one offer if it was armed).
      *
+     * @param value the new value; not null
      * @throws NullPointerException if {@code value} is null (the value is unchanged)
      */
     public void set(T value) {
@@ -227,6 +250,9 @@ public final class LatestValue<T> {
      * once it has read the value of the previous notice. Any thread; cost: a small object, a
      * copy of the subscriber array, a watch.
      *
+     * @param <M> the subscriber's protocol
+     * @param subscriber the actor to notify
+     * @param adapt turns the notice into the subscriber's message
      * @return the notice object, which is also the subscription ({@link Changed#cancel()})
      */
     public <M> Changed<T> subscribe(ActorRef<M> subscriber, Function<? super Changed<T>, ? extends M> adapt) {
@@ -244,7 +270,11 @@ public final class LatestValue<T> {
         return s;
     }
 
-    /** How many subscriptions are open. Any thread; a racy snapshot. */
+    /**
+     * How many subscriptions are open. Any thread; a racy snapshot.
+     *
+     * @return the number of open subscriptions
+     */
     public int subscriberCount() {
         return subs.length;
     }

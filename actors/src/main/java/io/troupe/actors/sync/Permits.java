@@ -61,6 +61,10 @@ public final class Permits {
     /**
      * A semaphore of {@code system} with {@code count} permits. Any thread; spawns an actor.
      *
+     * @param system the actor system
+     * @param name the semaphore's name, part of its actor's name
+     * @param count the number of permits; positive
+     * @return the new semaphore
      * @throws IllegalArgumentException if {@code count} is not positive, or the name is not a
      *     valid actor name or is taken by another semaphore of the system
      */
@@ -73,12 +77,20 @@ public final class Permits {
         return new Permits(system, name, count);
     }
 
-    /** The semaphore's name. */
+    /**
+     * The semaphore's name.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
-    /** How many permits there are in all. */
+    /**
+     * How many permits there are in all.
+     *
+     * @return the number of permits
+     */
     public int count() {
         return count;
     }
@@ -87,6 +99,10 @@ public final class Permits {
      * Asks for a permit for {@code holder}: when one is free, {@code holder} is sent
      * {@code onGranted(permit)}. Waiters are served in the order their requests reached the
      * semaphore. The permit is held until released or until {@code holder} stops. Any thread.
+     *
+     * @param <M> the holder's protocol
+     * @param holder the actor that will hold the permit
+     * @param onGranted turns the permit into the holder's message
      */
     public <M> void acquire(ActorRef<M> holder, Function<? super Permit, ? extends M> onGranted) {
         Objects.requireNonNull(holder, "holder");
@@ -94,7 +110,12 @@ public final class Permits {
         actor.tell(new Acquire(holder, onGranted));
     }
 
-    /** The number of free permits, as the semaphore sees it when it answers. Any thread. */
+    /**
+     * The number of free permits, as the semaphore sees it when it answers. Any thread.
+     *
+     * @param timeout how long to wait for the answer
+     * @return completes with the number of free permits
+     */
     public CompletionStage<Integer> available(Duration timeout) {
         return actor.ask(Available::new, timeout);
     }
@@ -112,7 +133,11 @@ public final class Permits {
             this.holder = holder;
         }
 
-        /** The actor holding it. */
+        /**
+         * The actor holding it.
+         *
+         * @return the holder
+         */
         public ActorRef<?> holder() {
             return holder;
         }

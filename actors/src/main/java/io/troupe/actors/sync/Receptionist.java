@@ -62,7 +62,12 @@ public final class Receptionist {
         this.actor = support.system().spawnSystemActor(Registry::new, SpawnOptions.named("troupe-receptionist"));
     }
 
-    /** The receptionist of {@code system}, started on first use. Any thread. */
+    /**
+     * The receptionist of {@code system}, started on first use. Any thread.
+     *
+     * @param system the actor system
+     * @return the system's receptionist
+     */
     public static Receptionist of(ActorSystem system) {
         final SyncSupport support = SyncSupport.of(system);
         return (Receptionist) support.named("receptionist", k -> new Receptionist(support));
@@ -71,6 +76,9 @@ public final class Receptionist {
     /**
      * Registers {@code service} under {@code key}; registering twice is the same as once.
      *
+     * @param <T> the service's message type
+     * @param key the key to register under
+     * @param service the actor to register
      * @throws IllegalArgumentException if the key's id is used with another type
      */
     public <T> void register(ServiceKey<T> key, ActorRef<T> service) {
@@ -78,19 +86,38 @@ public final class Receptionist {
         actor.tell(new Register(key, Objects.requireNonNull(service, "service")));
     }
 
-    /** Removes {@code service} from {@code key}; nothing happens if it was not registered. */
+    /**
+     * Removes {@code service} from {@code key}; nothing happens if it was not registered.
+     *
+     * @param <T> the service's message type
+     * @param key the key it was registered under
+     * @param service the actor to remove
+     */
     public <T> void deregister(ServiceKey<T> key, ActorRef<T> service) {
         checkType(key);
         actor.tell(new Deregister(key, Objects.requireNonNull(service, "service")));
     }
 
-    /** Sends the current listing of {@code key} to {@code replyTo}. */
+    /**
+     * Sends the current listing of {@code key} to {@code replyTo}.
+     *
+     * @param <T> the services' message type
+     * @param key the key to look up
+     * @param replyTo who gets the listing
+     */
     public <T> void find(ServiceKey<T> key, ActorRef<? super Listing<T>> replyTo) {
         checkType(key);
         actor.tell(new Find(key, Objects.requireNonNull(replyTo, "replyTo")));
     }
 
-    /** The current listing of {@code key}, by ask. The stage fails if no answer comes within {@code timeout}. */
+    /**
+     * The current listing of {@code key}, by ask. The stage fails if no answer comes within {@code timeout}.
+     *
+     * @param <T> the services' message type
+     * @param key the key to look up
+     * @param timeout how long to wait for the answer
+     * @return completes with the listing
+     */
     public <T> CompletionStage<Listing<T>> find(ServiceKey<T> key, Duration timeout) {
         checkType(key);
         return actor.ask(replyTo -> new Find(key, replyTo), timeout);
@@ -99,6 +126,12 @@ public final class Receptionist {
     /**
      * Sends {@code subscriber} the listing of {@code key} now and after every change, until it
      * stops. {@code adapt} turns a listing into the subscriber's message.
+     *
+     * @param <T> the services' message type
+     * @param <M> the subscriber's protocol
+     * @param key the key to watch
+     * @param subscriber the actor that receives the listings
+     * @param adapt turns a listing into the subscriber's message
      */
     public <T, M> void subscribe(ServiceKey<T> key, ActorRef<M> subscriber,
                                  java.util.function.Function<? super Listing<T>, ? extends M> adapt) {
@@ -108,7 +141,12 @@ public final class Receptionist {
         actor.tell(new Subscribe(key, subscriber, adapt));
     }
 
-    /** Stops sending listings of {@code key} to {@code subscriber}. */
+    /**
+     * Stops sending listings of {@code key} to {@code subscriber}.
+     *
+     * @param key the key watched
+     * @param subscriber the actor to stop sending to
+     */
     public void unsubscribe(ServiceKey<?> key, ActorRef<?> subscriber) {
         checkType(key);
         actor.tell(new Unsubscribe(key, Objects.requireNonNull(subscriber, "subscriber")));

@@ -15,6 +15,8 @@ public record ServiceKey<T>(String id, Class<T> type) {
     /**
      * Checks the parameters.
      *
+     * @param id the service's id, non-empty
+     * @param type the message type of the actors registered under it
      * @throws NullPointerException if either is null
      * @throws IllegalArgumentException if {@code id} is empty
      */
@@ -26,7 +28,14 @@ public record ServiceKey<T>(String id, Class<T> type) {
         }
     }
 
-    /** The key for actors accepting {@code type} under {@code id}. */
+    /**
+     * The key for actors accepting {@code type} under {@code id}.
+     *
+     * @param <T> the message type
+     * @param id the service's id, non-empty
+     * @param type the message type
+     * @return the key
+     */
     public static <T> ServiceKey<T> of(String id, Class<T> type) {
         return new ServiceKey<>(id, type);
     }

@@ -11,6 +11,10 @@ public interface Subscription {
      */
     void cancel();
 
-    /** Whether the subscription has ended (cancelled, or its actor stopped). Any thread. */
+    /**
+     * Whether the subscription has ended (cancelled, or its actor stopped). Any thread.
+     *
+     * @return {@code true} once the subscription has ended
+     */
     boolean isClosed();
 }

@@ -108,6 +108,7 @@ public final class Topic<T> {
         /**
          * Checks the count.
          *
+         * @param missed the number of messages missed; positive
          * @throws IllegalArgumentException if {@code missed} is not positive
          */
         public Lagged {
@@ -153,6 +154,11 @@ public final class Topic<T> {
      * thread; allocates an array of {@code bound} references and spawns the topic's deliverer
      * actors under {@code /system} (one per core, up to four).
      *
+     * @param <T> the message type
+     * @param system the actor system
+     * @param type the message type's class
+     * @param bound how many messages the topic keeps; positive
+     * @return the new topic
      * @throws IllegalStateException if the system is closed
      *
      * @throws IllegalArgumentException if {@code bound} is not positive
@@ -166,6 +172,12 @@ public final class Topic<T> {
      * The topic of {@code system} named {@code name}: created by the first call, the same
      * object for every later call with the same name, type and bound. Any thread; takes a lock.
      *
+     * @param <T> the message type
+     * @param system the actor system
+     * @param name the topic's name, non-empty
+     * @param type the message type's class
+     * @param bound how many messages the topic keeps; positive
+     * @return the topic of that name
      * @throws IllegalArgumentException if the name is empty, {@code bound} is not positive, or
      *     a topic of that name exists with another type or bound
      */
@@ -195,27 +207,47 @@ public final class Topic<T> {
         return bound;
     }
 
-    /** The topic's name, or {@code null} for one made by {@link #create}. */
+    /**
+     * The topic's name, or {@code null} for one made by {@link #create}.
+     *
+     * @return the name, or {@code null}
+     */
     public String name() {
         return name;
     }
 
-    /** The type of message published. */
+    /**
+     * The type of message published.
+     *
+     * @return the message type's class
+     */
     public Class<T> type() {
         return type;
     }
 
-    /** How many messages the topic keeps for subscribers that fall behind. */
+    /**
+     * How many messages the topic keeps for subscribers that fall behind.
+     *
+     * @return the bound
+     */
     public int bound() {
         return bound;
     }
 
-    /** How many subscriptions are open. Any thread; a racy snapshot. */
+    /**
+     * How many subscriptions are open. Any thread; a racy snapshot.
+     *
+     * @return the number of open subscriptions
+     */
     public int subscriberCount() {
         return subs.length;
     }
 
-    /** How many messages have been published. Any thread. */
+    /**
+     * How many messages have been published. Any thread.
+     *
+     * @return the number of messages published
+     */
     public long published() {
         return tail;
     }
@@ -224,6 +256,7 @@ public final class Topic<T> {
      * Publishes {@code message} to every current subscriber and returns; see the class comment
      * for the cost. Any thread, including a handler's.
      *
+     * @param message the message; not null
      * @throws NullPointerException if {@code message} is null (nothing is published)
      * @throws ClassCastException if {@code message} is not a {@code T} (raw or unchecked use)
      */
@@ -338,6 +371,11 @@ public final class Topic<T> {
      * <p>With a protocol that has the topic's type among its messages, {@code onItem} is
      * {@code m -> m} and costs nothing per message.
      *
+     * @param <M> the subscriber's protocol
+     * @param subscriber the actor that receives the messages
+     * @param onItem turns a message into the subscriber's message
+     * @param onLagged turns a lag notice into the subscriber's message
+     * @return the subscription
      * @throws IllegalArgumentException if {@code subscriber} is not an actor of this runtime
      *     (the watch then fails; the subscription is closed)
      */

@@ -29,6 +29,7 @@ public final class EchoClient {
      * Runs the client.
      *
      * @param args host (default 127.0.0.1) and port (default 7007)
+     * @throws IOException if reading standard input fails
      */
     public static void main(String[] args) throws IOException {
         final String host = args.length > 0 ? args[0] : "127.0.0.1";

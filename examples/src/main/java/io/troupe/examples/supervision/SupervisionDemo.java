@@ -76,6 +76,13 @@ public final class SupervisionDemo {
         }
     }
 
+    /**
+     * Runs the demo for about four seconds, printing to standard output.
+     *
+     * @param args ignored
+     * @throws Exception if the main thread is interrupted, or the supervisor has not terminated
+     *         within 10 seconds of being told to shut down
+     */
     public static void main(String[] args) throws Exception {
         try (ActorSystem system = ActorSystem.create("demo")) {
             final ActorRef<Supervisor.Command> sup = system.spawn(Supervisor.builder(Supervisor.Strategy.ONE_FOR_ONE)
