@@ -122,8 +122,8 @@ class ConnectionStageTest extends BothDrivers {
                     s.connect(bound.localAddress());
                     sockets.add(s);
                     final long seed = seeds.nextLong();
-                    start("writer-" + i, done, failures, () -> EchoStreams.writeThenHalfClose(s, seed, bytesEach));
-                    start("reader-" + i, done, failures, () -> EchoStreams.expectEchoThenEof(s, seed, bytesEach));
+                    EchoStreams.start("writer-" + i, done, failures, () -> EchoStreams.writeThenHalfClose(s, seed, bytesEach));
+                    EchoStreams.start("reader-" + i, done, failures, () -> EchoStreams.expectEchoThenEof(s, seed, bytesEach));
                 }
                 assertTrue(done.await(100, TimeUnit.SECONDS), "still running: " + done.getCount() + "; failures: " + failures);
             } finally {
@@ -417,22 +417,4 @@ class ConnectionStageTest extends BothDrivers {
         }
     }
 
-    /** One side of a client connection. */
-    private interface ClientSide {
-        void run() throws IOException;
-    }
-
-    private static void start(String name, CountDownLatch done, ConcurrentLinkedQueue<String> failures, ClientSide side) {
-        final Thread t = new Thread(() -> {
-            try {
-                side.run();
-            } catch (IOException | RuntimeException | AssertionError e) {
-                failures.add(name + ": " + e);
-            } finally {
-                done.countDown();
-            }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-    }
 }

@@ -17,6 +17,30 @@ final class EchoStreams {
 
     private EchoStreams() {}
 
+    /** One side of a client connection, run on a thread of its own by {@link #start}. */
+    interface ClientSide {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code side} on a daemon thread named {@code name}: what it throws is added to
+     * {@code failures}, and {@code done} is counted down when it ends, either way.
+     */
+    static void start(String name, java.util.concurrent.CountDownLatch done,
+                      java.util.concurrent.ConcurrentLinkedQueue<String> failures, ClientSide side) {
+        final Thread t = new Thread(() -> {
+            try {
+                side.run();
+            } catch (IOException | RuntimeException | AssertionError e) {
+                failures.add(name + ": " + e);
+            } finally {
+                done.countDown();
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Writes {@code total} bytes of the sequence of {@code seed} in random-sized chunks, then shuts the output down (FIN). */
     static void writeThenHalfClose(Socket s, long seed, long total) throws IOException {
         final SplittableRandom sizes = new SplittableRandom(~seed);

@@ -63,8 +63,8 @@ class TcpEchoStreamingStressTest extends BothDrivers {
                     s.connect(bound.localAddress());
                     sockets.add(s);
                     final long seed = seeds.nextLong();
-                    start("writer-" + i, done, failures, () -> EchoStreams.writeThenHalfClose(s, seed, BYTES_PER_CONNECTION));
-                    start("reader-" + i, done, failures, () -> EchoStreams.expectEchoThenEof(s, seed, BYTES_PER_CONNECTION));
+                    EchoStreams.start("writer-" + i, done, failures, () -> EchoStreams.writeThenHalfClose(s, seed, BYTES_PER_CONNECTION));
+                    EchoStreams.start("reader-" + i, done, failures, () -> EchoStreams.expectEchoThenEof(s, seed, BYTES_PER_CONNECTION));
                 }
                 assertTrue(done.await(100, TimeUnit.SECONDS), "still running: " + done.getCount()
                         + " of " + 2 * CONNECTIONS + " client threads; failures so far: " + failures);
@@ -78,22 +78,4 @@ class TcpEchoStreamingStressTest extends BothDrivers {
         }
     }
 
-    /** One side of a client connection. */
-    private interface ClientSide {
-        void run() throws IOException;
-    }
-
-    private static void start(String name, CountDownLatch done, ConcurrentLinkedQueue<String> failures, ClientSide side) {
-        final Thread t = new Thread(() -> {
-            try {
-                side.run();
-            } catch (IOException | RuntimeException | AssertionError e) {
-                failures.add(name + ": " + e);
-            } finally {
-                done.countDown();
-            }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-    }
 }
