@@ -113,8 +113,8 @@ public final class LatestValue<T> {
         /** The watch saw the actor stop: leave the cell (the watcher has already forgotten the watch). */
         void onStopped() {
             if (!closed) {
+                cell.remove(this); // removed before closed reads true: isClosed() implies gone
                 closed = true;
-                cell.remove(this);
             }
         }
 
@@ -123,8 +123,8 @@ public final class LatestValue<T> {
             if (closed) {
                 return;
             }
+            cell.remove(this); // removed before closed reads true: isClosed() implies gone
             closed = true;
-            cell.remove(this);
             final AutoCloseable w = watch;
             if (w != null) {
                 try {

@@ -521,8 +521,8 @@ public final class Topic<T> {
         /** The watch saw the actor stop: leave the topic (the watcher has already forgotten the watch). */
         void onStopped() {
             if (!closed) {
+                topic.remove(this); // removed before closed reads true: isClosed() implies gone
                 closed = true;
-                topic.remove(this);
             }
         }
 
@@ -531,8 +531,8 @@ public final class Topic<T> {
             if (closed) {
                 return;
             }
+            topic.remove(this); // removed before closed reads true: isClosed() implies gone
             closed = true;
-            topic.remove(this);
             final AutoCloseable w = watch;
             if (w != null) {
                 try {
