@@ -43,8 +43,11 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * EVENT_INTERVAL activations so readiness is seen under full load, and a worker about to
      * park blocks in it instead of LockSupport.park (only one thread is inside the poller at a
      * time: `polling`; the others park as usual). What the poller finds it schedules on the
-     * polling worker (its LIFO slot), so readiness -> read -> handler -> write -> re-arm run on
-     * one thread. A worker that found events leaves the idle stack and wakes one idle worker,
+     * polling worker, at the back of its local queue in the order found (an event loop's batch
+     * order: the LIFO slot would let the last one found, and events found by a busy worker's
+     * mid-batch poll, jump ahead of older work and stretch the latency tail; the local queue also
+     * lets an idle worker steal half of a large batch), so readiness -> read -> handler -> write
+     * run on one thread. A worker that found events leaves the idle stack and wakes one idle worker,
      * which takes the poller over (or steals), so a long handler never leaves it unpolled; so
      * does a worker that wake() called out of the poller to run work. A worker about to park
      * that finds the poller taken (perhaps only for another's non-blocking poll, after which that
@@ -385,8 +388,15 @@ public final class WorkStealingDispatcher implements Dispatcher {
             return probe;
         }
 
-        /** A task woken by the task this worker is running: the LIFO slot. */
+        /**
+         * A task woken by the task this worker is running: the LIFO slot. Inside a poll, the
+         * back of the local queue instead (found order; see the overview).
+         */
         void scheduleLocal(Runnable task) {
+            if (inPoll) {
+                pushBack(task);
+                return;
+            }
             final Runnable previous = lifo;
             lifo = task;
             if (previous != null) {
@@ -433,7 +443,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
                     Runnable task = next();
                     if (task == null) {
                         pollEventsNow();
-                        task = next(); // what the poll scheduled is in this worker's LIFO slot
+                        task = next(); // what the poll scheduled is in this worker's local queue
                     }
                     if (task == null) {
                         task = search();

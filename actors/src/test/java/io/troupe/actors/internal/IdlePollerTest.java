@@ -118,6 +118,82 @@ class IdlePollerTest {
         }
     }
 
+    @Test
+    void eventsFoundByOnePoll_runInTheOrderFound() throws Exception {
+        // What one poll finds runs in the order found, as an event loop's batch: none jumps the queue (the LIFO slot would
+        // run the last one found first), 200 polls of 1 to 8 events each, on one worker.
+        final WorkStealingDispatcher d = new WorkStealingDispatcher("order-test", 1, 10);
+        final java.util.List<Integer> ran = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final java.util.concurrent.ConcurrentLinkedQueue<Integer> batches = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final Semaphore done = new Semaphore(0);
+        final AtomicInteger next = new AtomicInteger();
+        final IdlePoller p = new IdlePoller() {
+            @Override
+            public int pollNow() {
+                final Integer size = batches.poll();
+                if (size == null) {
+                    return 0;
+                }
+                for (int i = 0; i < size; i++) {
+                    final int id = next.getAndIncrement();
+                    d.execute(() -> ran.add(id)); // from inside the poll, as the reactor schedules a socket actor
+                }
+                d.execute(() -> { // the batch's end, found last: it runs last
+                    ran.add(-1);
+                    done.release();
+                });
+                return size + 1;
+            }
+
+            private final Semaphore wakeups = new Semaphore(0);
+
+            @Override
+            public int pollBlocking() {
+                if (batches.isEmpty()) {
+                    wakeups.acquireUninterruptibly();
+                    wakeups.drainPermits();
+                }
+                return pollNow();
+            }
+
+            @Override
+            public void wakeup() {
+                wakeups.release();
+            }
+        };
+        try {
+            assertTrue(d.attachPoller(p));
+            final java.util.Random random = new java.util.Random(42);
+            final java.util.List<Integer> inOrder = new java.util.ArrayList<>();
+            for (int b = 0; b < 200; b++) {
+                final int size = 1 + random.nextInt(8);
+                for (int i = 0; i < size; i++) {
+                    inOrder.add(inOrder.size() - b); // the ids so far, less the batch ends
+                }
+                inOrder.add(-1);
+                batches.add(size);
+                d.execute(() -> { }); // from outside: the worker wakes, runs it, finds its queues empty and polls
+                assertTrue(done.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS), "batch " + b + " ran");
+            }
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+            while (ran.size() < inOrder.size() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // a probe: with a wrong order, the last batch's events may still be running
+            }
+            final java.util.List<Integer> got = new java.util.ArrayList<>(ran);
+            int first = 0;
+            while (first < Math.min(got.size(), inOrder.size()) && got.get(first).equals(inOrder.get(first))) {
+                first++;
+            }
+            assertEquals(inOrder.size(), first, "first out of order at " + first + ": "
+                    + got.subList(Math.max(0, first - 3), Math.min(got.size(), first + 6)) + ", expected "
+                    + inOrder.subList(Math.max(0, first - 3), Math.min(inOrder.size(), first + 6)));
+            assertEquals(inOrder.size(), got.size(), "events run");
+        } finally {
+            d.shutdown(); // wakes the poller: the worker leaves it
+            assertTrue(d.awaitTermination(Duration.ofMillis(WAIT_MILLIS)), "the worker ended");
+        }
+    }
+
     /** Shuts {@code d} down, releasing any worker still blocked in {@code p} (after a failed detach), and waits for its threads. */
     private static void stop(WorkStealingDispatcher d, CountingPoller p) throws InterruptedException {
         d.shutdown();
@@ -168,13 +244,16 @@ class IdlePollerTest {
         public int pollNow() {
             if (gate.compareAndSet(true, false)) {
                 holder = Thread.currentThread();
-                dispatcher.execute(busyTask); // lands on this worker, as a socket actor would
                 inNow.countDown();
                 try {
                     releaseNow.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+                // What the poll found lands on this worker's queue, as a socket actor would; scheduled
+                // last, so that nobody can take it before the test lets the poll end.
+                dispatcher.execute(busyTask);
+                return 0; // not counted: so only the hand-over (pollerWanted) can wake the parked worker
             }
             return 0;
         }
@@ -239,12 +318,13 @@ class IdlePollerTest {
             }
             assertEquals(Thread.State.WAITING, y[0].getState(), "Y parked");
             p.blockingEntered.drainPermits();
-            p.releaseNow.countDown(); // X leaves the poller and runs its busy task
-            assertTrue(busyStarted.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "X is busy");
+            p.releaseNow.countDown(); // X leaves the poller with a busy task found: X runs it, or Y steals it
+            assertTrue(busyStarted.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "a worker is busy");
             assertTrue(p.blockingEntered.tryAcquire(5, TimeUnit.SECONDS),
                     "nobody took the poller over while X is busy: sockets would go unpolled");
         } finally {
             finishBusy.countDown();
+            p.releaseNow.countDown(); // if an assertion above failed first, X is still held inside
             p.releasedForGood = true;
             d.shutdown();
             p.wakeups.release(1 << 20);
