@@ -62,7 +62,10 @@ public interface Connection {
     int queuedBytes();
 
     /**
-     * Whether the write queue is above its high watermark (between WritingPaused and WritingResumed).
+     * Whether writing is paused: true from the write that brought the queue to its high watermark
+     * (in that same turn, so a stage that writes while this is false is never refused) until the
+     * queue has drained to its low watermark; a stage hears {@link ConnectionStage#onWritingPaused}
+     * when that turn ends and {@link ConnectionStage#onWritingResumed} after every pause.
      *
      * @return {@code true} while writing is paused
      */

@@ -137,6 +137,115 @@ class ConnectionStageTest extends BothDrivers {
         }
     }
 
+    /**
+     * Streams {@code total} pattern bytes from onConnected on: writes while the connection is not
+     * paused, stops when it is, goes on at WritingResumed; closes when all is written.
+     */
+    static final class ProducerStage implements ConnectionStage {
+        final long total;
+        final AtomicInteger refused;
+        final AtomicInteger paused;
+        final AtomicInteger resumed;
+        private long sent;
+
+        ProducerStage(long total, AtomicInteger refused, AtomicInteger paused, AtomicInteger resumed) {
+            this.total = total;
+            this.refused = refused;
+            this.paused = paused;
+            this.resumed = resumed;
+        }
+
+        static byte patternAt(long i) {
+            return (byte) (i * 31 + (i >>> 11));
+        }
+
+        @Override
+        public void onConnected(Connection connection) {
+            produce(connection);
+        }
+
+        @Override
+        public void onReceived(Connection connection, ByteBuffer data) { }
+
+        @Override
+        public void onWritingPaused(Connection connection) {
+            paused.incrementAndGet();
+        }
+
+        @Override
+        public void onWritingResumed(Connection connection) {
+            resumed.incrementAndGet();
+            produce(connection);
+        }
+
+        private void produce(Connection connection) {
+            final ByteBuffer chunk = ByteBuffer.allocate(1500);
+            while (sent < total && !connection.isWritingPaused()) {
+                chunk.clear();
+                final int n = (int) Math.min(chunk.capacity(), total - sent);
+                for (int i = 0; i < n; i++) {
+                    chunk.put(patternAt(sent + i));
+                }
+                chunk.flip();
+                if (!connection.write(chunk)) {
+                    refused.incrementAndGet();
+                    return; // wait for WritingResumed (the bytes of this chunk are lost: the reader sees it)
+                }
+                sent += n;
+            }
+            if (sent == total) {
+                connection.close();
+            }
+        }
+    }
+
+    private static int readOrStall(InputStream in, byte[] buf, long at, AtomicInteger paused, AtomicInteger resumed,
+                                   AtomicInteger refused) throws IOException {
+        try {
+            return in.read(buf);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new AssertionError("the producer stalled at byte " + at + ": pauses told " + paused.get()
+                    + ", resumes told " + resumed.get() + ", writes refused " + refused.get(), e);
+        }
+    }
+
+    @Test
+    void producerStage_writesWhileNotPaused_neverRefused_everyPauseFollowedByAResume_everyByteInOrder() throws Exception {
+        // A stage that writes while isWritingPaused() is false: the pause is visible in the very turn whose write
+        // reached the high watermark, so no write is refused; a pause seen there is told and, when drained, undone
+        // (a stage waiting for WritingResumed is never left waiting); the reader checks every byte.
+        final long total = 8L << 20;
+        final AtomicInteger refused = new AtomicInteger();
+        final AtomicInteger paused = new AtomicInteger();
+        final AtomicInteger resumed = new AtomicInteger();
+        final TcpOptions options = TcpOptions.defaults().withWriteQueue(64 << 10, 32 << 10, 8 << 10).withBufferSizes(16 << 10, 0);
+        try (ActorSystem system = startSystem("stage-producer")) {
+            final Tcp.Bound bound = Tcp.serve(system, ANY_LOCAL_PORT, options,
+                    () -> new ProducerStage(total, refused, paused, resumed)).toCompletableFuture().join();
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(16 << 10);
+                s.setSoTimeout((int) WAIT.toMillis());
+                s.connect(bound.localAddress());
+                final InputStream in = s.getInputStream();
+                final byte[] buf = new byte[8192];
+                long at = 0;
+                int n;
+                while ((n = readOrStall(in, buf, at, paused, resumed, refused)) >= 0) {
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != ProducerStage.patternAt(at + i)) {
+                            throw new AssertionError("byte " + (at + i) + " differs (refused writes: " + refused.get() + ")");
+                        }
+                    }
+                    at += n;
+                }
+                assertEquals(total, at, "bytes before end of stream");
+            }
+            assertEquals(0, refused.get(), "writes refused");
+            assertTrue(paused.get() > 0, "the queue never reached its high watermark: back-pressure was not exercised");
+            assertEquals(paused.get(), resumed.get(), "pauses told and resumes told");
+        }
+    }
+
     @Test
     void stage_greetsOnConnect_peerCloseFlushesThenCloses_closedIsTheLastCall() throws Exception {
         // onConnected writes first; a request followed by the peer's FIN is answered, then (the default onPeerClosed)

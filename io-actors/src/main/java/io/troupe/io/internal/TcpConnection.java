@@ -243,6 +243,8 @@ public final class TcpConnection extends Actor<Object> {
     private boolean shutdownOutputRequested;
     private boolean readingSuspended;
     private boolean writingPaused;
+    /** A stage's write paused writing in its turn; WritingPaused is told when the turn ends. */
+    private boolean pauseUntold;
     /** Reading is wanted but waits for room in the write queue: a flush or a credit re-arms it. */
     private boolean readWaitsForRoom;
     /** Answered reads: a frame taken from the decoder whose reservation did not fit yet. */
@@ -759,10 +761,12 @@ public final class TcpConnection extends Actor<Object> {
         if (command == null) {
             stageWrote = true; // written when the turn ends
             if (ack == null && queue.isEmpty() && stageOut(parts, (int) size)) {
+                pauseInTurnIfFull();
                 return true; // in the turn's output buffer
             }
             spillOut(); // keep the order: what is in the output buffer goes first
             queue.add(new ByteBuffer[] {copyOf(parts, (int) size)}, ack == null ? WriteQueue.NO_ACK : ack);
+            pauseInTurnIfFull();
             return true;
         }
         final boolean wasEmpty = queue.isEmpty();
@@ -785,6 +789,21 @@ public final class TcpConnection extends Actor<Object> {
         if (state != CLOSED) {
             flush();
             checkHighWatermark();
+        }
+    }
+
+    /**
+     * A stage's write reached the high watermark: writing is paused at once, so the stage sees
+     * it in the same turn ({@link Connection#isWritingPaused}); WritingPaused is told when the
+     * turn ends, before the turn's flush, which tells WritingResumed if it drains the queue to
+     * the low watermark. So a stage that writes while not paused is never refused, and every
+     * pause it sees is followed by a resume (without this, a pause seen in the turn and undone
+     * by the turn's flush was never told either way).
+     */
+    private void pauseInTurnIfFull() {
+        if (!writingPaused && state == OPEN && queued() >= options.writeQueueHighWatermarkBytes()) {
+            writingPaused = true;
+            pauseUntold = true;
         }
     }
 
@@ -832,7 +851,8 @@ public final class TcpConnection extends Actor<Object> {
             if (!queue.isEmpty()) {
                 reg.arm(SelectionKey.OP_WRITE);
             }
-            if (writingPaused && queue.queuedBytes() <= options.writeQueueLowWatermarkBytes()) {
+            if (writingPaused && !pauseUntold && queue.queuedBytes() <= options.writeQueueLowWatermarkBytes()) {
+                // (a pause not yet told is undone only after it was: the turn's end tells it, then flushes)
                 writingPaused = false;
                 emit(new Tcp.WritingResumed());
             }
@@ -842,6 +862,10 @@ public final class TcpConnection extends Actor<Object> {
                     return; // a parked frame's successor was invalid
                 }
             }
+        }
+        if (writingPaused && !pauseUntold && queue.isEmpty()) {
+            writingPaused = false; // a pause reached by the turn's output buffer alone, written out whole
+            emit(new Tcp.WritingResumed());
         }
         if (queue.isEmpty()) {
             afterDrained();
@@ -1178,6 +1202,13 @@ public final class TcpConnection extends Actor<Object> {
             stageWrote = false;
             if (state == CLOSED) {
                 return;
+            }
+            if (pauseUntold) {
+                pauseUntold = false;
+                emit(new Tcp.WritingPaused()); // the stage may write again: the loop goes on
+                if (state == CLOSED) {
+                    return;
+                }
             }
             flush();
             checkHighWatermark(); // may call the stage, which may write again
