@@ -22,11 +22,11 @@ import java.util.Map;
  */
 public final class BarChart {
     private static final String[] COLORS = {"#2f6f9f", "#d98c2b", "#6a9f3f"};
-    private static final int WIDTH = 600;
-    private static final int LABEL_WIDTH = 170;
+    private static final int WIDTH = 480;
+    private static final int LABEL_WIDTH = 150;
     private static final int BAR_HEIGHT = 16;
     private static final int GROUP_GAP = 10;
-    private static final int TOP = 34;
+    private static final int TOP = 6;
 
     final String id;
     final String title;
@@ -157,9 +157,8 @@ public final class BarChart {
                 .append("\" role=\"img\" aria-label=\"").append(Html.escape(title)).append("\" font-family=\"system-ui, sans-serif\" font-size=\"13\">\n");
         svg.append("<title>").append(Html.escape(title)).append("</title>\n");
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-        svg.append("<text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\" fill=\"#222\">").append(Html.escape(title)).append("</text>\n");
         for (int s = 0; s < series.size(); s++) {
-            final int x = LABEL_WIDTH + s * 150;
+            final int x = 4 + s * 190;
             svg.append("<rect x=\"").append(x).append("\" y=\"").append(TOP + 2).append("\" width=\"12\" height=\"12\" fill=\"")
                     .append(COLORS[s % COLORS.length]).append("\"/>");
             svg.append("<text x=\"").append(x + 17).append("\" y=\"").append(TOP + 12).append("\" fill=\"#222\">")

@@ -332,8 +332,8 @@ public final class SiteBuilder {
         final StringBuilder sb = new StringBuilder();
         sb.append("<figure class=\"chart\" id=\"chart-").append(c.id()).append("\">");
         sb.append("<img src=\"").append(rootPrefix).append("img/chart-").append(c.id()).append(".svg\" alt=\"")
-                .append(Html.escape(c.title())).append("\" width=\"600\">");
-        sb.append("<figcaption>Ratios; 1.0 = ").append(Html.escape(c.reference())).append(". ");
+                .append(Html.escape(c.title())).append("\" width=\"480\">");
+        sb.append("<figcaption><strong>").append(Html.escape(c.title())).append(".</strong> Ratios; 1.0 = ").append(Html.escape(c.reference())).append(". ");
         if (!c.source().isEmpty()) {
             sb.append("Figures from ").append(Html.escape(c.source())).append(". ");
         }

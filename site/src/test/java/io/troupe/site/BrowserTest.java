@@ -134,13 +134,20 @@ class BrowserTest {
         assertTrue(links.size() >= pages.size(), "the pages had too few links (" + links.size() + "): did they render?");
     }
 
-    /** Full-page screenshot, at most 6,000 px tall. */
+    /**
+     * A screenshot of the window; of the whole page (at most 6,000 px tall) with
+     * {@code -Dsite.fullPageScreenshots=true}, which takes about twice as long.
+     */
     private static void screenshot(Chromium chromium, Path file, int width) throws IOException {
-        final Object height = chromium.evaluate("document.documentElement.scrollHeight", STEP);
-        final double h = Math.min(6000, height instanceof Double d ? d : 800);
-        final Map<String, Object> clip = Map.of("x", 0, "y", 0, "width", width, "height", h, "scale", 1);
-        final Map<String, Object> r = chromium.call("Page.captureScreenshot",
-                Map.of("format", "png", "clip", clip, "captureBeyondViewport", true), STEP);
+        final Map<String, Object> r;
+        if (Boolean.getBoolean("site.fullPageScreenshots")) {
+            final Object height = chromium.evaluate("document.documentElement.scrollHeight", STEP);
+            final double h = Math.min(6000, height instanceof Double d ? d : 800);
+            final Map<String, Object> clip = Map.of("x", 0, "y", 0, "width", width, "height", h, "scale", 1);
+            r = chromium.call("Page.captureScreenshot", Map.of("format", "png", "clip", clip, "captureBeyondViewport", true), STEP);
+        } else {
+            r = chromium.call("Page.captureScreenshot", Map.of("format", "png"), STEP);
+        }
         Files.write(file, Base64.getDecoder().decode((String) r.get("data")));
     }
 
