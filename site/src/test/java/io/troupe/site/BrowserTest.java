@@ -89,13 +89,13 @@ class BrowserTest {
             for (String domain : List.of("Page", "Runtime", "Log", "Network")) {
                 chromium.call(domain + ".enable", Map.of(), STEP);
             }
-            for (String page : pages) {
-                for (Map.Entry<String, int[]> viewport : List.copyOf(new java.util.TreeMap<>(VIEWPORTS).entrySet())) {
-                    final String size = viewport.getKey();
-                    final int width = viewport.getValue()[0];
-                    final int height = viewport.getValue()[1];
-                    chromium.call("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
-                            "deviceScaleFactor", 1, "mobile", size.equals("phone")), STEP);
+            for (Map.Entry<String, int[]> viewport : new java.util.TreeMap<>(VIEWPORTS).entrySet()) {
+                final String size = viewport.getKey();
+                final int width = viewport.getValue()[0];
+                final int height = viewport.getValue()[1];
+                chromium.call("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+                        "deviceScaleFactor", 1, "mobile", size.equals("phone")), STEP);
+                for (String page : pages) {
                     pageProblems.clear();
                     loaded[0] = new CompletableFuture<>();
                     chromium.call("Page.navigate", Map.of("url", base + page), STEP);
