@@ -503,19 +503,25 @@ public final class SiteBuilder {
         if (section == null || section.children().isEmpty()) {
             return "";
         }
-        final StringBuilder sb = new StringBuilder("<nav class=\"side\" aria-label=\"").append(Html.escape(section.title()))
-                .append("\"><ol>");
         final List<NavEntry> entries = new ArrayList<>();
         entries.add(section);
         entries.addAll(section.children());
+        final StringBuilder list = new StringBuilder("<ol>");
+        String current = "Overview";
         for (NavEntry e : entries) {
-            sb.append("<li><a href=\"").append(href(rootPrefix, e.page())).append('"');
+            list.append("<li><a href=\"").append(href(rootPrefix, e.page())).append('"');
             if (e.page().equals(page)) {
-                sb.append(" aria-current=\"page\"");
+                list.append(" aria-current=\"page\"");
+                current = e == section ? "Overview" : e.title();
             }
-            sb.append('>').append(Html.escape(e == section ? "Overview" : e.title())).append("</a></li>");
+            list.append('>').append(Html.escape(e == section ? "Overview" : e.title())).append("</a></li>");
         }
-        return sb.append("</ol></nav>").toString();
+        list.append("</ol>");
+        // A phone gets the section's pages folded away under one line (no script: <details>);
+        // a wide screen gets them as a side bar.
+        return "<details class=\"side-phone\"><summary>" + Html.escape(section.title()) + ": " + Html.escape(current)
+                + " <span>(" + entries.size() + " pages)</span></summary>" + list + "</details>"
+                + "<nav class=\"side\" aria-label=\"" + Html.escape(section.title()) + "\">" + list + "</nav>";
     }
 
     private static String pager(List<NavEntry> nav, String page, String rootPrefix) {
