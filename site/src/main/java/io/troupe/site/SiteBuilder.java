@@ -583,7 +583,11 @@ public final class SiteBuilder {
 
     private static String tag(String xml, String name) {
         final Matcher m = Pattern.compile("<" + name + ">([^<]*)</" + name + ">").matcher(xml);
-        return m.find() ? m.group(1).strip().replaceAll("\\s+", " ") : "";
+        if (!m.find()) {
+            return "";
+        }
+        return m.group(1).strip().replaceAll("\\s+", " ")
+                .replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
     }
 
     private static String projectVersion(Path root) {

@@ -21,7 +21,7 @@ class SiteBuilderTest {
     private Path site() throws IOException {
         Files.writeString(root.resolve("pom.xml"), "<project><version>9.9</version><modules><module>m</module></modules></project>");
         Files.createDirectories(root.resolve("m/src"));
-        Files.writeString(root.resolve("m/pom.xml"), "<project><artifactId>troupe-m</artifactId><description>M.</description></project>");
+        Files.writeString(root.resolve("m/pom.xml"), "<project><artifactId>troupe-m</artifactId><description>M&lt;T&gt; &amp; co.</description></project>");
         Files.writeString(root.resolve("m/src/X.java"), "class X {\n    // region body\n    int x = 1 < 2 ? 1 : 2;\n    // endregion\n}\n");
         final Path src = root.resolve("site/src");
         for (String dir : List.of("pages/g", "template", "assets", "data")) {
@@ -58,6 +58,7 @@ class SiteBuilderTest {
         assertTrue(one.contains("<a href=\"../index.html\">Home</a>"), one);
         assertTrue(one.contains("<a rel=\"prev\" href=\"../g/index.html\">← Guides</a>"), one);
         assertTrue(one.contains("io.troupe:troupe-m") && one.contains("not built here"), one);
+        assertTrue(one.contains("<td>M&lt;T&gt; &amp; co.</td>"), one); // the pom's entities, escaped once
     }
 
     @Test
