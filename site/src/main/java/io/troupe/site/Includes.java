@@ -14,11 +14,20 @@ import java.util.regex.Pattern;
  * Resolves {@code <!-- include: path[#region] -->} directives: the code shown on the site is cut
  * from the real sources, so it cannot drift from what compiles.
  *
- * <p>A region is the lines between {@code // region NAME} and the next {@code // endregion}
- * (also {@code # region} for shell and {@code <!-- region NAME -->} for XML) in the source file;
- * regions may nest and overlap, and every marker line is removed from what is shown. Without
- * {@code #region} the whole file is shown, minus its {@code package}/{@code import} preamble
- * when it is Java. The cut text is dedented.
+ * <p>What is cut, by the part after {@code #}:
+ * <ul>
+ *   <li>{@code NAME}: a region, the lines between {@code // region NAME} and the next
+ *       {@code // endregion} (also {@code # region} for shell and {@code <!-- region NAME -->}
+ *       for XML); regions may nest, and every marker line is removed from what is shown;</li>
+ *   <li>{@code member:NAME}: a Java member declared in the file (a method, constructor, class,
+ *       interface, enum or record called {@code NAME}; the first one if overloaded), with its
+ *       javadoc and annotations, to its closing brace: for code whose file carries no markers;</li>
+ *   <li>{@code text:FROM..TO}: from the first line containing {@code FROM} to the next line
+ *       containing {@code TO}, both included (neither may contain spaces);</li>
+ *   <li>nothing: the whole file, minus its {@code package}/{@code import} preamble when it is
+ *       Java.</li>
+ * </ul>
+ * A selector that finds nothing fails, naming the file. The cut text is dedented.
  *
  * <p>NOT thread safe; one instance per build.
  */
@@ -63,7 +72,16 @@ public final class Includes {
         } catch (IOException e) {
             throw new MissingIncludeException("cannot read " + path + ": " + e);
         }
-        final List<String> cut = region == null ? wholeFile(path, lines) : region(path, lines, region);
+        final List<String> cut;
+        if (region == null) {
+            cut = wholeFile(path, lines);
+        } else if (region.startsWith("member:")) {
+            cut = member(path, lines, region.substring("member:".length()));
+        } else if (region.startsWith("text:")) {
+            cut = textRange(path, lines, region.substring("text:".length()));
+        } else {
+            cut = region(path, lines, region);
+        }
         return new Snippet(path, region, language(path), dedent(cut));
     }
 
@@ -117,6 +135,130 @@ public final class Includes {
             }
         }
         throw new MissingIncludeException("region '" + name + "' in " + path + " (line " + start + ") has no endregion");
+    }
+
+    private static final Pattern MODIFIERS = Pattern.compile(
+            "^\\s*(?:(?:public|protected|private|static|final|abstract|synchronized|default|sealed|non-sealed|strictfp|native)\\s+)*");
+    private static final Pattern NOT_A_DECLARATION = Pattern.compile("^\\s*(?:return|new|throw|if|else|for|while|switch|case|do|try|catch)\\b");
+
+    private static List<String> member(String path, List<String> lines, String name) {
+        if (!name.matches("[A-Za-z_$][\\w$]*")) {
+            throw new MissingIncludeException("'member:" + name + "' in " + path + ": not a Java name");
+        }
+        final Pattern type = Pattern.compile("(?:class|interface|enum|record|@interface)\\s+" + Pattern.quote(name) + "\\b");
+        final Pattern method = Pattern.compile("^(?:<[^>]*>\\s*)?(?:[\\w$.<>\\[\\],?\\s]+\\s+)?" + Pattern.quote(name) + "\\s*\\(");
+        int at = -1;
+        for (int i = 0; i < lines.size() && at < 0; i++) {
+            final String line = lines.get(i);
+            final String trimmed = line.strip();
+            if (trimmed.startsWith("//") || trimmed.startsWith("*") || trimmed.startsWith("/*") || NOT_A_DECLARATION.matcher(line).find()) {
+                continue;
+            }
+            final Matcher mods = MODIFIERS.matcher(line);
+            final String rest = mods.find() ? line.substring(mods.end()) : trimmed;
+            if (type.matcher(rest).lookingAt() || (method.matcher(rest).lookingAt() && !rest.contains("=") && !rest.strip().endsWith(";"))) {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            throw new MissingIncludeException("no member '" + name + "' declared in " + path);
+        }
+        // Javadoc, comments and annotations right above the declaration belong to it.
+        int start = at;
+        while (start > 0) {
+            final String above = lines.get(start - 1).strip();
+            if (above.startsWith("@") || above.startsWith("//")) {
+                start--;
+            } else if (above.endsWith("*/")) {
+                int open = start - 1;
+                while (open >= 0 && !lines.get(open).strip().startsWith("/*")) {
+                    open--;
+                }
+                if (open < 0) {
+                    break;
+                }
+                start = open;
+            } else {
+                break;
+            }
+        }
+        final int end = closingLine(path, lines, at, name);
+        final List<String> out = new ArrayList<>();
+        for (int i = start; i <= end; i++) {
+            if (!REGION.matcher(lines.get(i)).matches() && !END_REGION.matcher(lines.get(i)).matches()) {
+                out.add(lines.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** The line where the braces opened from line {@code from} on close again (strings, chars and comments skipped). */
+    private static int closingLine(String path, List<String> lines, int from, String name) {
+        int depth = 0;
+        boolean opened = false;
+        boolean blockComment = false;
+        for (int i = from; i < lines.size(); i++) {
+            final String line = lines.get(i);
+            for (int c = 0; c < line.length(); c++) {
+                final char ch = line.charAt(c);
+                if (blockComment) {
+                    if (ch == '*' && c + 1 < line.length() && line.charAt(c + 1) == '/') {
+                        blockComment = false;
+                        c++;
+                    }
+                } else if (ch == '/' && c + 1 < line.length() && line.charAt(c + 1) == '/') {
+                    break;
+                } else if (ch == '/' && c + 1 < line.length() && line.charAt(c + 1) == '*') {
+                    blockComment = true;
+                    c++;
+                } else if (ch == '"' || ch == '\'') {
+                    c++;
+                    while (c < line.length() && line.charAt(c) != ch) {
+                        if (line.charAt(c) == '\\') {
+                            c++;
+                        }
+                        c++;
+                    }
+                } else if (ch == '{') {
+                    depth++;
+                    opened = true;
+                } else if (ch == '}') {
+                    depth--;
+                    if (opened && depth == 0) {
+                        return i;
+                    }
+                } else if (ch == ';' && !opened && depth == 0) {
+                    return i; // a declaration without a body
+                }
+            }
+        }
+        throw new MissingIncludeException("member '" + name + "' in " + path + " (line " + (from + 1) + ") never closes its braces");
+    }
+
+    private static List<String> textRange(String path, List<String> lines, String range) {
+        final int dots = range.indexOf("..");
+        if (dots <= 0 || dots + 2 >= range.length()) {
+            throw new MissingIncludeException("'text:" + range + "' in " + path + ": want text:FROM..TO");
+        }
+        final String from = range.substring(0, dots);
+        final String to = range.substring(dots + 2);
+        int start = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (start < 0 && lines.get(i).contains(from)) {
+                start = i;
+            }
+            if (start >= 0 && lines.get(i).contains(to)) {
+                final List<String> out = new ArrayList<>();
+                for (String line : lines.subList(start, i + 1)) {
+                    if (!REGION.matcher(line).matches() && !END_REGION.matcher(line).matches()) {
+                        out.add(line);
+                    }
+                }
+                return out;
+            }
+        }
+        throw new MissingIncludeException(start < 0 ? "no line containing '" + from + "' in " + path
+                : "no line containing '" + to + "' after line " + (start + 1) + " of " + path);
     }
 
     static String dedent(List<String> lines) {

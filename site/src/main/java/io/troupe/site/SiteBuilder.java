@@ -413,7 +413,7 @@ public final class SiteBuilder {
             }
             html.line();
             if (src != null) {
-                html.raw("<figure class=\"code\"><figcaption>" + Html.escape(src.replace("#", " · region ")) + "</figcaption>");
+                html.raw("<figure class=\"code\"><figcaption>" + Html.escape(caption(src)) + "</figcaption>");
             }
             html.raw("<pre><code" + (language.isEmpty() ? "" : " class=\"language-" + Html.escape(language) + "\"") + ">");
             html.text(block.getLiteral());
@@ -423,6 +423,22 @@ public final class SiteBuilder {
             }
             html.line();
         }
+    }
+
+    /** "path · region NAME", "path · NAME" (a member), "path · lines FROM … TO", or the path alone. */
+    private static String caption(String src) {
+        final int hash = src.indexOf('#');
+        if (hash < 0) {
+            return src;
+        }
+        final String path = src.substring(0, hash);
+        final String selector = src.substring(hash + 1);
+        if (selector.startsWith("member:")) {
+            return path + " · " + selector.substring("member:".length());
+        } else if (selector.startsWith("text:")) {
+            return path + " · lines " + selector.substring("text:".length()).replace("..", " … ");
+        }
+        return path + " · region " + selector;
     }
 
     // ------------------------------------------------------------------ navigation

@@ -39,7 +39,7 @@ class BrowserTest {
     private static final Map<String, int[]> VIEWPORTS = Map.of("desktop", new int[] {1280, 800}, "phone", new int[] {390, 844});
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS) // 60-85 s measured at load average 20-25 on 2 cores
     void everyPage_inChromium_loadsCleanlyAtDesktopAndPhoneWidths() throws Exception {
         // Each page, at both sizes: no console error, no exception, no failed request, every image
         // decoded, every internal link answers 200, no sideways scrolling; screenshots taken.

@@ -75,4 +75,64 @@ class IncludesTest {
         assertEquals("no such file: ../outside.java",
                 assertThrows(Includes.MissingIncludeException.class, () -> includes.resolve("../outside.java")).getMessage());
     }
+
+    @Test
+    void member_isCutWithItsJavadocAndAnnotations_toItsClosingBrace() throws IOException {
+        // A member selector cuts one declaration: its javadoc and annotations, then up to the
+        // brace that closes it, not fooled by braces in strings, chars and comments; a nested
+        // type likewise; a call of the method is not mistaken for its declaration.
+        Files.createDirectories(root.resolve("src"));
+        Files.writeString(root.resolve("src/M.java"), String.join("\n",
+                "class M {",
+                "    void caller() {",
+                "        target(1);",
+                "    }",
+                "",
+                "    /**",
+                "     * The target.",
+                "     */",
+                "    @Override",
+                "    public int target(int x) {",
+                "        String s = \"}{\"; char c = '}'; // }",
+                "        /* { */",
+                "        if (x > 0) {",
+                "            return x;",
+                "        }",
+                "        return 0;",
+                "    }",
+                "",
+                "    enum Kind { A, B }",
+                "    record Pair(int a, int b) {}",
+                "    abstract void noBody(int y);",
+                "}",
+                ""));
+        final Includes includes = new Includes(root);
+        assertEquals(String.join("\n",
+                "/**",
+                " * The target.",
+                " */",
+                "@Override",
+                "public int target(int x) {",
+                "    String s = \"}{\"; char c = '}'; // }",
+                "    /* { */",
+                "    if (x > 0) {",
+                "        return x;",
+                "    }",
+                "    return 0;",
+                "}",
+                ""), includes.resolve("src/M.java#member:target").code());
+        assertEquals("enum Kind { A, B }\n", includes.resolve("src/M.java#member:Kind").code());
+        assertEquals("record Pair(int a, int b) {}\n", includes.resolve("src/M.java#member:Pair").code());
+        assertEquals("no member 'absent' declared in src/M.java",
+                assertThrows(Includes.MissingIncludeException.class, () -> includes.resolve("src/M.java#member:absent")).getMessage());
+    }
+
+    @Test
+    void textRange_isCutFromTheFirstAnchorToTheNext() throws IOException {
+        // A text range runs from the first line containing FROM to the next containing TO.
+        final Includes includes = includes();
+        assertEquals("void f() {\n    g();\n", includes.resolve("src/A.java#text:f()..g();").code());
+        assertEquals("no line containing 'zzz' in src/A.java",
+                assertThrows(Includes.MissingIncludeException.class, () -> includes.resolve("src/A.java#text:zzz..g()")).getMessage());
+    }
 }
