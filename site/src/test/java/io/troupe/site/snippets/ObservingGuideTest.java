@@ -39,8 +39,9 @@ class ObservingGuideTest {
     @Test
     void deadLetters_areCountedAndSeen(ActorSystem system) throws Exception {
         // A message to a stopped actor is a dead letter: counted, and handed to subscribers with its reason.
+        // (No message before the stop: a stop does not wait behind queued messages, which would
+        // then be dead letters too.)
         final ActorRef<String> greeter = system.spawn(Greeter::new, "greeter");
-        greeter.tell("ann");
         system.stop(greeter).toCompletableFuture().join();
         final List<DeadLetter> seen = new CopyOnWriteArrayList<>();
         // region dead-letters
@@ -86,6 +87,7 @@ class ObservingGuideTest {
         system.spawn(() -> new Monitor(out.ref()), "monitor");
         out.expectMessage("watching", SECOND);
         final ActorRef<String> worker = system.spawn(Greeter::new, "worker");
+        worker.tell("ann"); // logs "[/user/worker] greeting ann" (or is a dead letter, if the stop comes first)
         system.stop(worker).toCompletableFuture().join();
         final String line = out.fishForMessage(SECOND, s -> s.contains("/user/worker"));
         assertTrue(line.equals("stopped /user/worker"), line);
