@@ -51,6 +51,7 @@ class BrowserTest {
         final HttpServer server = serve(site, problems);
         final String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
         final Set<String> links = new LinkedHashSet<>();
+        final long startNanos = System.nanoTime();
         try (Chromium chromium = Chromium.start(Duration.ofSeconds(30))) {
             final List<String> pageProblems = new CopyOnWriteArrayList<>();
             final CompletableFuture<?>[] loaded = {new CompletableFuture<>()};
@@ -122,6 +123,10 @@ class BrowserTest {
                     }
                 }
             }
+            // What the run cost, to tell a slow machine from a slow test: the browser's CPU time
+            // is about what the test takes on an idle machine.
+            System.out.printf("[site] %d pages x %d sizes in %.1f s; Chromium used %.1f s of CPU%n", pages.size(), VIEWPORTS.size(),
+                    (System.nanoTime() - startNanos) / 1e9, chromium.cpuTime().toMillis() / 1e3);
         } finally {
             server.stop(0);
         }

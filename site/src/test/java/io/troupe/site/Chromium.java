@@ -183,6 +183,15 @@ final class Chromium implements AutoCloseable {
         }
     }
 
+    /** CPU time used so far by the browser and its helper processes (renderers, GPU, network). */
+    Duration cpuTime() {
+        Duration total = process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+        for (ProcessHandle child : process.descendants().toList()) {
+            total = total.plus(child.info().totalCpuDuration().orElse(Duration.ZERO));
+        }
+        return total;
+    }
+
     @Override
     public void close() throws IOException {
         try {
