@@ -1,0 +1,21 @@
+package io.troupe.site.snippets;
+
+import io.troupe.actors.ActorRef;
+import io.troupe.actors.ActorSystem;
+import java.time.Duration;
+
+/** The getting-started page's program: spawn, ask, print, close. Run by GreeterMainTest. */
+final class GreeterMain {
+    private GreeterMain() {}
+
+    // region first-main
+    public static void main(String[] args) {
+        try (ActorSystem system = ActorSystem.create("hello")) {
+            ActorRef<Greeter.Msg> greeter = system.spawn(Greeter::new, "greeter");
+            String answer = greeter.<String>ask(replyTo -> new Greeter.Greet("Troupe", replyTo), Duration.ofSeconds(1))
+                    .toCompletableFuture().join();
+            System.out.println(answer); // Hello, Troupe!
+        } // close() stops every actor and the system's threads
+    }
+    // endregion
+}
