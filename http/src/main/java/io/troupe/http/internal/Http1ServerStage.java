@@ -151,6 +151,8 @@ public final class Http1ServerStage implements ConnectionStage {
 
     // ---- output
     private final ArrayDeque<ByteBuffer> outQueue = new ArrayDeque<>(0);
+    /** A pumpOutput is scheduled for the next turn (see waitForRoom). */
+    private boolean recheckScheduled;
 
     /**
      * A stage for one connection.
@@ -898,7 +900,8 @@ public final class Http1ServerStage implements ConnectionStage {
             final ByteBuffer b = outQueue.peek();
             final int room = writeQueueMaxBytes - conn.queuedBytes();
             if (room <= 0) {
-                return; // WritingResumed comes: the queue is over its high watermark
+                waitForRoom();
+                return;
             }
             if (b.remaining() <= room) {
                 if (!conn.write(b)) {
@@ -925,6 +928,24 @@ public final class Http1ServerStage implements ConnectionStage {
             finishResponse(ex);
         } else if (conn.queuedBytes() < highWatermarkBytes) {
             rb.requestMore();
+        } else {
+            waitForRoom();
+        }
+    }
+
+    /**
+     * The write queue is full (or over its high watermark) now, inside the turn. Writing resumes
+     * on WritingResumed, but that comes only if the queue is still over the watermark when the
+     * turn ends: the flush at the end of the turn may drain it below, and then no WritingPaused
+     * (nor Resumed) is told. So look again in the next turn unless paused already.
+     */
+    private void waitForRoom() {
+        if (!recheckScheduled && !conn.isWritingPaused()) {
+            recheckScheduled = true;
+            conn.execute(() -> {
+                recheckScheduled = false;
+                pumpOutput();
+            });
         }
     }
 
