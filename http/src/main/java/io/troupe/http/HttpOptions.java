@@ -18,7 +18,7 @@ import java.util.Objects;
  *   <tr><td>body</td><td>16 MiB</td><td>413</td></tr>
  *   <tr><td>header read (from a request's first byte to its blank line)</td><td>10 s</td><td>408</td></tr>
  *   <tr><td>body read (no body byte while the handler wants one)</td><td>30 s</td><td>408, or close</td></tr>
- *   <tr><td>request (from the handler's call to its response)</td><td>30 s</td><td>503</td></tr>
+ *   <tr><td>request (from the request's end to its response)</td><td>30 s</td><td>503</td></tr>
  *   <tr><td>idle keep-alive (between requests)</td><td>60 s</td><td>close</td></tr>
  * </table>
  */
@@ -172,7 +172,9 @@ public final class HttpOptions {
 
     /**
      * How long a handler may take to answer (to produce its {@link Response}, not to stream its
-     * body); then 503 and close, and its late answer is dropped.
+     * body), counted from the end of the request: the call, or for a streamed request body its
+     * last byte (reading an upload is bounded by {@link #withBodyReadTimeout} instead); then 503
+     * and close, and its late answer is dropped.
      *
      * @param timeout positive
      * @return new options

@@ -73,8 +73,8 @@ public final class Http1ServerStage implements ConnectionStage {
      *
      * Deadlines run on the connection's timers (the system clock: a ManualClock in tests):
      * header read from a head's first byte, body read as the longest gap between body bytes
-     * while they are wanted, request from the service call to its answer, idle from the end of
-     * a response. Idle and body read re-arm themselves lazily: a request costs no timer
+     * while they are wanted, request from the request's end (the service call, or the last byte
+     * of a streamed body, whichever is later) to its answer, idle from the end of a response. Idle and body read re-arm themselves lazily: a request costs no timer
      * operation for them.
      *
      * Shutdown. onShuttingDown: an idle connection closes at once; one with a request in flight
@@ -704,7 +704,14 @@ public final class Http1ServerStage implements ConnectionStage {
             call(ex);
         } else if (ex.bodyStream != null) {
             ex.bodyStream.complete();
+            if (ex.called && !ex.answered && exchange == ex) {
+                startRequestTimer(ex);
+            }
         }
+    }
+
+    private void startRequestTimer(Exchange ex) {
+        conn.startTimer(REQUEST_TIMER, options.requestTimeout(), () -> onRequestTimer(ex));
     }
 
     /** A streamed body's reader asked for bytes (or cancelled): move on inside the turn. */
@@ -784,7 +791,9 @@ public final class Http1ServerStage implements ConnectionStage {
                 return;
             }
         }
-        conn.startTimer(REQUEST_TIMER, options.requestTimeout(), () -> onRequestTimer(ex));
+        if (inputState == BODY_DONE) {
+            startRequestTimer(ex);
+        } // else when the streamed body has been read (bodyDone): reading it is the body deadline's
         stage.whenComplete((response, failure) -> conn.execute(() -> onAnswer(ex, response, failure)));
     }
 
