@@ -421,4 +421,20 @@ class Http1ServerStageTest {
         assertEquals(List.of("200 close|done"), responses(c.output()));
         assertTrue(c.closeRequested);
     }
+
+    @Test
+    void streamedUpload_requestDeadlineStartsWhenTheBodyHasBeenRead() {
+        // Reading a streamed upload is bounded by the body deadline; the request deadline starts at its last byte.
+        final CompletableFuture<Response> never = new CompletableFuture<>();
+        final FakeConnection c = connect(HttpOptions.defaults().withMaxBufferedBodyBytes(0), r -> {
+            r.body().toBytes(100); // reads the body, never answers
+            return never;
+        });
+        c.read("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nabc");
+        assertFalse(c.timers.containsKey("http-request"));
+        c.read("def");
+        assertTrue(c.timers.containsKey("http-request"));
+        assertTrue(c.fire("http-request"));
+        assertTrue(responses(c.output()).get(0).startsWith("503 close|"), c.output());
+    }
 }
