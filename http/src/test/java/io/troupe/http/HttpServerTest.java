@@ -406,4 +406,49 @@ class HttpServerTest {
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     }
+    /** Hashes a body it gets as messages, one chunk at a time (credit), and completes with "sha length". */
+    static final class Hasher extends io.troupe.actors.Actor<BodyMessage> {
+        private final CompletableFuture<String> result;
+        private final MessageDigest digest = TestApp.sha256();
+        private long length;
+
+        Hasher(CompletableFuture<String> result) {
+            this.result = result;
+        }
+
+        @Override
+        protected void receive(BodyMessage message) {
+            if (message instanceof BodyMessage.Chunk c) {
+                length += c.data().remaining();
+                digest.update(c.data());
+                c.next();
+            } else if (message instanceof BodyMessage.End) {
+                result.complete(HexFormat.of().formatHex(digest.digest()) + " " + length);
+                context().stop(self());
+            } else if (message instanceof BodyMessage.Failed f) {
+                result.completeExceptionally(f.cause());
+                context().stop(self());
+            }
+        }
+    }
+
+    @Test
+    void actorReadsAnUpload_asMessagesWithCredit_hashMatches() throws Exception {
+        // An upload handed to an actor as messages (one chunk outstanding) arrives whole: the actor's hash is the data's.
+        final HttpServer s2 = bind(HttpOptions.defaults().withMaxBodyBytes(1L << 30), r -> {
+            final CompletableFuture<String> result = new CompletableFuture<>();
+            BodyMessage.sendTo(r.body(), system.spawnAnonymous(() -> new Hasher(result)), m -> m);
+            return result.thenApply(text -> Response.text(200, text));
+        });
+        final long n = 8L << 20;
+        final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        final HttpResponse<String> up = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s2.port() + "/"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(n))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(TestApp.patternSha(n) + " " + n, up.body());
+        final HttpResponse<String> small = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s2.port() + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString("abc")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HexFormat.of().formatHex(TestApp.sha256().digest("abc".getBytes(StandardCharsets.UTF_8))) + " 3",
+                small.body());
+    }
 }

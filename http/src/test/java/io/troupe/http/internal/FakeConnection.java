@@ -31,6 +31,16 @@ final class FakeConnection implements Connection {
     boolean readingSuspended;
     int queued;
     boolean closedTold;
+    /**
+     * Models the write queue when on: writes add to {@link #queued}, each turn ends with a flush
+     * of at most {@link #flushPerTurn} bytes, then the watermarks are checked as the real
+     * connection does (after the flush), and a paused queue drains in turns of its own.
+     */
+    boolean modelQueue;
+    int flushPerTurn;
+    int highWatermark = 512 * 1024;
+    int lowWatermark = 128 * 1024;
+    boolean paused;
 
     FakeConnection(ActorSystem system, ConnectionStage stage) {
         this.system = system;
@@ -43,6 +53,7 @@ final class FakeConnection implements Connection {
         final ByteBuffer b = ByteBuffer.allocateDirect(to - from);
         b.put(bytes, from, to - from).flip();
         stage.onReceived(this, b);
+        endTurn();
         runTasks();
     }
 
@@ -59,11 +70,32 @@ final class FakeConnection implements Connection {
                 r = tasks.poll();
             }
             if (r == null) {
+                if (modelQueue && paused && queued > 0 && flushPerTurn > 0) {
+                    endTurn(); // the socket became writable: a turn of the connection's own
+                    continue;
+                }
                 return;
             }
             if (!closedTold) {
                 r.run();
+                endTurn();
             }
+        }
+    }
+
+    /** The end of a turn: flush, then the watermarks (as TcpConnection.endStageTurn does). */
+    private void endTurn() {
+        if (!modelQueue) {
+            return;
+        }
+        queued -= Math.min(queued, flushPerTurn);
+        if (!paused && queued >= highWatermark) {
+            paused = true;
+            stage.onWritingPaused(this);
+        } else if (paused && queued <= lowWatermark) {
+            paused = false;
+            stage.onWritingResumed(this);
+            endTurn();
         }
     }
 
@@ -74,6 +106,7 @@ final class FakeConnection implements Connection {
             return false;
         }
         r.run();
+        endTurn();
         runTasks();
         return true;
     }
@@ -98,6 +131,12 @@ final class FakeConnection implements Connection {
         final byte[] b = new byte[d.remaining()];
         d.get(b);
         written.writeBytes(b);
+        if (modelQueue) {
+            if (queued + b.length > 1024 * 1024) {
+                throw new AssertionError("a write of " + b.length + " bytes over the write queue's bound, " + queued + " queued");
+            }
+            queued += b.length;
+        }
         return true;
     }
 
@@ -142,7 +181,7 @@ final class FakeConnection implements Connection {
 
     @Override
     public boolean isWritingPaused() {
-        return false;
+        return paused;
     }
 
     @Override

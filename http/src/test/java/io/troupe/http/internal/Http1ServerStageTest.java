@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
-import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -369,16 +368,30 @@ class Http1ServerStageTest {
         assertTrue(c.closeRequested);
     }
 
-    /** A publisher of the given strings, then complete. */
+    /** A publisher of the given strings, one per request(1) (on the requesting thread), then complete. */
     static Flow.Publisher<ByteBuffer> chunks(String... parts) {
-        return subscriber -> {
-            final SubmissionPublisher<ByteBuffer> p = new SubmissionPublisher<>(Runnable::run, 16);
-            p.subscribe(subscriber);
-            for (String s : parts) {
-                p.submit(ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)));
+        return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            private int next;
+            private boolean done;
+
+            @Override
+            public void request(long n) {
+                for (long i = 0; i < n && !done; i++) {
+                    if (next < parts.length) {
+                        subscriber.onNext(ByteBuffer.wrap(parts[next++].getBytes(StandardCharsets.ISO_8859_1)));
+                    }
+                    if (next == parts.length) {
+                        done = true;
+                        subscriber.onComplete();
+                    }
+                }
             }
-            p.close();
-        };
+
+            @Override
+            public void cancel() {
+                done = true;
+            }
+        });
     }
 
     @Test
@@ -446,5 +459,25 @@ class Http1ServerStageTest {
         c.read(GET);
         assertEquals(List.of("500|500 Internal Server Error\n"), responses(c.output()));
         assertFalse(c.output().contains("Set-Cookie"));
+    }
+
+    @Test
+    void streamedDownload_queueOverWatermarkInTurnButFlushedBelow_stillCompletes() {
+        // A download whose write queue passes the high watermark inside a turn but is flushed below it at the
+        // turn's end (so no WritingPaused/Resumed is told) still completes: every byte written, none refused.
+        final int chunk = 128 * 1024;
+        final int chunks = 40;
+        final String[] parts = new String[chunks];
+        for (int i = 0; i < chunks; i++) {
+            parts[i] = String.valueOf((char) ('a' + i % 26)).repeat(chunk);
+        }
+        final FakeConnection c = connect(HttpOptions.defaults(),
+                Services.sync(r -> Response.of(200).withBody(Body.stream(chunks(parts), (long) chunk * chunks))));
+        c.modelQueue = true;
+        c.flushPerTurn = 100 * 1024; // the socket takes less than a chunk per turn: the queue grows slowly
+        c.read(GET);
+        final List<String> r = responses(c.output());
+        assertEquals(1, r.size());
+        assertEquals("200|" + String.join("", parts), r.get(0));
     }
 }
