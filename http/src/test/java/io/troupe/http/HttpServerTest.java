@@ -220,7 +220,7 @@ class HttpServerTest {
         assertEquals("0", r[0], r[2]);
         final Matcher m = Pattern.compile("(\\d+) requests in").matcher(r[1]);
         assertTrue(m.find(), r[1]);
-        assertTrue(Long.parseLong(m.group(1)) > 1000, r[1]);
+        assertTrue(Long.parseLong(m.group(1)) > 100, r[1]); // a smoke load: the count depends on the machine
         assertFalse(r[1].contains("Non-2xx"), r[1]);
         assertFalse(r[1].contains("Socket errors"), r[1]);
     }
