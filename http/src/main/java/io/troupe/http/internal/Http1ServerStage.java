@@ -249,6 +249,9 @@ public final class Http1ServerStage implements ConnectionStage {
                 conn.close();
                 return;
             }
+            if (!exchange.answered) {
+                startRequestTimer(exchange); // the request has ended, if badly: the answer has its deadline
+            }
         }
         exchange.keepAlive = false; // answer what is in flight, then close
     }

@@ -480,4 +480,17 @@ class Http1ServerStageTest {
         assertEquals(1, r.size());
         assertEquals("200|" + String.join("", parts), r.get(0));
     }
+
+    @Test
+    void peerClosesMidBody_handlerIgnoresItAndNeverAnswers_503AtTheRequestDeadline() {
+        // A client gone mid-body and a handler that never answers: the request deadline still ends the connection.
+        final FakeConnection c = connect(HttpOptions.defaults().withMaxBufferedBodyBytes(0), r -> new CompletableFuture<>());
+        c.read("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n012");
+        assertFalse(c.timers.containsKey("http-request"));
+        c.stage.onPeerClosed(c);
+        c.runTasks();
+        assertTrue(c.fire("http-request"));
+        assertTrue(responses(c.output()).get(0).startsWith("503 close|"), c.output());
+        assertTrue(c.closeRequested);
+    }
 }
