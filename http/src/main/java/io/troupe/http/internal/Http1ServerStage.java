@@ -77,6 +77,12 @@ public final class Http1ServerStage implements ConnectionStage {
      * of a streamed body, whichever is later) to its answer, idle from the end of a response. Idle and body read re-arm themselves lazily: a request costs no timer
      * operation for them.
      *
+     * Memory ordering. The turn-confined fields need none (the connection actor's turns are
+     * ordered by its mailbox). What other threads hand in travels by execute(), a mailbox
+     * hand-off (happens-before). RequestBodyStream's demand is an AtomicLong and its cancel flag
+     * and `delivering` thread are volatile; ResponseBodySubscriber's subscription is volatile (a
+     * publisher may call onSubscribe on any thread).
+     *
      * Shutdown. onShuttingDown: an idle connection closes at once; one with a request in flight
      * answers it with Connection: close, then closes. The system's shutdown phase deadline closes
      * what is still open after that.

@@ -493,4 +493,33 @@ class Http1ServerStageTest {
         assertTrue(responses(c.output()).get(0).startsWith("503 close|"), c.output());
         assertTrue(c.closeRequested);
     }
+
+    @Test
+    void bodyToAnActor_oneChunkOutstanding_nextReadsOn() {
+        // A body sent to an actor as messages moves one chunk at a time: until the actor calls next(), reading stops
+        // and no second chunk is sent; after next(), the following chunk arrives, then End.
+        final io.troupe.actors.testkit.TestProbe<io.troupe.http.BodyMessage> probe =
+                io.troupe.actors.testkit.TestProbe.create(system);
+        final CompletableFuture<Response> answer = new CompletableFuture<>();
+        final FakeConnection c = connect(HttpOptions.defaults().withMaxBufferedBodyBytes(0), r -> {
+            io.troupe.http.BodyMessage.sendTo(r.body(), probe.ref(), m -> m);
+            return answer;
+        });
+        c.read("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nab");
+        final var first = probe.expectMessageClass(io.troupe.http.BodyMessage.Chunk.class, Duration.ofSeconds(10));
+        assertEquals("ab", StandardCharsets.ISO_8859_1.decode(first.data()).toString());
+        c.read("cd");
+        assertTrue(c.readingSuspended, "no credit: reading stops");
+        assertEquals(0, probe.pendingMessages());
+        c.read("ef"); // a read that comes anyway is kept with what waits, not sent
+        assertEquals(0, probe.pendingMessages());
+        first.next();
+        c.runTasks();
+        final var second = probe.expectMessageClass(io.troupe.http.BodyMessage.Chunk.class, Duration.ofSeconds(10));
+        assertEquals("cdef", StandardCharsets.ISO_8859_1.decode(second.data()).toString());
+        assertFalse(c.readingSuspended);
+        second.next();
+        c.runTasks();
+        probe.expectMessageClass(io.troupe.http.BodyMessage.End.class, Duration.ofSeconds(10));
+    }
 }
