@@ -110,6 +110,27 @@ class HttpServerTest {
     }
 
     @Test
+    void curl_handlerThrows_500ThenTheSameConnectionServesTheNext() throws Exception {
+        // A handler that throws answers 500; the request was read whole, so curl's next request reuses the connection.
+        final String[] r = run(List.of("curl", "-sv", base + "/boom", base + "/"));
+        assertEquals("0", r[0], r[2]);
+        assertEquals("500 Internal Server Error\n" + TestApp.HELLO, r[1]);
+        assertTrue(r[2].contains("< HTTP/1.1 500 Internal Server Error"), r[2]);
+        assertEquals(1, count(r[2], "Connected to"), r[2]);
+    }
+
+    @Test
+    void curl_headAndHttp10() throws Exception {
+        // curl -I (HEAD) gets the length and no body; curl -0 (HTTP/1.0) gets Connection: close.
+        String[] r = run(List.of("curl", "-sI", base + "/"));
+        assertTrue(r[1].startsWith("HTTP/1.1 200 OK\r\n") && r[1].contains("Content-Length: " + TestApp.HELLO.length() + "\r\n")
+                && r[1].endsWith("\r\n\r\n"), r[1]);
+        r = run(List.of("curl", "-s0v", base + "/"));
+        assertEquals(TestApp.HELLO, r[1]);
+        assertTrue(r[2].contains("< Connection: close"), r[2]);
+    }
+
+    @Test
     void curl_chunkedUpload_hashMatches(@TempDir Path dir) throws Exception {
         // A 3 MiB file uploaded chunked by curl is read in full: the server's SHA-256 is the file's.
         final byte[] data = new byte[3 << 20];

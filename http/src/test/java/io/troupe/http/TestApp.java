@@ -28,6 +28,9 @@ final class TestApp {
                 .put("/sha", TestApp::sha)
                 .get("/bytes/{n}", r -> CompletableFuture.completedFuture(
                         Response.of(200).withBody(pattern(Long.parseLong(r.pathParam("n")), r.query() != null))))
+                .get("/boom", r -> {
+                    throw new IllegalStateException("boom (a handler that throws, on purpose)");
+                })
                 .post("/echo", r -> r.body().toBytes(1 << 20).thenApply(b -> Response.of(200).withBody(Body.of(b))))
                 .build();
     }
