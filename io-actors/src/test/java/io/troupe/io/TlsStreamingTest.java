@@ -3,6 +3,7 @@ package io.troupe.io;
 import static io.troupe.io.TestHandlers.ANY_LOCAL_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.actors.ActorSystem;
 import io.troupe.actors.testkit.TestProbe;
@@ -14,6 +15,7 @@ import io.troupe.io.TlsTestStages.Settled;
 import io.troupe.io.tls.TestCertificates;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -92,6 +94,57 @@ class TlsStreamingTest extends BothDrivers {
             assertEquals(new PeerClosedSeen(true, toClient), clientProbe.expectMessageClass(PeerClosedSeen.class, WAIT));
             final Tcp.ConnectionClosed clientEnd = clientProbe.expectMessageClass(Tcp.ConnectionClosed.class, WAIT);
             assertInstanceOf(Tcp.Closed.class, clientEnd, String.valueOf(clientEnd));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void echoThatSuspendsAfterEveryRead_resumesNextTurn_everyByteBackInOrder(String protocol) throws Exception {
+        // The inner stage suspends reading after each plaintext read and resumes in a later turn (execute): what the
+        // socket read meanwhile waits in the TLS stage (a stash) and is delivered first, in order; 2 MiB byte-exact.
+        final long bytes = 2L << 20;
+        try (ActorSystem system = startSystem("tls-suspend")) {
+            final TestProbe<Object> clientProbe = TestProbe.create(system);
+            final AtomicInteger refused = new AtomicInteger();
+            final Tcp.Bound bound = Tcp.serve(system, ANY_LOCAL_PORT, SMALL_QUEUES, Tls.server(server(), () -> (connection, data) -> {
+                if (!connection.write(data)) {
+                    refused.incrementAndGet();
+                }
+                connection.suspendReading();
+                connection.execute(connection::resumeReading);
+            })).toCompletableFuture().join();
+            Tcp.connect(system, bound.localAddress(), SMALL_QUEUES, WAIT, Tls.client(client(protocol), "localhost",
+                    new PatternPeer(clientProbe.ref(), 5, bytes, 5, bytes, true)));
+            clientProbe.expectMessageClass(Settled.class, WAIT);
+            assertEquals(new Done(bytes, bytes, null), clientProbe.fishForMessage(WAIT, m -> m instanceof Done));
+            assertEquals(0, refused.get(), "echo writes refused");
+        }
+    }
+
+    @Test
+    void innerSuspendsReading_socketReadingStops_tlsStageBuffersAtMostOneRead() throws Exception {
+        // A server whose inner stage suspends reading at its first read and never resumes: the client streams until
+        // its own write queue pauses (the network is full). By then the server's socket has read no more than the
+        // handshake and about one read chunk: the TLS stage stopped the socket instead of buffering records.
+        try (ActorSystem system = startSystem("tls-bounded")) {
+            final TestProbe<Object> clientProbe = TestProbe.create(system);
+            final TestProbe<Object> statsProbe = TestProbe.create(system);
+            final java.util.concurrent.CompletableFuture<io.troupe.actors.ActorRef<Tcp.Command>> serverSide =
+                    new java.util.concurrent.CompletableFuture<>();
+            final Tcp.Bound bound = Tcp.serve(system, ANY_LOCAL_PORT, TcpOptions.defaults(), Tls.server(server(), () -> (connection, data) -> {
+                connection.suspendReading();
+                serverSide.complete(connection.self());
+            })).toCompletableFuture().join();
+            Tcp.connect(system, bound.localAddress(), TcpOptions.defaults(), WAIT, Tls.client(client("TLSv1.3"), "localhost",
+                    new PatternPeer(clientProbe.ref(), 3, 64L << 20, 4, 0, false)));
+            clientProbe.expectMessageClass(Settled.class, WAIT);
+            final long sentWhenPaused = clientProbe.expectMessageClass(TlsTestStages.WritingPausedAt.class, WAIT).sent();
+            serverSide.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).tell(new Tcp.GetStats(statsProbe.ref()));
+            final Tcp.ConnectionStats stats = statsProbe.expectMessageClass(Tcp.ConnectionStats.class, WAIT);
+            assertTrue(stats.bytesRead() <= 96 << 10, "the server read " + stats.bytesRead() + " bytes while its inner stage"
+                    + " had suspended reading (the client had sent " + sentWhenPaused + ")");
+            assertTrue(sentWhenPaused > 2 * stats.bytesRead(), "the client was not held back by the network: sent "
+                    + sentWhenPaused + ", server read " + stats.bytesRead());
         }
     }
 }

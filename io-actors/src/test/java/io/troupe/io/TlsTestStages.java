@@ -19,6 +19,9 @@ final class TlsTestStages {
     /** A pattern peer has sent and received everything; {@code mismatch} describes the first wrong byte, or is null. */
     record Done(long sent, long received, String mismatch) {}
 
+    /** A pattern peer's writing paused after it had handed {@code sent} plaintext bytes to its connection. */
+    record WritingPausedAt(long sent) {}
+
     static Settled settled(Connection connection) {
         final TlsConnection tls = (TlsConnection) connection;
         return new Settled(tls.session().getProtocol(), tls.applicationProtocol(), tls.serverName());
@@ -128,6 +131,11 @@ final class TlsTestStages {
                 sent += n;
             }
             maybeDone(connection);
+        }
+
+        @Override
+        public void onWritingPaused(Connection connection) {
+            probe.tell(new WritingPausedAt(sent));
         }
 
         @Override
