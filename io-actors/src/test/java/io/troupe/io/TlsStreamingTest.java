@@ -136,7 +136,7 @@ class TlsStreamingTest extends BothDrivers {
                 serverSide.complete(connection.self());
             })).toCompletableFuture().join();
             Tcp.connect(system, bound.localAddress(), TcpOptions.defaults(), WAIT, Tls.client(client("TLSv1.3"), "localhost",
-                    new PatternPeer(clientProbe.ref(), 3, 64L << 20, 4, 0, false)));
+                    new PatternPeer(clientProbe.ref(), 3, 64L << 20, 4, 0, false).reportingFirstPause()));
             clientProbe.expectMessageClass(Settled.class, WAIT);
             final long sentWhenPaused = clientProbe.expectMessageClass(TlsTestStages.WritingPausedAt.class, WAIT).sent();
             serverSide.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).tell(new Tcp.GetStats(statsProbe.ref()));

@@ -90,6 +90,7 @@ final class TlsTestStages {
         private String mismatch;
         private boolean done;
         private boolean pumpScheduled;
+        private boolean reportPause;
 
         PatternPeer(ActorRef<Object> probe, long sendSeed, long sendBytes, long expectSeed, long expectBytes,
                     boolean shutdownWhenDone) {
@@ -133,9 +134,18 @@ final class TlsTestStages {
             maybeDone(connection);
         }
 
+        /** Tells the probe WritingPausedAt at the first pause (off by default). */
+        PatternPeer reportingFirstPause() {
+            reportPause = true;
+            return this;
+        }
+
         @Override
         public void onWritingPaused(Connection connection) {
-            probe.tell(new WritingPausedAt(sent));
+            if (reportPause) {
+                reportPause = false;
+                probe.tell(new WritingPausedAt(sent));
+            }
         }
 
         @Override

@@ -808,7 +808,7 @@ public final class TlsStage implements ConnectionStage {
 
         @Override
         public boolean isWritingPaused() {
-            return raw.isWritingPaused() || pendingBytes > 0;
+            return raw.isWritingPaused(); // not the backlog: it drains without a WritingResumed to wait for
         }
 
         @Override
