@@ -20,6 +20,19 @@
  * connection actor's own turn ({@link io.troupe.io.Tcp#serve}): no handler actor, no message
  * per read or write.
  *
+ * <h2>TLS</h2>
+ *
+ * <p>{@link io.troupe.io.Tls} puts TLS (the JDK's {@link javax.net.ssl.SSLEngine}) on a stream
+ * connection as a stage around the application's stage: {@code Tcp.serve(system, address,
+ * options, Tls.server(settings, innerFactory))}, or {@code Tls.client(settings, host, inner)}
+ * for {@link io.troupe.io.Tcp#connect(io.troupe.actors.ActorSystem, java.net.SocketAddress,
+ * io.troupe.io.TcpOptions, java.time.Duration, io.troupe.io.ConnectionStage)}. The inner stage
+ * sees plaintext through a {@link io.troupe.io.TlsConnection} (negotiated version, ALPN, SNI),
+ * is connected when the handshake has finished, and is told a failed or timed-out handshake as
+ * {@link io.troupe.io.Tcp.ErrorClosed}. {@link io.troupe.io.TlsSettings} holds the context,
+ * versions, ALPN protocols, handshake timeout and hostname verification. Back-pressure is the
+ * plain connection's, counted in encrypted bytes.
+ *
  * <h2>Back-pressure</h2>
  *
  * <ul>
