@@ -82,6 +82,7 @@ public final class Http1ClientStage implements ConnectionStage {
 
     private static final Object REQUEST_TIMER = "http-client-request";
     private static final Object IDLE_TIMER = "http-client-idle";
+    private static final byte[] NO_BYTES = new byte[0];
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
@@ -124,6 +125,8 @@ public final class Http1ClientStage implements ConnectionStage {
     private int stashStart;
     private int stashEnd;
     private boolean readingSuspended;
+    /** Tells the exchange's end (completes a whole body, or ends a stream); run by finishExchange. */
+    private Runnable onFinished;
 
     // ---- output
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(0);
@@ -767,8 +770,7 @@ public final class Http1ClientStage implements ConnectionStage {
             keepAlive = false;
         }
         if (length == 0) {
-            inState = DONE;
-            complete(Response.of(code, headers, Body.empty()));
+            bodyBuf = NO_BYTES;
             bodyDone();
             return true;
         }
@@ -824,12 +826,16 @@ public final class Http1ClientStage implements ConnectionStage {
     private void bodyDone() {
         inState = DONE;
         conn.cancelTimer(REQUEST_TIMER);
+        // Told after the connection is back in the pool (finishExchange), so that a caller who sends its next
+        // request on hearing this one's end finds the connection idle instead of opening another.
         if (bodyBuf != null) {
             final byte[] b = bodyBuf;
+            final ClientExchange e = ex;
+            final Response r = Response.of(status, responseHeaders, Body.of(b));
             bodyBuf = null;
-            complete(Response.of(status, responseHeaders, Body.of(b)));
+            onFinished = () -> e.result.complete(r);
         } else if (bodyStream != null) {
-            bodyStream.complete();
+            onFinished = bodyStream::complete;
         }
     }
 
@@ -844,12 +850,17 @@ public final class Http1ClientStage implements ConnectionStage {
         bodyStream = null;
         upload = null;
         served++;
+        final Runnable finished = onFinished;
+        onFinished = null;
         if (!reusable) {
             closing = true;
             conn.close();
-            return;
+        } else {
+            next();
         }
-        next();
+        if (finished != null) {
+            finished.run();
+        }
     }
 
     /** Back to the pool: the next waiting exchange, or idle. */
