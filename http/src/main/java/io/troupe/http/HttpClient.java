@@ -72,6 +72,12 @@ import javax.net.ssl.SSLContext;
  * hand-off), then the write and the parse inside its turns; no thread is blocked while waiting.
  */
 public final class HttpClient implements Service<Request, Response>, AutoCloseable {
+    /*
+     * Threading protocol. A thin, immutable front: call() parses the URI on the caller's thread
+     * and hands an exchange to the pool (ClientPool), which owns all shared state; redirects chain
+     * on the response stages. Invariants, memory ordering and shutdown: see ClientPool and
+     * Http1ClientStage.
+     */
     private final ActorSystem system;
     private final HttpClientOptions options;
     private final ClientPool pool;
