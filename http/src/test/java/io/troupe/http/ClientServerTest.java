@@ -188,6 +188,30 @@ class ClientServerTest {
     }
 
     @Test
+    void serverClosesIdleConnection_clientDropsItFromThePool_nextRequestOnANewOne() throws Exception {
+        // A server (on its own ManualClock) with a 5 s idle keep-alive timeout closes the pooled connection: the client
+        // takes it out of its pool at once (none open, none idle), and the next request is served on a new connection.
+        final ManualClock serverClock = new ManualClock();
+        try (ActorSystem idleServerSystem = ActorSystem.builder("idle-server").clock(serverClock).build()) {
+            final HttpServer idleServer = HttpServer.bind(idleServerSystem, new InetSocketAddress("127.0.0.1", 0),
+                    HttpOptions.defaults().withIdleTimeout(Duration.ofSeconds(5)), routes()).toCompletableFuture().join();
+            final String idleBase = "http://127.0.0.1:" + idleServer.port();
+            try (HttpClient client = client(HttpClientOptions.defaults())) {
+                assertEquals("hello\n", text(join(client.get(idleBase + "/"))));
+                assertEquals(1, client.stats().idleConnections());
+                TestTls.until(() -> {
+                    serverClock.advance(Duration.ofSeconds(1));
+                    return client.stats().openConnections() == 0;
+                }, WAIT * 1000, () -> client.stats().toString());
+                assertEquals(0, client.stats().idleConnections());
+                assertEquals("hello\n", text(join(client.get(idleBase + "/"))));
+                assertEquals(2, client.stats().connectionsOpened());
+                assertEquals(2, perPeer.size(), perPeer.toString());
+            }
+        }
+    }
+
+    @Test
     void connectTimeout_blackHoledPort_failsWithSocketTimeout() throws Exception {
         // A listener whose accept queue is full drops further SYNs (Linux): a connect to it never completes. With a
         // 300 ms connect timeout the request fails with a SocketTimeoutException, well before the test's bound.
