@@ -212,6 +212,21 @@ class ClientServerTest {
     }
 
     @Test
+    void callerCancels_beforeAStreamedHead_connectionClosedNotLeaked() throws Exception {
+        // A caller that cancels its stage before a 64 MiB streamed answer arrives: nobody can read that body, so the
+        // client closes the connection instead of holding it (none open afterwards), and the next request works.
+        try (HttpClient client = client(HttpClientOptions.defaults())) {
+            final CompletableFuture<Response> call = client.get(base + "/gate").toCompletableFuture();
+            final CompletableFuture<Response> gate = gates.poll(WAIT, TimeUnit.SECONDS);
+            assertTrue(call.cancel(false));
+            gate.complete(Response.of(200).withBody(countingPattern(64 * MIB, new AtomicLong())));
+            TestTls.until(() -> client.stats().openConnections() == 0, WAIT * 1000, () -> client.stats().toString());
+            assertEquals("hello\n", text(join(client.get(base + "/"))));
+            assertEquals(2, client.stats().connectionsOpened());
+        }
+    }
+
+    @Test
     void connectTimeout_blackHoledPort_failsWithSocketTimeout() throws Exception {
         // A listener whose accept queue is full drops further SYNs (Linux): a connect to it never completes. With a
         // 300 ms connect timeout the request fails with a SocketTimeoutException, well before the test's bound.

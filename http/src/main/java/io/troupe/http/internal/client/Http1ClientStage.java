@@ -792,7 +792,13 @@ public final class Http1ClientStage implements ConnectionStage {
             inState = BODY_EOF;
         }
         conn.cancelTimer(REQUEST_TIMER); // the head is in: the body's reader sets the pace now
-        complete(Response.of(code, headers, Body.stream(bodyStream, length > 0 ? length : -1)));
+        if (!ex.result.complete(Response.of(code, headers, Body.stream(bodyStream, length > 0 ? length : -1)))) {
+            // The caller gave up (cancelled the stage): nobody will read this body, so the connection cannot be kept.
+            ex = null;
+            closing = true;
+            conn.abort();
+            return false;
+        }
         return true;
     }
 
@@ -816,10 +822,6 @@ public final class Http1ClientStage implements ConnectionStage {
 
     private static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    }
-
-    private void complete(Response response) {
-        ex.result.complete(response);
     }
 
     /** The response's body is read in full. */
