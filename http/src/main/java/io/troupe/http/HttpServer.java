@@ -67,6 +67,30 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
+     * Binds an https server on {@code address}: each connection runs the TLS server stage
+     * ({@link io.troupe.io.Tls#server}) around a fresh HTTP/1.1 stage, inside the connection actor's
+     * turn. Give the settings ALPN {@code "http/1.1"} ({@code tls.withApplicationProtocols("http/1.1")})
+     * so that clients offering {@code h2} first settle on HTTP/1.1. Any thread; returns at once.
+     *
+     * @param system the actor system
+     * @param address where to listen (port 0 for any free port)
+     * @param options limits and deadlines
+     * @param tls the server's key, certificate and TLS options
+     * @param service the handler
+     * @return completes with the server once it is accepting, or exceptionally with the bind's cause
+     */
+    public static CompletionStage<HttpServer> bind(ActorSystem system, SocketAddress address, HttpOptions options,
+                                                   io.troupe.io.TlsSettings tls, Service<Request, Response> service) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(service, "service");
+        return Tcp.serve(system, address, options.tcp(), io.troupe.io.Tls.server(tls, () -> stage(options, service)))
+                .thenApply(HttpServer::new);
+    }
+
+    /**
      * A fresh HTTP/1.1 server stage for one connection (what {@link #bind} serves), for use
      * under another stage such as TLS. Called on the listener's thread, once per connection.
      *

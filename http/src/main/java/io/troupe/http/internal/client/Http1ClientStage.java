@@ -1,0 +1,1141 @@
+package io.troupe.http.internal.client;
+
+import io.troupe.http.Body;
+import io.troupe.http.Headers;
+import io.troupe.http.Response;
+import io.troupe.io.Connection;
+import io.troupe.io.ConnectionStage;
+import io.troupe.io.Tcp;
+import io.troupe.io.TlsConnection;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One HTTP/1.1 client connection, as a {@link ConnectionStage} (under a TLS stage for https):
+ * writes one request at a time, parses its response, streams both bodies with credit, and goes
+ * back to its {@link ClientPool} when the exchange is over and the connection may be kept. NOT
+ * thread safe: confined to its connection actor's turn, except {@link #dispatch} and
+ * {@link #closeFromOutside}, and the body streams' demand, which re-enter with
+ * {@link Connection#execute}.
+ */
+public final class Http1ClientStage implements ConnectionStage {
+    /*
+     * Threading protocol. Every field is confined to the connection's turn except `handoff`
+     * (an exchange given by the pool from another thread) and `dead` (volatile). dispatch()
+     * sets handoff, then reads dead; onClosed sets dead, then takes handoff: whichever runs
+     * second sees the other, so a handed-off exchange is either begun in a turn or retried on
+     * another connection, never lost (execute() drops its action once the connection is closed).
+     *
+     * States of the connection (derived from fields):
+     *   CONNECTING (conn == null) -> ACTIVE (ex != null)            // onConnected with the first exchange
+     *   ACTIVE -> IDLE (ex == null, in the pool's idle set)          // response read, keep-alive
+     *   IDLE   -> ACTIVE                                             // dispatch() from the pool
+     *   ACTIVE -> ACTIVE                                             // released() handed a waiting exchange
+     *   any    -> CLOSING (closing) -> CLOSED (closed)               // no keep-alive, idle timeout, timeout, error
+     *
+     * Input states (inState): HEAD -> BODY_FIXED | CHUNK_SIZE | BODY_EOF | DONE;
+     *   CHUNK_SIZE -> CHUNK_DATA -> CHUNK_END -> CHUNK_SIZE ... -> TRAILERS -> DONE.
+     *
+     * Invariants.
+     *  1. At most one exchange runs (ex); the next request is written only after the response
+     *     to the previous one was read in full (no pipelining).
+     *  2. stash == null or stashStart < stashEnd; while stash != null reading is suspended, so
+     *     the stash holds at most what one socket read (one TLS read turn) brought past the point
+     *     where the body's subscriber had no demand.
+     *  3. An upload chunk is asked for only when `out` is empty and the write queue is below its
+     *     high watermark: an upload holds one chunk plus the write queue.
+     *
+     * Memory ordering: see ClientPool; body stream demand is an AtomicLong, its wake-up an execute().
+     *
+     * Shutdown. The actor system closes the connection: onClosed fails what is in flight.
+     */
+
+    private static final System.Logger LOG = System.getLogger(Http1ClientStage.class.getName());
+
+    /** Reading a response head. */
+    private static final int HEAD = 0;
+    /** Reading a Content-Length body. */
+    private static final int BODY_FIXED = 1;
+    /** Reading a chunk-size line. */
+    private static final int CHUNK_SIZE = 2;
+    /** Reading a chunk's data. */
+    private static final int CHUNK_DATA = 3;
+    /** Reading the CRLF after a chunk's data. */
+    private static final int CHUNK_END = 4;
+    /** Reading trailer fields. */
+    private static final int TRAILERS = 5;
+    /** Reading a body that ends where the connection does. */
+    private static final int BODY_EOF = 6;
+    /** The response is read in full. */
+    private static final int DONE = 7;
+
+    private static final Object REQUEST_TIMER = "http-client-request";
+    private static final Object IDLE_TIMER = "http-client-idle";
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+    private final ClientPool owner;
+    private final ClientPool.OriginPool pool;
+    private final int highWatermarkBytes;
+    private final AtomicReference<ClientExchange> handoff = new AtomicReference<>();
+    private volatile boolean dead;
+
+    private ClientExchange first;
+    private Connection conn;
+    private boolean closing;
+    private boolean closed;
+    private boolean peerClosed;
+    private int served;
+
+    // ---- the exchange in flight
+    private ClientExchange ex;
+    private boolean sentAnything;
+    private boolean gotAnything;
+    private boolean requestClose;
+    private boolean keepAlive;
+    private int inState = HEAD;
+    private byte[] head;
+    private int headLen;
+    private long bodyRemaining;
+    private long chunkSize;
+    private int lineBytes;
+    private int trailerBytes;
+    private boolean chunkExt;
+    private int chunkDigits;
+    private byte[] bodyBuf;
+    private int bodyLen;
+    private int status;
+    private Headers responseHeaders;
+    private ResponseBodyStream bodyStream;
+    /** The latest response body stream, whose subscribe onClosed may have to finish. */
+    private ResponseBodyStream lastBodyStream;
+    private byte[] stash;
+    private int stashStart;
+    private int stashEnd;
+    private boolean readingSuspended;
+    /** Tells the exchange's end (completes a whole body, or ends a stream); run by finishExchange. */
+    private Runnable onFinished;
+
+    // ---- output
+    private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(0);
+    private UploadSubscriber upload;
+    private boolean uploadDone;
+    private boolean chunkedUpload;
+    private long uploadLength;
+    private long uploadBytes;
+    private boolean recheckScheduled;
+
+    Http1ClientStage(ClientPool owner, ClientPool.OriginPool pool, ClientExchange first) {
+        this.owner = owner;
+        this.pool = pool;
+        this.first = first;
+        this.highWatermarkBytes = owner.options().tcp().writeQueueHighWatermarkBytes();
+    }
+
+    private long now() {
+        return conn.system().clock().nanoTime();
+    }
+
+    // ================================================================ hand-offs from other threads
+
+    /** Any thread: runs {@code exchange} on this (idle, just taken from the pool) connection. */
+    void dispatch(ClientExchange exchange) {
+        handoff.set(exchange);
+        if (dead) {
+            final ClientExchange back = handoff.getAndSet(null);
+            if (back != null && !owner.retry(back)) {
+                back.result.completeExceptionally(new IOException("the pooled connection closed"));
+            }
+            return;
+        }
+        conn.execute(this::takeHandoff);
+    }
+
+    /** Any thread: closes this idle connection (the client is closing). */
+    void closeFromOutside() {
+        conn.execute(() -> {
+            if (ex == null && !closing) {
+                closing = true;
+                conn.close();
+            }
+        });
+    }
+
+    private void takeHandoff() {
+        final ClientExchange e = handoff.getAndSet(null);
+        if (e == null) {
+            return;
+        }
+        if (closing || closed) {
+            notSent(e, new IOException("the pooled connection was closing"));
+            return;
+        }
+        begin(e);
+    }
+
+    private void notSent(ClientExchange e, Throwable cause) {
+        if (!owner.retry(e)) {
+            e.result.completeExceptionally(cause);
+        }
+    }
+
+    // ================================================================ stage calls
+
+    @Override
+    public void onConnected(Connection connection) {
+        conn = connection;
+        if (connection instanceof TlsConnection tls && tls.applicationProtocol() != null
+                && !"http/1.1".equals(tls.applicationProtocol())) {
+            final ClientExchange f = first;
+            first = null;
+            f.result.completeExceptionally(new IOException("the server chose ALPN protocol " + tls.applicationProtocol()
+                    + "; this client speaks http/1.1 only"));
+            closing = true;
+            connection.close();
+            return;
+        }
+        final ClientExchange f = first;
+        first = null;
+        begin(f);
+    }
+
+    @Override
+    public void onConnectFailed(SocketAddress address, Throwable cause) {
+        closed = true;
+        dead = true;
+        final ClientExchange f = first;
+        first = null;
+        pool.stageClosed(this);
+        if (f != null) {
+            f.result.completeExceptionally(cause);
+        }
+    }
+
+    @Override
+    public void onReceived(Connection connection, ByteBuffer data) {
+        if (closed || closing) {
+            return;
+        }
+        if (ex == null) {
+            // Bytes nobody asked for (a 408 before an idle close, or garbage): the connection is not usable.
+            closeIdle();
+            return;
+        }
+        gotAnything = true;
+        if (stash != null) {
+            append(data);
+            return; // reading is suspended; the stash is drained as demand comes
+        }
+        process(data);
+        afterInput(data);
+    }
+
+    @Override
+    public void onPeerClosed(Connection connection) {
+        peerClosed = true;
+        if (ex == null) {
+            closeIdle();
+            return;
+        }
+        checkPeerClosed();
+    }
+
+    @Override
+    public void onWritingResumed(Connection connection) {
+        pump();
+    }
+
+    @Override
+    public void onClosed(Connection connection, Tcp.ConnectionClosed why) {
+        closed = true;
+        dead = true;
+        final Throwable cause = why instanceof Tcp.ErrorClosed err ? err.cause()
+                : new IOException("the connection closed (" + why + ")");
+        if (upload != null) {
+            upload.cancel();
+        }
+        final ClientExchange f = first;
+        first = null;
+        final ClientExchange e = ex;
+        ex = null;
+        final ClientExchange h = handoff.getAndSet(null);
+        pool.stageClosed(this);
+        if (f != null) {
+            f.result.completeExceptionally(cause); // the TLS handshake failed
+        }
+        if (e != null) {
+            failExchange(e, cause instanceof IOException ? cause
+                    : new IOException("the connection closed before the response was read: " + cause, cause), true);
+        }
+        if (h != null) {
+            notSent(h, cause);
+        }
+        if (lastBodyStream != null) {
+            lastBodyStream.runPendingStart();
+        }
+    }
+
+    // ================================================================ the request
+
+    private void begin(ClientExchange e) {
+        conn.cancelTimer(IDLE_TIMER);
+        if (e.result.isDone()) { // cancelled by the caller while waiting
+            next();
+            return;
+        }
+        final long remaining = e.deadlineNanos - now();
+        if (remaining <= 0) {
+            e.result.completeExceptionally(new TimeoutException("no connection to " + e.origin + " was free within the "
+                    + owner.options().requestTimeout().toMillis() + " ms request timeout"));
+            next();
+            return;
+        }
+        ex = e;
+        sentAnything = false;
+        gotAnything = false;
+        inState = HEAD;
+        headLen = 0;
+        bodyBuf = null;
+        bodyLen = 0;
+        bodyStream = null;
+        upload = null;
+        out.clear();
+        conn.startTimer(REQUEST_TIMER, Duration.ofNanos(remaining), () -> onRequestTimer(e));
+        if (readingSuspended) {
+            readingSuspended = false;
+            conn.resumeReading();
+        }
+        writeRequest(e);
+    }
+
+    private void writeRequest(ClientExchange e) {
+        final Headers h = e.request.headers();
+        final Body body = e.request.body();
+        final StringBuilder sb = new StringBuilder(128);
+        sb.append(e.request.method()).append(' ').append(e.target).append(" HTTP/1.1\r\n");
+        if (!h.contains("Host")) {
+            sb.append("Host: ").append(e.origin.authority()).append("\r\n");
+        }
+        requestClose = false;
+        for (int i = 0; i < h.size(); i++) {
+            final String name = h.name(i);
+            if (name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")) {
+                continue;
+            }
+            if (name.equalsIgnoreCase("Connection") && h.value(i).toLowerCase(Locale.ROOT).contains("close")) {
+                requestClose = true;
+            }
+            sb.append(name).append(": ").append(h.value(i)).append("\r\n");
+        }
+        final long length = body.length();
+        chunkedUpload = length < 0;
+        uploadLength = length;
+        uploadBytes = 0;
+        if (chunkedUpload) {
+            sb.append("Transfer-Encoding: chunked\r\n");
+        } else if (length > 0 || !(e.request.method().equals("GET") || e.request.method().equals("HEAD"))) {
+            sb.append("Content-Length: ").append(length).append("\r\n");
+        }
+        sb.append("\r\n");
+        out.add(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.ISO_8859_1)));
+        if (body instanceof Body.Bytes bytes) {
+            if (bytes.length() > 0) {
+                out.add(ByteBuffer.wrap(bytes.array()));
+            }
+            uploadDone = true;
+            pump();
+        } else {
+            uploadDone = false;
+            upload = new UploadSubscriber(this, e);
+            pump();
+            ((Body.Stream) body).publisher().subscribe(upload);
+        }
+    }
+
+    /** Writes what `out` holds as the write queue has room; then asks the upload for its next chunk. */
+    private void pump() {
+        if (closed || closing) {
+            return;
+        }
+        while (!out.isEmpty()) {
+            final ByteBuffer b = out.peek();
+            final int room = conn.writeRoomBytes();
+            if (room <= 0) {
+                waitForRoom();
+                return;
+            }
+            if (b.remaining() <= room) {
+                if (!conn.write(b)) {
+                    waitForRoom();
+                    return;
+                }
+                out.poll();
+                sentAnything = true;
+            } else {
+                if (!conn.write(b.slice(b.position(), room))) {
+                    waitForRoom();
+                    return;
+                }
+                sentAnything = true;
+                b.position(b.position() + room);
+                waitForRoom();
+                return;
+            }
+        }
+        final UploadSubscriber u = upload;
+        if (u != null && !uploadDone && ex == u.exchange) {
+            if (conn.queuedBytes() < highWatermarkBytes) {
+                u.requestMore();
+            } else {
+                waitForRoom();
+            }
+        }
+    }
+
+    /** See Http1ServerStage.waitForRoom: the end-of-turn flush may drain below the watermark unannounced. */
+    private void waitForRoom() {
+        if (!recheckScheduled && !conn.isWritingPaused()) {
+            recheckScheduled = true;
+            conn.execute(() -> {
+                recheckScheduled = false;
+                pump();
+            });
+        }
+    }
+
+    void onUploadChunk(ClientExchange e, ByteBuffer chunk) {
+        if (e != ex || closed || closing) {
+            return;
+        }
+        upload.outstanding = false;
+        final int n = chunk.remaining();
+        if (n == 0) {
+            pump();
+            return;
+        }
+        uploadBytes += n;
+        if (!chunkedUpload && uploadBytes > uploadLength) {
+            abortExchange(new IOException("the request body is longer than its length " + uploadLength));
+            return;
+        }
+        if (chunkedUpload) {
+            out.add(ByteBuffer.wrap((Long.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+            out.add(chunk);
+            out.add(ByteBuffer.wrap(CRLF));
+        } else {
+            out.add(chunk);
+        }
+        pump();
+    }
+
+    void onUploadEnd(ClientExchange e, Throwable failure) {
+        if (e != ex || closed || closing || uploadDone) {
+            return;
+        }
+        if (failure != null) {
+            abortExchange(new IOException("the request body failed: " + failure, failure));
+            return;
+        }
+        if (!chunkedUpload && uploadBytes != uploadLength) {
+            abortExchange(new IOException("the request body ended after " + uploadBytes + " of its " + uploadLength + " bytes"));
+            return;
+        }
+        if (chunkedUpload) {
+            out.add(ByteBuffer.wrap(LAST_CHUNK));
+        }
+        uploadDone = true;
+        pump();
+    }
+
+    // ================================================================ the response
+
+    private void append(ByteBuffer data) {
+        final int n = data.remaining();
+        if (stashEnd + n > stash.length) {
+            final int live = stashEnd - stashStart;
+            final byte[] bigger = new byte[Math.max(live + n, stash.length)];
+            System.arraycopy(stash, stashStart, bigger, 0, live);
+            stash = bigger;
+            stashStart = 0;
+            stashEnd = live;
+        }
+        data.get(stash, stashEnd, n);
+        stashEnd += n;
+        owner.recordBuffered(stashEnd - stashStart);
+    }
+
+    /** After input was processed: keep what could not be used, finish a complete exchange. */
+    private void afterInput(ByteBuffer in) {
+        if (inState == DONE) {
+            final boolean extra = in.hasRemaining();
+            if (extra) {
+                stash = null;
+                keepAlive = false; // bytes after the response: the connection is out of step
+            }
+            finishExchange();
+            return;
+        }
+        if (in.hasRemaining() && ex != null && !closing) {
+            stash = new byte[in.remaining()];
+            stashStart = 0;
+            stashEnd = 0;
+            append(in);
+            if (!readingSuspended) {
+                readingSuspended = true;
+                conn.suspendReading();
+            }
+        }
+        checkPeerClosed();
+    }
+
+    /** In the turn: the body's subscriber asked for more (or cancelled). */
+    void onDemand(ClientExchange e) {
+        if (e != ex || closed || closing) {
+            return;
+        }
+        if (bodyStream != null && bodyStream.cancelled) {
+            // Nobody reads the rest: the connection cannot be reused.
+            ex = null;
+            conn.cancelTimer(REQUEST_TIMER);
+            closing = true;
+            conn.abort();
+            return;
+        }
+        if (stash != null) {
+            final ByteBuffer s = ByteBuffer.wrap(stash, stashStart, stashEnd - stashStart);
+            stash = null;
+            process(s);
+            if (inState == DONE) {
+                afterInput(s);
+                return;
+            }
+            if (s.hasRemaining()) {
+                stash = new byte[s.remaining()];
+                stashStart = 0;
+                stashEnd = 0;
+                append(s);
+                return;
+            }
+        }
+        if (readingSuspended && stash == null) {
+            readingSuspended = false;
+            conn.resumeReading();
+        }
+        checkPeerClosed();
+    }
+
+    private void checkPeerClosed() {
+        if (!peerClosed || ex == null || stash != null || closing || closed) {
+            return;
+        }
+        if (inState == BODY_EOF) {
+            bodyDone();
+            finishExchange();
+        } else {
+            final ClientExchange e = ex;
+            ex = null;
+            closing = true;
+            conn.close();
+            failExchange(e, new IOException(inState == HEAD ? "the server closed the connection before answering"
+                    : "the server closed the connection in the middle of the response body"), true);
+        }
+    }
+
+    /** Parses what it can of {@code in}; stops at the end of the response or when the body has no demand. */
+    private void process(ByteBuffer in) {
+        while (in.hasRemaining() && ex != null && inState != DONE) {
+            switch (inState) {
+                case HEAD -> {
+                    if (!readHead(in)) {
+                        return;
+                    }
+                }
+                case BODY_FIXED -> {
+                    final int n = (int) Math.min(bodyRemaining, in.remaining());
+                    if (!deliver(in, n)) {
+                        return;
+                    }
+                    bodyRemaining -= n;
+                    if (bodyRemaining == 0) {
+                        bodyDone();
+                    }
+                }
+                case BODY_EOF -> {
+                    if (!deliver(in, in.remaining())) {
+                        return;
+                    }
+                }
+                case CHUNK_SIZE -> {
+                    final byte b = in.get();
+                    if (++lineBytes > 1024) {
+                        protocolError("a chunk-size line longer than 1024 bytes");
+                        return;
+                    }
+                    if (b == '\n') {
+                        if (chunkDigits == 0) {
+                            protocolError("a chunk-size line without a size");
+                            return;
+                        }
+                        lineBytes = 0;
+                        if (chunkSize == 0) {
+                            inState = TRAILERS;
+                            trailerBytes = 0;
+                        } else {
+                            inState = CHUNK_DATA;
+                        }
+                    } else if (b == ';' || chunkExt) {
+                        chunkExt = true;
+                    } else if (b != '\r' && b != ' ' && b != '\t') {
+                        final int d = Character.digit(b, 16);
+                        if (d < 0 || chunkDigits >= 15) {
+                            protocolError("a bad chunk size");
+                            return;
+                        }
+                        chunkSize = chunkSize * 16 + d;
+                        chunkDigits++;
+                    }
+                }
+                case CHUNK_DATA -> {
+                    final int n = (int) Math.min(chunkSize, in.remaining());
+                    if (!deliver(in, n)) {
+                        return;
+                    }
+                    chunkSize -= n;
+                    if (chunkSize == 0) {
+                        inState = CHUNK_END;
+                    }
+                }
+                case CHUNK_END -> {
+                    final byte b = in.get();
+                    if (b == '\n') {
+                        startChunk();
+                    } else if (b != '\r') {
+                        protocolError("no CRLF after a chunk's data");
+                        return;
+                    }
+                }
+                case TRAILERS -> {
+                    final byte b = in.get();
+                    if (++trailerBytes > owner.options().maxResponseHeadBytes()) {
+                        protocolError("trailer fields longer than " + owner.options().maxResponseHeadBytes() + " bytes");
+                        return;
+                    }
+                    if (b == '\n') {
+                        if (lineBytes == 0) {
+                            bodyDone();
+                        }
+                        lineBytes = 0;
+                    } else if (b != '\r') {
+                        lineBytes++;
+                    }
+                }
+                default -> throw new IllegalStateException("input state " + inState);
+            }
+        }
+    }
+
+    private void startChunk() {
+        inState = CHUNK_SIZE;
+        chunkSize = 0;
+        chunkDigits = 0;
+        chunkExt = false;
+        lineBytes = 0;
+    }
+
+    /** Hands {@code n} body bytes on; false (nothing taken) if the subscriber has no demand now. */
+    private boolean deliver(ByteBuffer in, int n) {
+        if (n == 0) {
+            return true;
+        }
+        if (bodyBuf != null) {
+            in.get(bodyBuf, bodyLen, n);
+            bodyLen += n;
+            return true;
+        }
+        if (bodyStream == null) { // no body expected (HEAD, 204, 304): skip
+            in.position(in.position() + n);
+            return true;
+        }
+        return bodyStream.deliver(in, n);
+    }
+
+    /** Collects the head's bytes; parses it once the blank line is in. False if more bytes are needed. */
+    private boolean readHead(ByteBuffer in) {
+        final int max = owner.options().maxResponseHeadBytes();
+        if (head == null) {
+            head = new byte[Math.min(max, 1024)];
+        }
+        while (in.hasRemaining()) {
+            final byte b = in.get();
+            if (headLen == head.length) {
+                if (headLen >= max) {
+                    protocolError("a response head longer than " + max + " bytes");
+                    return false;
+                }
+                head = Arrays.copyOf(head, Math.min(max, headLen * 2));
+            }
+            head[headLen++] = b;
+            if (b == '\n' && (headLen >= 2 && head[headLen - 2] == '\n'
+                    || headLen >= 4 && head[headLen - 2] == '\r' && head[headLen - 3] == '\n')) {
+                final int len = headLen;
+                headLen = 0;
+                try {
+                    return parseHead(len);
+                } catch (IOException e) {
+                    protocolError(e.getMessage());
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean parseHead(int len) throws IOException {
+        final String text = new String(head, 0, len, StandardCharsets.ISO_8859_1);
+        if (head.length > 4096) {
+            head = null; // keep an idle connection small
+        }
+        final String[] lines = text.split("\r?\n");
+        final String statusLine = lines[0];
+        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
+            throw new IOException("not an HTTP/1.x status line: " + abbreviate(statusLine));
+        }
+        final boolean http11 = statusLine.charAt(7) == '1';
+        final int code;
+        try {
+            code = Integer.parseInt(statusLine.substring(9, 12));
+        } catch (NumberFormatException e) {
+            throw new IOException("a bad status code: " + abbreviate(statusLine));
+        }
+        if (code < 100 || statusLine.length() > 12 && statusLine.charAt(12) != ' ') {
+            throw new IOException("a bad status code: " + abbreviate(statusLine));
+        }
+        final Headers.Builder hb = Headers.builder();
+        for (int i = 1; i < lines.length; i++) {
+            final String line = lines[i];
+            if (line.isEmpty()) {
+                break;
+            }
+            final int colon = line.indexOf(':');
+            if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t' || line.charAt(colon - 1) == ' ') {
+                throw new IOException("a bad header line: " + abbreviate(line));
+            }
+            hb.add(line.substring(0, colon), line.substring(colon + 1).strip());
+        }
+        final Headers headers = hb.build();
+        if (code < 200) {
+            if (code == 101) {
+                throw new IOException("the server switched protocols (101), which this client does not do");
+            }
+            return true; // 100 Continue, 103 Early Hints: the final response follows
+        }
+        status = code;
+        responseHeaders = headers;
+        final String connection = headers.get("Connection");
+        final String c = connection == null ? "" : connection.toLowerCase(Locale.ROOT);
+        keepAlive = !requestClose && (http11 ? !c.contains("close") : c.contains("keep-alive"));
+        final boolean noBody = ex.request.method().equals("HEAD") || code == 204 || code == 304;
+        final String te = headers.get("Transfer-Encoding");
+        final String cl = headers.get("Content-Length");
+        long length;
+        if (noBody) {
+            length = 0;
+        } else if (te != null) {
+            if (te.toLowerCase(Locale.ROOT).strip().endsWith("chunked")) {
+                length = -1;
+                startChunk();
+            } else {
+                length = -2; // to the connection's end
+                keepAlive = false;
+            }
+            if (cl != null) {
+                keepAlive = false; // RFC 9112 6.3: both is a smuggling risk; do not reuse
+            }
+        } else if (cl != null) {
+            length = parseLength(cl);
+        } else {
+            length = -2;
+            keepAlive = false;
+        }
+        if (length == 0) {
+            bodyBuf = NO_BYTES;
+            bodyDone();
+            return true;
+        }
+        if (length > 0 && length <= owner.options().maxBufferedBodyBytes()) {
+            bodyBuf = new byte[(int) length];
+            bodyLen = 0;
+            bodyRemaining = length;
+            inState = BODY_FIXED;
+            return true;
+        }
+        bodyStream = new ResponseBodyStream(this, ex);
+        lastBodyStream = bodyStream;
+        if (length > 0) {
+            bodyRemaining = length;
+            inState = BODY_FIXED;
+        } else if (length == -1) {
+            inState = CHUNK_SIZE;
+        } else {
+            inState = BODY_EOF;
+        }
+        conn.cancelTimer(REQUEST_TIMER); // the head is in: the body's reader sets the pace now
+        if (!ex.result.complete(Response.of(code, headers, Body.stream(bodyStream, length > 0 ? length : -1)))) {
+            // The caller gave up (cancelled the stage): nobody will read this body, so the connection cannot be kept.
+            ex = null;
+            closing = true;
+            conn.abort();
+            return false;
+        }
+        return true;
+    }
+
+    private static long parseLength(String value) throws IOException {
+        long result = -1;
+        for (String part : value.split(",")) {
+            final String p = part.strip();
+            final long v;
+            try {
+                v = Long.parseLong(p);
+            } catch (NumberFormatException e) {
+                throw new IOException("a bad Content-Length: " + abbreviate(value));
+            }
+            if (v < 0 || result >= 0 && v != result) {
+                throw new IOException("a bad Content-Length: " + abbreviate(value));
+            }
+            result = v;
+        }
+        return result;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    /** The response's body is read in full. */
+    private void bodyDone() {
+        inState = DONE;
+        conn.cancelTimer(REQUEST_TIMER);
+        // Told after the connection is back in the pool (finishExchange), so that a caller who sends its next
+        // request on hearing this one's end finds the connection idle instead of opening another.
+        if (bodyBuf != null) {
+            final byte[] b = bodyBuf;
+            final ClientExchange e = ex;
+            final Response r = Response.of(status, responseHeaders, Body.of(b));
+            bodyBuf = null;
+            onFinished = () -> e.result.complete(r);
+        } else if (bodyStream != null) {
+            onFinished = bodyStream::complete;
+        }
+    }
+
+    /** The exchange is over (response read): reuse the connection or close it. */
+    private void finishExchange() {
+        final boolean reusable = keepAlive && uploadDone && !peerClosed && !closing;
+        if (!uploadDone && upload != null) {
+            upload.cancel(); // the server answered before reading the whole body
+        }
+        ex = null;
+        inState = HEAD;
+        bodyStream = null;
+        upload = null;
+        served++;
+        final Runnable finished = onFinished;
+        onFinished = null;
+        if (!reusable) {
+            closing = true;
+            conn.close();
+        } else {
+            next();
+        }
+        if (finished != null) {
+            finished.run();
+        }
+    }
+
+    /** Back to the pool: the next waiting exchange, or idle. */
+    private void next() {
+        if (readingSuspended) {
+            readingSuspended = false;
+            conn.resumeReading();
+        }
+        final ClientExchange w = pool.released(this);
+        if (w != null) {
+            begin(w);
+        } else if (owner.isClosed()) {
+            closing = true;
+            conn.close();
+        } else {
+            conn.startTimer(IDLE_TIMER, owner.options().idleTimeout(), this::onIdleTimer);
+        }
+    }
+
+    private void onIdleTimer() {
+        if (ex == null && !closing && !closed && pool.evictIdle(this)) {
+            closing = true;
+            conn.close();
+        }
+    }
+
+    private void closeIdle() {
+        pool.evictIdle(this);
+        if (!closing && !closed) {
+            closing = true;
+            conn.close();
+        }
+    }
+
+    private void onRequestTimer(ClientExchange e) {
+        if (e != ex || closed || closing) {
+            return;
+        }
+        ex = null;
+        closing = true;
+        conn.abort();
+        failExchange(e, new TimeoutException("no response from " + e.origin + " within the "
+                + owner.options().requestTimeout().toMillis() + " ms request timeout (" + e + ")"), false);
+    }
+
+    private void protocolError(String what) {
+        abortExchange(new IOException("bad response from the server: " + what));
+    }
+
+    private void abortExchange(Throwable cause) {
+        final ClientExchange e = ex;
+        ex = null;
+        closing = true;
+        conn.abort();
+        if (e != null) {
+            failExchange(e, cause, false);
+        }
+    }
+
+    /**
+     * Fails {@code e}, or sends it again when that is safe: nothing of it was written, or it is
+     * replayable and this connection had served others and died before any answer (the stale
+     * keep-alive race).
+     */
+    private void failExchange(ClientExchange e, Throwable cause, boolean mayRetry) {
+        if (upload != null) {
+            upload.cancel();
+        }
+        if (bodyStream != null && bodyStream.exchange == e) {
+            bodyStream.fail(cause);
+        }
+        if (mayRetry && !e.result.isDone() && (!sentAnything || served > 0 && !gotAnything && e.replayable())
+                && owner.retry(e)) {
+            return;
+        }
+        e.result.completeExceptionally(cause);
+    }
+
+    Connection connection() {
+        return conn;
+    }
+
+    // ================================================================ body streams
+
+    /** A response body as a {@link Flow.Publisher}: one subscriber, chunks delivered in the turn as its demand allows. */
+    static final class ResponseBodyStream implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
+        /*
+         * Threading protocol: subscribe, request and cancel from any thread touch only atomics and
+         * re-enter the stage with execute(); everything else runs in the connection's turn.
+         */
+        private final Http1ClientStage stage;
+        final ClientExchange exchange;
+        private final AtomicBoolean subscribed = new AtomicBoolean();
+        private final AtomicBoolean started = new AtomicBoolean();
+        private volatile Runnable pendingStart;
+        private final AtomicLong demand = new AtomicLong();
+        volatile boolean cancelled;
+        private volatile Thread delivering;
+        // turn-confined
+        private Flow.Subscriber<? super ByteBuffer> subscriber;
+        private boolean ended;
+        private volatile boolean completed;
+        private volatile Throwable failure;
+
+        ResponseBodyStream(Http1ClientStage stage, ClientExchange exchange) {
+            this.stage = stage;
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
+            java.util.Objects.requireNonNull(s, "subscriber");
+            if (!subscribed.compareAndSet(false, true)) {
+                s.onSubscribe(new Flow.Subscription() {
+                    @Override public void request(long n) {}
+                    @Override public void cancel() {}
+                });
+                s.onError(new IllegalStateException("a response body can be read once; it already has a subscriber"));
+                return;
+            }
+            final Runnable start = () -> {
+                if (!started.compareAndSet(false, true)) {
+                    return;
+                }
+                subscriber = s;
+                s.onSubscribe(this);
+                if (completed) {
+                    ended = true;
+                    s.onComplete();
+                } else if (failure != null) {
+                    ended = true;
+                    s.onError(failure);
+                } else {
+                    stage.onDemand(exchange);
+                }
+            };
+            pendingStart = start;
+            stage.conn.execute(start);
+            // A connection that has closed drops the action: run it here (its state is final by
+            // then, published by the volatile `dead`); onClosed runs it too, whichever is first.
+            if (stage.dead) {
+                start.run();
+            }
+        }
+
+        /** Runs a subscribe whose action the closed connection may have dropped. */
+        void runPendingStart() {
+            final Runnable r = pendingStart;
+            if (r != null) {
+                r.run();
+            }
+        }
+
+        @Override
+        public void request(long n) {
+            if (n <= 0) {
+                cancelled = true;
+                stage.conn.execute(() -> stage.onDemand(exchange));
+                return;
+            }
+            final long before = demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+            if (before == 0 && Thread.currentThread() != delivering) {
+                stage.conn.execute(() -> stage.onDemand(exchange));
+            }
+        }
+
+        @Override
+        public void cancel() {
+            if (!cancelled) {
+                cancelled = true;
+                stage.conn.execute(() -> stage.onDemand(exchange));
+            }
+        }
+
+        /** In the turn: hands over {@code n} bytes of {@code in}, or nothing (false) without demand. */
+        boolean deliver(ByteBuffer in, int n) {
+            if (cancelled || ended) {
+                in.position(in.position() + n);
+                return true;
+            }
+            if (subscriber == null || demand.get() == 0) {
+                return false;
+            }
+            final byte[] copy = new byte[n];
+            in.get(copy);
+            if (demand.get() != Long.MAX_VALUE) {
+                demand.decrementAndGet();
+            }
+            delivering = Thread.currentThread();
+            try {
+                subscriber.onNext(ByteBuffer.wrap(copy));
+            } catch (RuntimeException e) {
+                cancelled = true;
+                LOG.log(System.Logger.Level.WARNING, "a response body subscriber threw; the rest is dropped", e);
+            } finally {
+                delivering = null;
+            }
+            return true;
+        }
+
+        void complete() {
+            completed = true;
+            if (subscriber != null && !ended) {
+                ended = true;
+                subscriber.onComplete();
+            }
+        }
+
+        void fail(Throwable t) {
+            if (completed || failure != null) {
+                return;
+            }
+            failure = t;
+            if (subscriber != null && !ended) {
+                ended = true;
+                subscriber.onError(t);
+            }
+        }
+    }
+
+    /** Subscribes to a request body; its signals come back into the turn with execute(). */
+    static final class UploadSubscriber implements Flow.Subscriber<ByteBuffer> {
+        private final Http1ClientStage stage;
+        final ClientExchange exchange;
+        private volatile Flow.Subscription subscription;
+        private volatile boolean cancelled;
+        // turn-confined
+        boolean outstanding;
+
+        UploadSubscriber(Http1ClientStage stage, ClientExchange exchange) {
+            this.stage = stage;
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            if (subscription != null || cancelled) {
+                s.cancel();
+                return;
+            }
+            subscription = s;
+            stage.conn.execute(stage::pump);
+        }
+
+        void requestMore() {
+            final Flow.Subscription s = subscription;
+            if (s != null && !outstanding && !cancelled) {
+                outstanding = true;
+                s.request(1);
+            }
+        }
+
+        void cancel() {
+            cancelled = true;
+            final Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+            stage.conn.execute(() -> stage.onUploadChunk(exchange, item));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            stage.conn.execute(() -> stage.onUploadEnd(exchange, t));
+        }
+
+        @Override
+        public void onComplete() {
+            stage.conn.execute(() -> stage.onUploadEnd(exchange, null));
+        }
+    }
+}
