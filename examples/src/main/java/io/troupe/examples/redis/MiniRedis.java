@@ -84,9 +84,14 @@ public final class MiniRedis {
         }
         final ActorRef<PubSub.Msg> broker = system.spawn(PubSub::new, SpawnOptions.named("redis-pubsub")
                 .withMailbox(options.shardMailbox(), OverflowPolicy.MUTE_SENDER));
-        final Server server = new Server(List.copyOf(shards), broker, options.maxBulkBytes(), options.maxPipelined());
+        return serve(system, address, new Server(List.copyOf(shards), broker, options.maxBulkBytes(), options.maxPipelined()));
+    }
+
+    /** Serves RESP on {@code address} with a {@link Session} per connection, all sharing {@code server}. */
+    static CompletionStage<Tcp.Bound> serve(ActorSystem system, SocketAddress address, Server server) {
+        // The write queue takes the largest reply past the high watermark, so no reply is ever refused (see Session).
         final TcpOptions tcp = TcpOptions.defaults().withWriteQueue(
-                Session.WRITE_HIGH_WATERMARK_BYTES + options.maxBulkBytes() + (1 << 20),
+                Session.WRITE_HIGH_WATERMARK_BYTES + server.maxBulkBytes() + (1 << 20),
                 Session.WRITE_HIGH_WATERMARK_BYTES, Session.WRITE_HIGH_WATERMARK_BYTES / 4);
         return Tcp.serve(system, address, tcp, () -> new Session(server));
     }

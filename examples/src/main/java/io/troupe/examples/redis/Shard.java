@@ -63,12 +63,13 @@ final class Shard extends Actor<Shard.Msg> {
             for (Request r : e.requests()) {
                 space.execute(r);
             }
+            scheduleExpiry(); // before the replies leave: a client that saw "OK" finds the timer set
             e.connection().execute(e.onExecuted());
         } else if (message == Expire.DUE) {
             timerAt = Keyspace.NEVER;
             space.expireDue();
+            scheduleExpiry();
         }
-        scheduleExpiry();
     }
 
     /** Sets the timer for the earliest deadline, if it is not set for it already. */
