@@ -1,7 +1,7 @@
 package io.troupe.examples.redis;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,11 +22,11 @@ final class InlineSplitter {
      * @return the arguments; empty for a blank line
      * @throws RespDecoder.ProtocolException on unbalanced quotes
      */
-    static byte[][] split(ByteBuffer buf, int from, int end) throws RespDecoder.ProtocolException {
+    static byte[][] split(byte[] buf, int from, int end) throws RespDecoder.ProtocolException {
         List<byte[]> args = null;
         int p = from;
         while (true) {
-            while (p < end && isSpace(buf.get(p))) {
+            while (p < end && isSpace(buf[p])) {
                 p++;
             }
             if (p == end) {
@@ -36,13 +36,11 @@ final class InlineSplitter {
                 args = new ArrayList<>(4);
             }
             final int start = p;
-            while (p < end && !isSpace(buf.get(p)) && buf.get(p) != '"' && buf.get(p) != '\'') {
+            while (p < end && !isSpace(buf[p]) && buf[p] != '"' && buf[p] != '\'') {
                 p++;
             }
-            if (p == end || isSpace(buf.get(p))) { // the common case: a plain word
-                final byte[] word = new byte[p - start];
-                buf.get(start, word);
-                args.add(word);
+            if (p == end || isSpace(buf[p])) { // the common case: a plain word
+                args.add(Arrays.copyOfRange(buf, start, p));
                 continue;
             }
             p = quoted(buf, start, end, args);
@@ -50,7 +48,7 @@ final class InlineSplitter {
     }
 
     /** Rare path: an argument with quotes in it, from {@code p}; returns where it ends. */
-    private static int quoted(ByteBuffer buf, int p, int end, List<byte[]> args) throws RespDecoder.ProtocolException {
+    private static int quoted(byte[] buf, int p, int end, List<byte[]> args) throws RespDecoder.ProtocolException {
         final ByteArrayOutputStream arg = new ByteArrayOutputStream();
         boolean inDouble = false;
         boolean inSingle = false;
@@ -59,22 +57,22 @@ final class InlineSplitter {
                 if (p == end) {
                     throw unbalanced();
                 }
-                final byte c = buf.get(p);
-                if (c == '\\' && p + 3 < end && buf.get(p + 1) == 'x' && hex(buf.get(p + 2)) >= 0 && hex(buf.get(p + 3)) >= 0) {
-                    arg.write(hex(buf.get(p + 2)) * 16 + hex(buf.get(p + 3)));
+                final byte c = buf[p];
+                if (c == '\\' && p + 3 < end && buf[p + 1] == 'x' && hex(buf[p + 2]) >= 0 && hex(buf[p + 3]) >= 0) {
+                    arg.write(hex(buf[p + 2]) * 16 + hex(buf[p + 3]));
                     p += 3;
                 } else if (c == '\\' && p + 1 < end) {
                     p++;
-                    arg.write(switch (buf.get(p)) {
+                    arg.write(switch (buf[p]) {
                         case 'n' -> '\n';
                         case 'r' -> '\r';
                         case 't' -> '\t';
                         case 'b' -> '\b';
                         case 'a' -> 7;
-                        default -> buf.get(p);
+                        default -> buf[p];
                     });
                 } else if (c == '"') {
-                    if (p + 1 < end && !isSpace(buf.get(p + 1))) {
+                    if (p + 1 < end && !isSpace(buf[p + 1])) {
                         throw unbalanced(); // a closing quote must end the argument
                     }
                     args.add(arg.toByteArray());
@@ -86,12 +84,12 @@ final class InlineSplitter {
                 if (p == end) {
                     throw unbalanced();
                 }
-                final byte c = buf.get(p);
-                if (c == '\\' && p + 1 < end && buf.get(p + 1) == '\'') {
+                final byte c = buf[p];
+                if (c == '\\' && p + 1 < end && buf[p + 1] == '\'') {
                     p++;
                     arg.write('\'');
                 } else if (c == '\'') {
-                    if (p + 1 < end && !isSpace(buf.get(p + 1))) {
+                    if (p + 1 < end && !isSpace(buf[p + 1])) {
                         throw unbalanced();
                     }
                     args.add(arg.toByteArray());
@@ -100,11 +98,11 @@ final class InlineSplitter {
                     arg.write(c);
                 }
             } else {
-                if (p == end || isSpace(buf.get(p))) {
+                if (p == end || isSpace(buf[p])) {
                     args.add(arg.toByteArray());
                     return p;
                 }
-                final byte c = buf.get(p);
+                final byte c = buf[p];
                 if (c == '"') {
                     inDouble = true;
                 } else if (c == '\'') {

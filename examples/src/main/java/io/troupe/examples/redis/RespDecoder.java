@@ -16,9 +16,11 @@ import java.util.Arrays;
  *
  * <p>The decoder is a state machine, so a command may arrive split at any byte and many may
  * arrive in one read (pipelining): {@link #decode} hands every whole command to the sink and
- * keeps its place in the one that is not finished. Each argument is copied once, straight from
- * the read buffer into its own array (which the command then owns); only a header line that is
- * split between two reads is gathered in a small buffer first.
+ * keeps its place in the one that is not finished. The bytes of a read are scanned in a plain
+ * array (a direct read buffer is first copied, in one bulk copy, into a per-thread scratch
+ * array: byte-by-byte access to a direct buffer costs a bounds and liveness check per byte);
+ * each argument is then copied once into its own array, which the command owns. Only a header
+ * line split between two reads is gathered in a small buffer of the decoder's.
  *
  * <p>Malformed input throws {@link ProtocolException} with the message Redis sends
  * ({@code Protocol error: invalid multibulk length}, ...) after the commands before it have gone
@@ -103,12 +105,32 @@ final class RespDecoder {
      *     been handed to the sink, and the decoder must not be used again
      */
     void decode(ByteBuffer data, Sink sink) throws ProtocolException {
-        int at = data.position();
-        final int limit = data.limit();
+        final int n = data.remaining();
+        if (data.hasArray()) {
+            final int from = data.arrayOffset() + data.position();
+            decode(data.array(), from, from + n, sink);
+        } else {
+            // A direct buffer (a connection's read): one bulk copy into this thread's scratch
+            // array, then the byte-by-byte work runs on a plain array. Nothing keeps the scratch
+            // array past this call: what must be kept (a split line, an argument) is copied out.
+            byte[] in = SCRATCH.get();
+            if (in.length < n) {
+                in = new byte[Math.max(n, 2 * in.length)];
+                SCRATCH.set(in);
+            }
+            data.get(data.position(), in, 0, n);
+            decode(in, 0, n, sink);
+        }
+        data.position(data.limit());
+    }
+
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 << 10]);
+
+    private void decode(byte[] data, int at, int limit, Sink sink) throws ProtocolException {
         while (at < limit) {
             switch (state) {
                 case START -> {
-                    if (data.get(at) == '*') {
+                    if (data[at] == '*') {
                         at++;
                         lineKind = COUNT;
                     } else {
@@ -119,7 +141,7 @@ final class RespDecoder {
                 case LINE -> at = line(data, at, limit, sink);
                 case BULK -> {
                     final int n = Math.min(limit - at, bulk.length - bulkFilled);
-                    data.get(at, bulk, bulkFilled, n);
+                    System.arraycopy(data, at, bulk, bulkFilled, n);
                     at += n;
                     bulkFilled += n;
                     if (bulkFilled == bulk.length) {
@@ -144,14 +166,13 @@ final class RespDecoder {
                 }
             }
         }
-        data.position(limit);
     }
 
     /** Reads a line from {@code at}; handles it when its {@code \n} is here, else keeps it. */
-    private int line(ByteBuffer data, int at, int limit, Sink sink) throws ProtocolException {
+    private int line(byte[] data, int at, int limit, Sink sink) throws ProtocolException {
         int end = -1;
         for (int i = at; i < limit; i++) {
-            if (data.get(i) == '\n') {
+            if (data[i] == '\n') {
                 end = i;
                 break;
             }
@@ -164,15 +185,15 @@ final class RespDecoder {
             onLine(data, at, end, sink); // the whole line is in this read: parse it in place
         } else {
             keep(data, at, end - at);
-            final ByteBuffer whole = ByteBuffer.wrap(line, 0, lineLength);
+            final int length = lineLength;
             lineLength = 0;
-            onLine(whole, 0, whole.limit(), sink);
+            onLine(line, 0, length, sink);
         }
         return end + 1;
     }
 
     /** Rare path: a line split between reads is gathered until its end arrives. */
-    private void keep(ByteBuffer data, int at, int length) throws ProtocolException {
+    private void keep(byte[] data, int at, int length) throws ProtocolException {
         if (lineLength + length > MAX_LINE_BYTES) {
             throw new ProtocolException(switch (lineKind) {
                 case INLINE -> "too big inline request";
@@ -183,13 +204,13 @@ final class RespDecoder {
         if (lineLength + length > line.length) {
             line = Arrays.copyOf(line, Math.max(2 * line.length, lineLength + length));
         }
-        data.get(at, line, lineLength, length);
+        System.arraycopy(data, at, line, lineLength, length);
         lineLength += length;
     }
 
     /** A whole line, {@code [from, end)} of {@code buf} without its {@code \n}. */
-    private void onLine(ByteBuffer buf, int from, int end, Sink sink) throws ProtocolException {
-        if (end > from && buf.get(end - 1) == '\r') {
+    private void onLine(byte[] buf, int from, int end, Sink sink) throws ProtocolException {
+        if (end > from && buf[end - 1] == '\r') {
             end--;
         }
         if (end - from > MAX_LINE_BYTES) {
@@ -217,8 +238,8 @@ final class RespDecoder {
                 }
             }
             default -> { // BULK_LENGTH
-                if (end == from || buf.get(from) != '$') {
-                    throw new ProtocolException("expected '$', got '" + (end == from ? ' ' : (char) (buf.get(from) & 0xFF)) + "'");
+                if (end == from || buf[from] != '$') {
+                    throw new ProtocolException("expected '$', got '" + (end == from ? ' ' : (char) (buf[from] & 0xFF)) + "'");
                 }
                 final long length = parseLong(buf, from + 1, end);
                 if (length < 0 || length > maxBulkBytes) {
@@ -244,18 +265,18 @@ final class RespDecoder {
     }
 
     /** A decimal integer in {@code [from, end)}; {@link Long#MIN_VALUE} if it is not one. */
-    static long parseLong(ByteBuffer buf, int from, int end) {
+    static long parseLong(byte[] buf, int from, int end) {
         if (from >= end || end - from > 19) {
             return Long.MIN_VALUE;
         }
-        final boolean negative = buf.get(from) == '-';
+        final boolean negative = buf[from] == '-';
         int i = negative ? from + 1 : from;
         if (i == end) {
             return Long.MIN_VALUE;
         }
         long value = 0;
         for (; i < end; i++) {
-            final int d = buf.get(i) - '0';
+            final int d = buf[i] - '0';
             if (d < 0 || d > 9) {
                 return Long.MIN_VALUE;
             }
