@@ -131,12 +131,17 @@ final class Keyspace {
             }
         }
         final Key key = new Key(a[1]);
-        final Entry old = lookup(key);
-        if ((nx && old != null) || (xx && old == null)) {
-            r.replyBulk(null);
-            return;
+        if (nx || xx || keepTtl) { // only then does the old value matter: a plain SET is one put
+            final Entry old = lookup(key);
+            if ((nx && old != null) || (xx && old == null)) {
+                r.replyBulk(null);
+                return;
+            }
+            if (keepTtl && old != null) {
+                expiresAt = old.expiresAt;
+            }
         }
-        store(key, a[2], keepTtl && old != null ? old.expiresAt : expiresAt);
+        store(key, a[2], expiresAt);
         r.replyOk();
     }
 

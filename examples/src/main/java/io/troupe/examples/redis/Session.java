@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -76,7 +77,7 @@ final class Session implements ConnectionStage, PubSub.Subscriber {
     /** Requests whose replies are owed, in request order (invariant 1). */
     private final ArrayDeque<Request> replies = new ArrayDeque<>();
     /** This read's commands, per shard (invariant 2). */
-    private final ArrayList<ArrayList<Request>> batches;
+    private final Batch[] batches;
     private final RespWriter out = new RespWriter(4096);
     /** The channels subscribed to, in the order subscribed; non-empty means subscribe mode. */
     private final Set<Key> channels = new LinkedHashSet<>();
@@ -91,9 +92,9 @@ final class Session implements ConnectionStage, PubSub.Subscriber {
     Session(Server server) {
         this.server = server;
         this.decoder = new RespDecoder(server.maxBulkBytes());
-        this.batches = new ArrayList<>(server.shards().size());
-        for (int i = 0; i < server.shards().size(); i++) {
-            batches.add(new ArrayList<>());
+        this.batches = new Batch[server.shards().size()];
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = new Batch();
         }
     }
 
@@ -139,10 +140,10 @@ final class Session implements ConnectionStage, PubSub.Subscriber {
         } else {
             switch (command.route) {
                 case CONNECTION -> runHere(r);
-                case KEY -> batches.get(server.shardOf(args[1])).add(r);
+                case KEY -> batches[server.shardOf(args[1])].add(r);
                 case KEYS -> splitByShard(r);
                 case ALL_SHARDS -> {
-                    for (ArrayList<Request> batch : batches) {
+                    for (Batch batch : batches) {
                         batch.add(r.part(args));
                     }
                 }
@@ -155,7 +156,7 @@ final class Session implements ConnectionStage, PubSub.Subscriber {
     private void splitByShard(Request r) {
         final byte[][] args = r.args;
         final int[] shardOfArg = new int[args.length];
-        final int[] keysOnShard = new int[batches.size()];
+        final int[] keysOnShard = new int[batches.length];
         for (int i = 1; i < args.length; i++) {
             shardOfArg[i] = server.shardOf(args[i]);
             keysOnShard[shardOfArg[i]]++;
@@ -172,30 +173,45 @@ final class Session implements ConnectionStage, PubSub.Subscriber {
                     partArgs[n++] = args[i];
                 }
             }
-            batches.get(s).add(r.part(partArgs));
+            batches[s].add(r.part(partArgs));
         }
     }
 
     /** Sends each shard this read's commands for it, in one message. */
     private void sendBatches() {
-        for (int s = 0; s < batches.size(); s++) {
-            final ArrayList<Request> batch = batches.get(s);
-            if (!batch.isEmpty()) {
-                final Request[] requests = batch.toArray(new Request[0]);
-                batch.clear();
-                server.shards().get(s).tell(new Shard.Execute(requests, connection, () -> onExecuted(requests)));
+        for (int s = 0; s < batches.length; s++) {
+            final Batch batch = batches[s];
+            if (batch.size > 0) {
+                final Request[] requests = batch.requests;
+                final int count = batch.size;
+                batch.requests = new Request[Math.max(8, count)]; // the array goes to the shard as it is
+                batch.size = 0;
+                server.shards().get(s).tell(new Shard.Execute(requests, count, connection, () -> onExecuted(requests, count)));
             }
         }
     }
 
     /** A shard has executed {@code requests}; in this connection's turn. */
-    private void onExecuted(Request[] requests) {
-        for (Request r : requests) {
-            if (r.parent != null) {
-                r.parent.partDone(r);
+    private void onExecuted(Request[] requests, int count) {
+        for (int i = 0; i < count; i++) {
+            if (requests[i].parent != null) {
+                requests[i].parent.partDone(requests[i]);
             }
         }
         writeReplies();
+    }
+
+    /** One read's commands for one shard. */
+    private static final class Batch {
+        Request[] requests = new Request[8];
+        int size;
+
+        void add(Request r) {
+            if (size == requests.length) {
+                requests = Arrays.copyOf(requests, 2 * size);
+            }
+            requests[size++] = r;
+        }
     }
 
     // ================================================================ writing

@@ -35,13 +35,15 @@ final class Shard extends Actor<Shard.Msg> {
     sealed interface Msg {}
 
     /**
-     * Execute {@code requests} in order, then run {@code onExecuted} in {@code connection}'s turn.
+     * Execute the first {@code count} of {@code requests} in order, then run {@code onExecuted}
+     * in {@code connection}'s turn.
      *
      * @param requests the commands, each routed to this shard
+     * @param count how many of the array's slots hold commands
      * @param connection the connection they came from
      * @param onExecuted what that connection does with the replies
      */
-    record Execute(Request[] requests, Connection connection, Runnable onExecuted) implements Msg {}
+    record Execute(Request[] requests, int count, Connection connection, Runnable onExecuted) implements Msg {}
 
     /** The expiry timer's message. */
     private enum Expire implements Msg { DUE }
@@ -60,8 +62,9 @@ final class Shard extends Actor<Shard.Msg> {
     @Override
     protected void receive(Msg message) {
         if (message instanceof Execute e) {
-            for (Request r : e.requests()) {
-                space.execute(r);
+            final Request[] requests = e.requests();
+            for (int i = 0; i < e.count(); i++) {
+                space.execute(requests[i]);
             }
             scheduleExpiry(); // before the replies leave: a client that saw "OK" finds the timer set
             e.connection().execute(e.onExecuted());

@@ -47,14 +47,14 @@ class SessionOrderTest {
         protected void receive(Object message) {
             if (message instanceof Shard.Execute e) {
                 held.add(e);
-                for (int i = 0; i < e.requests().length; i++) {
+                for (int i = 0; i < e.count(); i++) {
                     arrived.countDown();
                 }
             } else if ("release".equals(message)) {
                 for (int i = held.size() - 1; i >= 0; i--) {
                     final Shard.Execute e = held.get(i);
-                    for (Request r : e.requests()) {
-                        keys.execute(r);
+                    for (int k = 0; k < e.count(); k++) {
+                        keys.execute(e.requests()[k]);
                     }
                     e.connection().execute(e.onExecuted());
                 }
