@@ -150,6 +150,39 @@ class RedisCliTest {
     }
 
     @Test
+    void deepPipeline_pastTheInFlightLimit_everyReplyInOrder() throws Exception {
+        // Property: a client that writes 50,000 INCRs before reading any reply takes the
+        // connection past its in-flight limit (1,024) many times: reading stops and resumes, and
+        // every reply arrives, in order (:1 to :50000), none lost or repeated.
+        final int n = 50_000;
+        final byte[] incr = "*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (RespClient c = new RespClient(port)) {
+            final Thread writer = new Thread(() -> {
+                try {
+                    final StringBuilder chunk = new StringBuilder();
+                    for (int i = 0; i < n; i++) {
+                        chunk.append(new String(incr, StandardCharsets.US_ASCII));
+                        if (chunk.length() > 16_000 || i == n - 1) {
+                            c.sendRaw(chunk.toString());
+                            chunk.setLength(0);
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "pipeline-writer");
+            writer.start();
+            for (int i = 1; i <= n; i++) {
+                final String reply = c.read();
+                if (!reply.equals(":" + i)) {
+                    assertEquals(":" + i, reply, "reply " + i);
+                }
+            }
+            writer.join(10_000);
+        }
+    }
+
+    @Test
     void inlineCommands_andBigValues_splitAndPipelined() throws Exception {
         // Property: inline commands work as redis-cli's raw mode sends them; a value larger than a
         // read and than the write queue's high watermark survives SET and eight pipelined GETs,
