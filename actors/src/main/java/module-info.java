@@ -7,9 +7,8 @@ module io.troupe.actors {
     requires transitive io.troupe.mailbox;
     requires transitive io.troupe.timers;
     requires org.jctools.core;
-    // Observability (issue 15): JFR events (jdk.jfr ships with every JDK) and the counters file (Agrona).
+    // Observability (issue 15): JFR events; jdk.jfr ships with every JDK.
     requires jdk.jfr;
-    requires org.agrona;
     exports io.troupe.actors;
     exports io.troupe.actors.testkit;
     exports io.troupe.actors.sync;

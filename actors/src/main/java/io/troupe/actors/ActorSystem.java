@@ -624,10 +624,7 @@ public final class ActorSystem implements AutoCloseable {
      * @return label to value, in the file's order
      */
     public Map<String, Long> counterValues() {
-        final Map<String, Long> values = new java.util.LinkedHashMap<>();
-        final org.agrona.concurrent.status.CountersReader r = counters.reader();
-        r.forEach((value, id, label) -> values.put(label, value));
-        return values;
+        return counters.values();
     }
 
     /**
