@@ -52,7 +52,12 @@ public final class TroupeEvents {
     /** Probe of {@link SocketClosed}. */
     public static final SocketClosed SOCKET_CLOSED_PROBE = new SocketClosed();
 
-    /** The class name of {@code message}, or null. */
+    /**
+     * The class name of {@code message}, for an event's message-type field.
+     *
+     * @param message a message, or null
+     * @return its class name, or null
+     */
     public static String typeOf(Object message) {
         return message == null ? null : message.getClass().getName();
     }
