@@ -144,6 +144,13 @@ class JfrEventsTest {
             assertInstanceOf(TimeoutException.class, timedOut);
             // dead letter: the stopped actor
             mortal.tell("too late");
+            // the same facts in the counters file
+            final java.util.Map<String, Long> counters = system.counterValues();
+            assertEquals(2L, counters.get("failures"), counters.toString());
+            assertEquals(1L, counters.get("restarts"), counters.toString());
+            assertEquals(1L, counters.get("mailbox overflows"), counters.toString());
+            assertEquals(1L, counters.get("ask timeouts"), counters.toString());
+            assertEquals(2L, counters.get("dead letters"), counters.toString());
         }
         final List<RecordedEvent> events = readBack(recording, dir);
 
