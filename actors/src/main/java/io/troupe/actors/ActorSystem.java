@@ -858,7 +858,8 @@ public final class ActorSystem implements AutoCloseable {
         private Clock clock = Clock.system();
         private final EnumMap<ShutdownPhase, Duration> shutdownPhaseTimeouts = new EnumMap<>(ShutdownPhase.class);
         private boolean shutdownOnJvmExit;
-        private boolean tracing;
+        /** Default: the system property troupe.tracing (for benchmarks and operations), else off. */
+        private boolean tracing = Boolean.getBoolean("troupe.tracing");
         private SpanExporter spanExporter;
         /** Null: the system property troupe.counters.dir, else memory only. */
         private java.nio.file.Path countersDirectory;
@@ -1046,7 +1047,8 @@ public final class ActorSystem implements AutoCloseable {
          * to JFR ({@code troupe.Span}) and to the {@link #spanExporter}. Default: off; while no
          * system or subtree turned it on, a send pays one static read and a branch for it, and no
          * message grows. On: each send from a traced handler allocates a small envelope and each
-         * handled message two ids and a span.
+         * handled message two ids and a span. The default for every system of a process can be
+         * set with {@code -Dtroupe.tracing=true}.
          *
          * @param enabled whether to trace every actor
          * @return this builder
