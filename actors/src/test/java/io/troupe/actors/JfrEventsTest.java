@@ -225,6 +225,7 @@ class JfrEventsTest {
         final RecordedEvent handled = one(events, "troupe.MessageHandled", "path", "/user/slow");
         assertEquals(Block.class.getName(), handled.getString("messageType"));
         assertTrue(handled.getDuration().compareTo(Duration.ofMillis(20)) >= 0, handled.toString());
+        assertTrue(handled.getDuration().compareTo(TIMEOUT.multipliedBy(3)) < 0, "the event spans the handler only: " + handled);
         // Messages under the threshold are not recorded (the probe's quick ones; on a loaded machine a preempted one
         // may exceed it, so the property is on durations, not on which messages).
         for (RecordedEvent e : named(events, "troupe.MessageHandled")) {
