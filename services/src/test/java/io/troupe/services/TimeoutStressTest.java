@@ -122,7 +122,9 @@ class TimeoutStressTest {
             th.join(TimeUnit.SECONDS.toMillis(100));
             assertFalse(th.isAlive(), th.getName() + " is stuck");
         }
-        assertEquals(List.of(), List.copyOf(wrong), "calls answered with something not their own");
+        final List<String> wrongList = List.copyOf(wrong);
+        assertEquals(List.of(), wrongList.subList(0, Math.min(20, wrongList.size())),
+                wrongList.size() + " calls answered with something not their own");
         assertEquals(total, ok.sum() + failed.sum() + timedOut.sum());
         final int nevers = (int) java.util.stream.IntStream.range(0, total).filter(r -> kindOf(r) == Kind.NEVER).count();
         assertEquals(nevers, neverTimedOut.sum(), "every call that never completes times out");
