@@ -11,14 +11,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -41,12 +40,21 @@ class BalanceStressTest {
     private static final int WINDOW = 32;
     private static final int MAX_ENDPOINTS = 6;
 
+    private static final int TOTAL = THREADS * CALLS_PER_THREAD;
+
     private final ScheduledExecutorService completers = Executors.newScheduledThreadPool(2);
+    /** Per request: the endpoint it reached (set once), its ticket, its answer and answer count. */
+    private final AtomicReferenceArray<String> handledBy = new AtomicReferenceArray<>(TOTAL);
+    private final AtomicLongArray tickets = new AtomicLongArray(TOTAL);
+    private final AtomicReferenceArray<String> answers = new AtomicReferenceArray<>(TOTAL);
+    private final AtomicIntegerArray answerCounts = new AtomicIntegerArray(TOTAL);
+    /** Taken by a caller just before each call, and by the churn thread after each removal. */
+    private final AtomicLong ticket = new AtomicLong();
+    private final ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
 
     @AfterEach
     void shutdown() throws InterruptedException {
-        completers.shutdownNow();
-        assertTrue(completers.awaitTermination(10, TimeUnit.SECONDS));
+        TestSupport.stop(completers);
     }
 
     /** An endpoint: records which requests reached it and counts its own calls in flight. */
@@ -55,16 +63,9 @@ class BalanceStressTest {
         final AtomicInteger inFlight = new AtomicInteger();
         /** The ticket taken just after this endpoint's removal returned; MAX while it is in. */
         volatile long removedAfterTicket = Long.MAX_VALUE;
-        final AtomicReferenceArray<String> handledBy;
-        final AtomicLongArray tickets;
-        final ConcurrentLinkedQueue<String> wrong;
 
-        Endpoint(String key, AtomicReferenceArray<String> handledBy, AtomicLongArray tickets,
-                 ConcurrentLinkedQueue<String> wrong) {
+        Endpoint(String key) {
             this.key = key;
-            this.handledBy = handledBy;
-            this.tickets = tickets;
-            this.wrong = wrong;
         }
 
         @Override
@@ -91,21 +92,11 @@ class BalanceStressTest {
     @EnumSource(Balancer.Load.class)
     void manyThreadsAndChurn_everyCallAnsweredOnceByOneEndpoint_removedEndpointsGetNoNewCalls_countsBackToZero(
             Balancer.Load load) throws Exception {
-        final int total = THREADS * CALLS_PER_THREAD;
-        final AtomicReferenceArray<String> handledBy = new AtomicReferenceArray<>(total);
-        final AtomicLongArray tickets = new AtomicLongArray(total);
-        final AtomicReferenceArray<String> answers = new AtomicReferenceArray<>(total);
-        final AtomicInteger[] answerCounts = new AtomicInteger[total];
-        for (int r = 0; r < total; r++) {
-            answerCounts[r] = new AtomicInteger();
-        }
-        final ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
-        final AtomicLong ticket = new AtomicLong();
         final Balancer<String, Integer, String> balancer = Services.balance(load, Clock.system());
         final Map<String, Endpoint> all = new ConcurrentHashMap<>();
         final List<String> live = new ArrayList<>(); // churn thread only (and set-up)
         for (int i = 0; i < 3; i++) {
-            final Endpoint e = new Endpoint("e" + i, handledBy, tickets, wrong);
+            final Endpoint e = new Endpoint("e" + i);
             all.put(e.key, e);
             live.add(e.key);
             balancer.add(e.key, e);
@@ -116,7 +107,7 @@ class BalanceStressTest {
         final Thread churn = new Thread(() -> {
             int next = 3;
             while (!callersDone.get()) {
-                final Endpoint e = new Endpoint("e" + next++, handledBy, tickets, wrong);
+                final Endpoint e = new Endpoint("e" + next++);
                 all.put(e.key, e);
                 balancer.add(e.key, e);
                 live.add(e.key);
@@ -132,63 +123,43 @@ class BalanceStressTest {
             }
         }, "churn");
 
-        final CountDownLatch start = new CountDownLatch(1);
-        final List<Thread> callers = new ArrayList<>();
         final ConcurrentLinkedQueue<String> stuck = new ConcurrentLinkedQueue<>();
-        for (int t = 0; t < THREADS; t++) {
-            final int base = t * CALLS_PER_THREAD;
-            final Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < CALLS_PER_THREAD; i += WINDOW) {
-                        final List<CompletableFuture<String>> window = new ArrayList<>();
-                        for (int j = i; j < Math.min(i + WINDOW, CALLS_PER_THREAD); j++) {
-                            final int r = base + j;
-                            tickets.set(r, ticket.incrementAndGet());
-                            window.add(balancer.call(r).whenComplete((v, e) -> {
-                                answerCounts[r].incrementAndGet();
-                                answers.set(r, e == null ? v : "failed " + e);
-                            }).toCompletableFuture());
-                        }
-                        for (int j = 0; j < window.size(); j++) {
-                            try {
-                                window.get(j).get(TestSupport.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                            } catch (ExecutionException failed) {
-                                // checked below from `answers`
-                            } catch (java.util.concurrent.TimeoutException e) {
-                                stuck.add("r" + (base + i + j));
-                            }
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "caller-" + t);
-            th.start();
-            callers.add(th);
-        }
+        churn.setDaemon(true);
         churn.start();
-        start.countDown();
-        for (Thread th : callers) {
-            th.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(th.isAlive(), th.getName() + " is stuck");
+        try {
+            TestSupport.runThreads(THREADS, t -> {
+                for (int i = 0; i < CALLS_PER_THREAD; i += WINDOW) {
+                    final int first = t * CALLS_PER_THREAD + i;
+                    final List<CompletableFuture<String>> window = new ArrayList<>();
+                    for (int r = first; r < first + Math.min(WINDOW, CALLS_PER_THREAD - i); r++) {
+                        final int request = r;
+                        tickets.set(r, ticket.incrementAndGet());
+                        window.add(balancer.call(r).whenComplete((v, e) -> {
+                            answerCounts.incrementAndGet(request);
+                            answers.set(request, e == null ? v : "failed " + e);
+                        }).toCompletableFuture());
+                    }
+                    TestSupport.awaitWindow(window, first, stuck);
+                }
+            });
+        } finally {
+            callersDone.set(true);
         }
-        callersDone.set(true);
         churn.join(TimeUnit.SECONDS.toMillis(10));
         assertFalse(churn.isAlive(), "the churn thread is stuck");
 
         assertEquals(List.of(), List.copyOf(stuck), "calls never answered");
         assertEquals(List.of(), List.copyOf(wrong).subList(0, Math.min(20, wrong.size())));
         final List<String> mismatched = new ArrayList<>();
-        for (int r = 0; r < total; r++) {
+        for (int r = 0; r < TOTAL; r++) {
             final Endpoint by = handledBy.get(r) == null ? null : all.get(handledBy.get(r));
             if (by != null && tickets.get(r) > by.removedAfterTicket) {
                 mismatched.add("r" + r + " (ticket " + tickets.get(r) + ") reached " + by.key
                         + ", removed before ticket " + by.removedAfterTicket);
             }
             final String expected = handledBy.get(r) + ":r" + r;
-            if (answerCounts[r].get() != 1 || !expected.equals(answers.get(r))) {
-                mismatched.add("r" + r + " answered " + answerCounts[r].get() + " times: " + answers.get(r)
+            if (answerCounts.get(r) != 1 || !expected.equals(answers.get(r))) {
+                mismatched.add("r" + r + " answered " + answerCounts.get(r) + " times: " + answers.get(r)
                         + ", handled by " + handledBy.get(r));
             }
         }

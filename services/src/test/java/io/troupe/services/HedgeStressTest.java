@@ -1,7 +1,6 @@
 package io.troupe.services;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.services.internal.HedgeService;
@@ -13,8 +12,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +41,7 @@ class HedgeStressTest {
 
     @AfterEach
     void shutdown() throws InterruptedException {
-        completers.shutdownNow();
-        assertTrue(completers.awaitTermination(10, TimeUnit.SECONDS));
+        TestSupport.stop(completers);
         scheduler.close();
     }
 
@@ -83,38 +79,20 @@ class HedgeStressTest {
         final AtomicIntegerArray answers = new AtomicIntegerArray(total);
         final AtomicReferenceArray<String> outcomes = new AtomicReferenceArray<>(total);
         final ConcurrentLinkedQueue<String> stuck = new ConcurrentLinkedQueue<>();
-        final CountDownLatch start = new CountDownLatch(1);
-        final List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            final int base = t * CALLS_PER_THREAD;
-            final Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < CALLS_PER_THREAD; i += WINDOW) {
-                        final List<CompletableFuture<String>> window = new ArrayList<>();
-                        for (int j = i; j < Math.min(i + WINDOW, CALLS_PER_THREAD); j++) {
-                            final int r = base + j;
-                            window.add(svc.call(r).whenComplete((v, e) -> {
-                                answers.incrementAndGet(r);
-                                outcomes.set(r, e == null ? "ok " + v : "failed " + cause(e).getMessage());
-                            }).toCompletableFuture());
-                        }
-                        for (int j = 0; j < window.size(); j++) {
-                            awaitQuietly(window.get(j), base + i + j, stuck);
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        TestSupport.runThreads(THREADS, t -> {
+            for (int i = 0; i < CALLS_PER_THREAD; i += WINDOW) {
+                final int first = t * CALLS_PER_THREAD + i;
+                final List<CompletableFuture<String>> window = new ArrayList<>();
+                for (int r = first; r < first + Math.min(WINDOW, CALLS_PER_THREAD - i); r++) {
+                    final int request = r;
+                    window.add(svc.call(r).whenComplete((v, e) -> {
+                        answers.incrementAndGet(request);
+                        outcomes.set(request, e == null ? "ok " + v : "failed " + cause(e).getMessage());
+                    }).toCompletableFuture());
                 }
-            }, "caller-" + t);
-            th.start();
-            threads.add(th);
-        }
-        start.countDown();
-        for (Thread th : threads) {
-            th.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(th.isAlive(), th.getName() + " is stuck");
-        }
+                TestSupport.awaitWindow(window, first, stuck);
+            }
+        });
         assertEquals(List.of(), List.copyOf(stuck), "calls never answered");
 
         int hedged = 0;
@@ -162,16 +140,5 @@ class HedgeStressTest {
 
     private static Throwable cause(Throwable e) {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    }
-
-    private static void awaitQuietly(CompletableFuture<String> f, int r, ConcurrentLinkedQueue<String> stuck)
-            throws InterruptedException {
-        try {
-            f.get(TestSupport.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException expected) {
-            // a failed call: its outcome is checked from `outcomes`
-        } catch (java.util.concurrent.TimeoutException e) {
-            stuck.add("r" + r);
-        }
     }
 }

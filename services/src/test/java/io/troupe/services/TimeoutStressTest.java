@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.troupe.services.internal.TimeoutService;
 import io.troupe.timers.Scheduler;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +42,7 @@ class TimeoutStressTest {
 
     @AfterEach
     void shutdown() throws InterruptedException {
-        completers.shutdownNow();
-        assertTrue(completers.awaitTermination(10, TimeUnit.SECONDS));
+        TestSupport.stop(completers);
         scheduler.close();
     }
 
@@ -81,47 +78,30 @@ class TimeoutStressTest {
         final LongAdder timedOut = new LongAdder();
         final LongAdder neverTimedOut = new LongAdder();
         final ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
-        final CountDownLatch start = new CountDownLatch(1);
-        final List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            final int base = t * CALLS_PER_THREAD;
-            final Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < CALLS_PER_THREAD; i++) {
-                        final int r = base + i;
-                        final long madeAt = System.nanoTime();
-                        final CompletionStage<String> stage = svc.call(r)
-                                .whenComplete((v, e) -> answers.incrementAndGet(r));
-                        final String outcome = outcome(stage); // after the count above
-                        final long afterNanos = System.nanoTime() - madeAt;
-                        final Kind kind = kindOf(r);
-                        if (outcome.equals("r" + r) && (kind == Kind.AT_ONCE || kind == Kind.LATER)) {
-                            ok.increment();
-                        } else if (outcome.equals("IllegalStateException: failed r" + r) && kind == Kind.FAIL_LATER) {
-                            failed.increment();
-                        } else if (outcome.startsWith("TimeoutException") && kind != Kind.AT_ONCE
-                                && afterNanos >= TIMEOUT.toNanos()) {
-                            timedOut.increment();
-                            if (kind == Kind.NEVER) {
-                                neverTimedOut.increment();
-                            }
-                        } else {
-                            wrong.add(r + " (" + kind + ") -> " + outcome + " after " + afterNanos + " ns");
-                        }
+        TestSupport.runThreads(THREADS, t -> {
+            for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                final int r = t * CALLS_PER_THREAD + i;
+                final long madeAt = System.nanoTime();
+                final CompletionStage<String> stage = svc.call(r)
+                        .whenComplete((v, e) -> answers.incrementAndGet(r));
+                final String outcome = outcome(stage); // after the count above
+                final long afterNanos = System.nanoTime() - madeAt;
+                final Kind kind = kindOf(r);
+                if (outcome.equals("r" + r) && (kind == Kind.AT_ONCE || kind == Kind.LATER)) {
+                    ok.increment();
+                } else if (outcome.equals("IllegalStateException: failed r" + r) && kind == Kind.FAIL_LATER) {
+                    failed.increment();
+                } else if (outcome.startsWith("TimeoutException") && kind != Kind.AT_ONCE
+                        && afterNanos >= TIMEOUT.toNanos()) {
+                    timedOut.increment();
+                    if (kind == Kind.NEVER) {
+                        neverTimedOut.increment();
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                } else {
+                    wrong.add(r + " (" + kind + ") -> " + outcome + " after " + afterNanos + " ns");
                 }
-            }, "caller-" + t);
-            th.start();
-            threads.add(th);
-        }
-        start.countDown();
-        for (Thread th : threads) {
-            th.join(TimeUnit.SECONDS.toMillis(100));
-            assertFalse(th.isAlive(), th.getName() + " is stuck");
-        }
+            }
+        });
         final List<String> wrongList = List.copyOf(wrong);
         assertEquals(List.of(), wrongList.subList(0, Math.min(20, wrongList.size())),
                 wrongList.size() + " calls answered with something not their own");

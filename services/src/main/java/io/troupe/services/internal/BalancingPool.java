@@ -169,7 +169,12 @@ public final class BalancingPool<M> implements Router<M> {
     }
 
     /** The ref users send to. */
-    private final class RoutingRef implements ActorRef<M> {
+    private final class RoutingRef extends RouterRef<M> {
+        @Override
+        ActorRef<?> manager() {
+            return manager;
+        }
+
         @Override
         public void tell(M message) {
             Objects.requireNonNull(message, "message");
@@ -202,16 +207,6 @@ public final class BalancingPool<M> implements Router<M> {
             }
             final ActorRef<Object> anchor = ws[0].ref;
             return anchor.<R>ask(replyTo -> new Enqueue<>(request.apply(replyTo)), timeout);
-        }
-
-        @Override
-        public String path() {
-            return manager.path();
-        }
-
-        @Override
-        public String name() {
-            return manager.name();
         }
 
         @Override

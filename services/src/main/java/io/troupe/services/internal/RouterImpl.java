@@ -224,7 +224,12 @@ public final class RouterImpl<M> implements Router<M> {
     }
 
     /** The ref users send to. */
-    private final class RoutingRef implements ActorRef<M> {
+    private final class RoutingRef extends RouterRef<M> {
+        @Override
+        ActorRef<?> manager() {
+            return manager;
+        }
+
         @Override
         public void tell(M message) {
             Objects.requireNonNull(message, "message");
@@ -274,16 +279,6 @@ public final class RouterImpl<M> implements Router<M> {
             final ActorRef<M> to = select(null);
             return to == null ? CompletableFuture.failedFuture(new ActorTerminatedException("router " + path()
                     + " has no members")) : to.ask(request, timeout);
-        }
-
-        @Override
-        public String path() {
-            return manager.path();
-        }
-
-        @Override
-        public String name() {
-            return manager.name();
         }
 
         @Override

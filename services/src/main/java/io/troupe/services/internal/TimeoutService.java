@@ -237,16 +237,21 @@ public final class TimeoutService<Req, Res> implements Service<Req, Res> {
                 if (!p.stamped) {
                     p.deadlineNanos = deadline;
                 }
-                if (waitingTail == null) {
-                    waitingHead = p;
-                } else {
-                    waitingTail.next = p;
-                }
-                waitingTail = p;
-                waitingCount++;
+                link(p);
             }
             p = next;
         }
+    }
+
+    /** Appends a call to the tail of `waiting`. */
+    private void link(Pending<Res> p) {
+        if (waitingTail == null) {
+            waitingHead = p;
+        } else {
+            waitingTail.next = p;
+        }
+        waitingTail = p;
+        waitingCount++;
     }
 
     /** Fails the due calls at the head of `waiting`; drops completed ones. Returns how many failed. */
@@ -276,27 +281,19 @@ public final class TimeoutService<Req, Res> implements Service<Req, Res> {
 
     /** Unlinks every completed call from `waiting`. */
     private void compact() {
-        Pending<Res> kept = null;
         Pending<Res> p = waitingHead;
         waitingHead = null;
-        int count = 0;
+        waitingTail = null;
+        waitingCount = 0;
         while (p != null) {
             final Pending<Res> next = p.next;
             p.next = null;
             if (!p.isDone()) {
-                if (kept == null) {
-                    waitingHead = p;
-                } else {
-                    kept.next = p;
-                }
-                kept = p;
-                count++;
+                link(p);
             }
             p = next;
         }
-        waitingTail = kept;
-        waitingCount = count;
-        compactAt = Math.max(COMPACT_MIN, 2 * count);
+        compactAt = Math.max(COMPACT_MIN, 2 * waitingCount);
     }
 
     private void disarm() {
@@ -314,26 +311,26 @@ public final class TimeoutService<Req, Res> implements Service<Req, Res> {
     @SuppressWarnings("unchecked")
     private void failEverything(IllegalStateException closed) {
         do {
-            Pending<Res> p = waitingHead;
+            final Pending<Res> waiting = waitingHead;
             waitingHead = null;
             waitingTail = null;
             waitingCount = 0;
-            while (p != null) {
-                final Pending<Res> next = p.next;
-                p.next = null;
-                p.completeExceptionally(closed);
-                p = next;
-            }
-            p = (Pending<Res>) ARRIVALS.getAndSet(this, null);
-            while (p != null) {
-                final Pending<Res> next = p.next;
-                p.next = null;
-                p.completeExceptionally(closed);
-                p = next;
-            }
+            failAll(waiting, closed);
+            failAll((Pending<Res>) ARRIVALS.getAndSet(this, null), closed);
             ARMED_STATE.setVolatile(this, IDLE);
             VarHandle.fullFence();
         } while (arrivals != null && ARMED_STATE.compareAndSet(this, IDLE, ARMED));
+    }
+
+    /** Fails every call of a list linked through `next`, unlinking it. */
+    private static void failAll(Pending<?> list, IllegalStateException closed) {
+        Pending<?> p = list;
+        while (p != null) {
+            final Pending<?> next = p.next;
+            p.next = null;
+            p.completeExceptionally(closed);
+            p = next;
+        }
     }
 
     /**
