@@ -62,6 +62,19 @@ public interface Connection {
     int queuedBytes();
 
     /**
+     * How many more bytes the write queue takes now: a write of at most this many bytes is not
+     * refused for lack of room (it may still be refused because the connection is closing). A
+     * protocol stage that turns one write into several (TLS records) checks it first, so that a
+     * write is taken whole or refused whole. The default, for connections that cannot tell,
+     * answers {@link Integer#MAX_VALUE} while open and 0 otherwise.
+     *
+     * @return the room left in the write queue, in bytes
+     */
+    default int writeRoomBytes() {
+        return isOpen() ? Integer.MAX_VALUE : 0;
+    }
+
+    /**
      * Whether the write queue is above its high watermark (between WritingPaused and WritingResumed).
      *
      * @return {@code true} while writing is paused

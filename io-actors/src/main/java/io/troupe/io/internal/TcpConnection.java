@@ -1260,6 +1260,11 @@ public final class TcpConnection extends Actor<Object> {
         }
 
         @Override
+        public int writeRoomBytes() {
+            return state == OPEN && !shutdownOutputRequested ? Math.max(0, options.writeQueueMaxBytes() - queued()) : 0;
+        }
+
+        @Override
         public boolean isOpen() {
             return state == OPEN;
         }
