@@ -1,0 +1,266 @@
+package io.troupe.http;
+
+import io.troupe.io.TcpOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An HTTP server's limits and deadlines. Immutable and thread safe; each {@code withX} returns a
+ * copy. Every limit has a default, and a request past one is answered with its status and the
+ * connection closed:
+ *
+ * <table>
+ *   <caption>Limits</caption>
+ *   <tr><th>limit</th><th>default</th><th>answer</th></tr>
+ *   <tr><td>request line (method, target, version)</td><td>8 KiB</td><td>414</td></tr>
+ *   <tr><td>header fields, bytes</td><td>16 KiB</td><td>431</td></tr>
+ *   <tr><td>header fields, count</td><td>100</td><td>431</td></tr>
+ *   <tr><td>body</td><td>16 MiB</td><td>413</td></tr>
+ *   <tr><td>header read (from a request's first byte to its blank line)</td><td>10 s</td><td>408</td></tr>
+ *   <tr><td>body read (no body byte while the handler wants one)</td><td>30 s</td><td>408, or close</td></tr>
+ *   <tr><td>request (from the request's end to its response)</td><td>30 s</td><td>503</td></tr>
+ *   <tr><td>idle keep-alive (between requests)</td><td>60 s</td><td>close</td></tr>
+ * </table>
+ */
+public final class HttpOptions {
+    private int maxRequestLineBytes = 8 * 1024;
+    private int maxHeaderBytes = 16 * 1024;
+    private int maxHeaderCount = 100;
+    private long maxBodyBytes = 16L << 20;
+    private int maxBufferedBodyBytes = 64 * 1024;
+    private Duration headerReadTimeout = Duration.ofSeconds(10);
+    private Duration bodyReadTimeout = Duration.ofSeconds(30);
+    private Duration requestTimeout = Duration.ofSeconds(30);
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private TcpOptions tcp = TcpOptions.defaults().withNoDelay(true);
+
+    private HttpOptions() {}
+
+    private HttpOptions copy() {
+        final HttpOptions c = new HttpOptions();
+        c.maxRequestLineBytes = maxRequestLineBytes;
+        c.maxHeaderBytes = maxHeaderBytes;
+        c.maxHeaderCount = maxHeaderCount;
+        c.maxBodyBytes = maxBodyBytes;
+        c.maxBufferedBodyBytes = maxBufferedBodyBytes;
+        c.headerReadTimeout = headerReadTimeout;
+        c.bodyReadTimeout = bodyReadTimeout;
+        c.requestTimeout = requestTimeout;
+        c.idleTimeout = idleTimeout;
+        c.tcp = tcp;
+        return c;
+    }
+
+    /**
+     * The defaults in the table above, over {@link TcpOptions#defaults()} with TCP_NODELAY on.
+     *
+     * @return the default options
+     */
+    public static HttpOptions defaults() {
+        return new HttpOptions();
+    }
+
+    private static int positive(int v, String name) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, was " + v);
+        }
+        return v;
+    }
+
+    private static Duration positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+        return d;
+    }
+
+    /**
+     * The longest request line (method, target and version, line end excluded); longer is 414.
+     *
+     * @param bytes the limit; positive
+     * @return new options
+     */
+    public HttpOptions withMaxRequestLineBytes(int bytes) {
+        final HttpOptions c = copy();
+        c.maxRequestLineBytes = positive(bytes, "maxRequestLineBytes");
+        return c;
+    }
+
+    /**
+     * The most bytes of header fields (after the request line, line ends included); more is 431.
+     *
+     * @param bytes the limit; positive
+     * @return new options
+     */
+    public HttpOptions withMaxHeaderBytes(int bytes) {
+        final HttpOptions c = copy();
+        c.maxHeaderBytes = positive(bytes, "maxHeaderBytes");
+        return c;
+    }
+
+    /**
+     * The most header fields; more is 431.
+     *
+     * @param count the limit; positive
+     * @return new options
+     */
+    public HttpOptions withMaxHeaderCount(int count) {
+        final HttpOptions c = copy();
+        c.maxHeaderCount = positive(count, "maxHeaderCount");
+        return c;
+    }
+
+    /**
+     * The longest request body; a longer {@code Content-Length} is 413 at once, a longer chunked
+     * body 413 (or a close, if the response has begun) when the limit is passed.
+     *
+     * @param bytes the limit; at least 0
+     * @return new options
+     */
+    public HttpOptions withMaxBodyBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("maxBodyBytes must be at least 0, was " + bytes);
+        }
+        final HttpOptions c = copy();
+        c.maxBodyBytes = bytes;
+        return c;
+    }
+
+    /**
+     * Bodies with a {@code Content-Length} up to this size are read whole before the handler is
+     * called (it gets {@link Body.Bytes}); longer or chunked bodies are streamed
+     * ({@link Body.Stream}). Default 64 KiB.
+     *
+     * @param bytes the limit; at least 0
+     * @return new options
+     */
+    public HttpOptions withMaxBufferedBodyBytes(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("maxBufferedBodyBytes must be at least 0, was " + bytes);
+        }
+        final HttpOptions c = copy();
+        c.maxBufferedBodyBytes = bytes;
+        return c;
+    }
+
+    /**
+     * How long a request's head may take, from its first byte to its blank line (slowloris);
+     * then 408 and close.
+     *
+     * @param timeout positive
+     * @return new options
+     */
+    public HttpOptions withHeaderReadTimeout(Duration timeout) {
+        final HttpOptions c = copy();
+        c.headerReadTimeout = positive(timeout, "headerReadTimeout");
+        return c;
+    }
+
+    /**
+     * How long the body may go without a byte while it is wanted; then 408 (or a close if the
+     * response has begun).
+     *
+     * @param timeout positive
+     * @return new options
+     */
+    public HttpOptions withBodyReadTimeout(Duration timeout) {
+        final HttpOptions c = copy();
+        c.bodyReadTimeout = positive(timeout, "bodyReadTimeout");
+        return c;
+    }
+
+    /**
+     * How long a handler may take to answer (to produce its {@link Response}, not to stream its
+     * body), counted from the end of the request: the call, or for a streamed request body its
+     * last byte (reading an upload is bounded by {@link #withBodyReadTimeout} instead); then 503
+     * and close, and its late answer is dropped.
+     *
+     * @param timeout positive
+     * @return new options
+     */
+    public HttpOptions withRequestTimeout(Duration timeout) {
+        final HttpOptions c = copy();
+        c.requestTimeout = positive(timeout, "requestTimeout");
+        return c;
+    }
+
+    /**
+     * How long a keep-alive connection may wait for its next request; then it is closed.
+     *
+     * @param timeout positive
+     * @return new options
+     */
+    public HttpOptions withIdleTimeout(Duration timeout) {
+        final HttpOptions c = copy();
+        c.idleTimeout = positive(timeout, "idleTimeout");
+        return c;
+    }
+
+    /**
+     * The socket options of the listener and its connections (write queue, buffers, limits).
+     * Their framing, read credit and answered reads must not be set (the server is a stage).
+     *
+     * @param tcpOptions the TCP options
+     * @return new options
+     */
+    public HttpOptions withTcp(TcpOptions tcpOptions) {
+        Objects.requireNonNull(tcpOptions, "tcpOptions");
+        if (tcpOptions.framing() != null) {
+            throw new IllegalArgumentException("an HTTP server's TcpOptions must have no framing");
+        }
+        final HttpOptions c = copy();
+        c.tcp = tcpOptions;
+        return c;
+    }
+
+    /** @return the request line limit in bytes */
+    public int maxRequestLineBytes() {
+        return maxRequestLineBytes;
+    }
+
+    /** @return the header bytes limit */
+    public int maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
+    /** @return the header count limit */
+    public int maxHeaderCount() {
+        return maxHeaderCount;
+    }
+
+    /** @return the body limit in bytes */
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** @return the largest body read whole before the handler is called */
+    public int maxBufferedBodyBytes() {
+        return maxBufferedBodyBytes;
+    }
+
+    /** @return the header read deadline */
+    public Duration headerReadTimeout() {
+        return headerReadTimeout;
+    }
+
+    /** @return the body read deadline */
+    public Duration bodyReadTimeout() {
+        return bodyReadTimeout;
+    }
+
+    /** @return the request deadline */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** @return the idle keep-alive deadline */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** @return the TCP options */
+    public TcpOptions tcp() {
+        return tcp;
+    }
+}
