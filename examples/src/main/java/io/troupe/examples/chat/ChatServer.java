@@ -93,6 +93,7 @@ public final class ChatServer {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(options, "options");
+        // region bind
         final ActorRef<Registry.Msg> registry = system.spawn(() -> new Registry(options), "chat");
         final int window = options.writeWindowBytes();
         // The session never has more than one window (or one line) unacknowledged plus its
@@ -101,6 +102,7 @@ public final class ChatServer {
                 .withFraming(Framing.lines(options.maxFrameBytes()))
                 .withWriteQueue(2 * window + options.maxFrameBytes() + 2, 2 * window, window);
         return Tcp.bind(system, address, socket, () -> new Session(registry, options), Session.Net::new);
+        // endregion
     }
 
     /**

@@ -111,6 +111,7 @@ final class Registry extends Actor<Registry.Msg> {
         }
     }
 
+    // region on-signal
     @Override
     protected void onSignal(Signal signal) {
         // A room that crashed more often than its restart limit allows has stopped: forget it,
@@ -131,7 +132,9 @@ final class Registry extends Actor<Registry.Msg> {
             s.holdUntil(drained);
         }
     }
+    // endregion
 
+    // region supervised-room
     private ActorRef<Room.Msg> spawnRoom(String name) {
         final Room.Members members = new Room.Members();
         final ActorRef<Room.Msg> room = context().spawn(Supervise.of(() -> new Room(name, members))
@@ -141,4 +144,5 @@ final class Registry extends Actor<Registry.Msg> {
         context().watch(room);
         return room;
     }
+    // endregion
 }

@@ -52,6 +52,7 @@ final class Room extends Actor<Room.Msg> {
     /** The {@code /crash} test hook: the room throws. */
     record Crash(String by) implements Msg {}
 
+    // region members
     /** The members of one room, kept across its restarts (see the class documentation). */
     static final class Members {
         /** Inbox to nickname, in the order they joined. */
@@ -66,6 +67,7 @@ final class Room extends Actor<Room.Msg> {
         this.name = name;
         this.members = members;
     }
+    // endregion
 
     @Override
     protected void receive(Msg msg) {
@@ -90,11 +92,13 @@ final class Room extends Actor<Room.Msg> {
         }
     }
 
+    // region post-restart
     @Override
     protected void postRestart(Throwable cause) {
         context().log().log(System.Logger.Level.WARNING, "room " + name + " restarted after: " + cause);
         broadcast(null, "* room " + name + " restarted after a crash: " + cause.getMessage());
     }
+    // endregion
 
     private void broadcast(ActorRef<String> except, String line) {
         for (ActorRef<String> member : members.nicks.keySet()) {

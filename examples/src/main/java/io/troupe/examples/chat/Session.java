@@ -46,6 +46,7 @@ final class Session extends Actor<Session.Msg> {
      *            -> stopped (ConnectionClosed). postStop leaves the room and frees the nick.
      */
 
+    // region protocol
     /** What a session handles. */
     sealed interface Msg {}
 
@@ -79,6 +80,7 @@ final class Session extends Actor<Session.Msg> {
 
     /** The client has sent nothing for the idle timeout. */
     record IdleTimeout() implements Msg {}
+    // endregion
 
     /** Client input held while a registry request is outstanding; more disconnects the client. */
     static final int STASH_CAPACITY = 256;
@@ -107,6 +109,7 @@ final class Session extends Actor<Session.Msg> {
         this.options = options;
     }
 
+    // region adapters
     @Override
     protected void preStart() {
         inbox = context().messageAdapter(String.class, ToClient::new);
@@ -115,6 +118,7 @@ final class Session extends Actor<Session.Msg> {
         stash = context().stash(STASH_CAPACITY);
         registry.tell(new Registry.Register(registryReplies));
     }
+    // endregion
 
     @Override
     protected void receive(Msg msg) {
@@ -198,11 +202,13 @@ final class Session extends Actor<Session.Msg> {
         return event instanceof Tcp.Received || event instanceof Tcp.PeerClosed || event instanceof Tcp.ConnectionClosed;
     }
 
+    // region idle-timer
     private void armIdleTimer() {
         if (!options.idleTimeout().isZero()) {
             context().timers().startSingleTimer(IDLE_TIMER, new IdleTimeout(), options.idleTimeout());
         }
     }
+    // endregion
 
     // ------------------------------------------------------------------ the line protocol
 
@@ -299,6 +305,7 @@ final class Session extends Actor<Session.Msg> {
 
     // ------------------------------------------------------------------ output, bounded
 
+    // region bounded-output
     /** Queues {@code line} for the client; disconnects the client if the queue would overflow. */
     private void send(String line) {
         if (closing || connection == null) {
@@ -332,6 +339,7 @@ final class Session extends Actor<Session.Msg> {
             connection.tell(new Tcp.Close());
         }
     }
+    // endregion
 
     private void closeAfterFlush() {
         closing = true;

@@ -33,6 +33,7 @@ public final class EchoServer {
     public static void main(String[] args) {
         final int port = args.length > 0 ? Integer.parseInt(args[0]) : 7007;
         // SIGTERM or Ctrl-C runs the graceful shutdown (its phases and deadlines), then the JVM exits.
+        // region serve
         final ActorSystem system = ActorSystem.builder("echo-server").shutdownOnJvmExit(true).build();
         final TcpOptions options = TcpOptions.defaults().withIdleTimeout(Duration.ofMinutes(5));
         final Tcp.Bound bound = Tcp.serve(system, new InetSocketAddress(port), options,
@@ -40,5 +41,6 @@ public final class EchoServer {
                 .toCompletableFuture().join();
         System.out.println("listening on " + bound.localAddress());
         system.whenTerminated().toCompletableFuture().join();
+        // endregion
     }
 }

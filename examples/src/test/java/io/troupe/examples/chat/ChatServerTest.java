@@ -148,6 +148,7 @@ class ChatServerTest {
     void silentClient_isToldAndClosed_afterTheIdleTimeout_measuredFromItsLastLine() throws Exception {
         // Property: a session that receives no line for the idle timeout tells its client and
         // closes, and its room hears it; a line re-arms the timeout. Time is a ManualClock.
+        // region idle-test
         final ManualClock clock = new ManualClock();
         final SocketAddress at = start(ActorSystem.builder("chat-idle").clock(clock).build(),
                 ChatServer.Options.defaults().withIdleTimeout(Duration.ofSeconds(30)));
@@ -173,6 +174,7 @@ class ChatServerTest {
             expect(eve, "* idle for 30 s: bye");
             assertNull(eve.readLine());
         }
+        // endregion
     }
 
     @Test
