@@ -7,9 +7,13 @@ module io.troupe.actors {
     requires transitive io.troupe.mailbox;
     requires transitive io.troupe.timers;
     requires org.jctools.core;
+    // Observability (issue 15): JFR events; jdk.jfr ships with every JDK.
+    requires jdk.jfr;
     exports io.troupe.actors;
     exports io.troupe.actors.testkit;
     exports io.troupe.actors.sync;
     exports io.troupe.actors.fs;
     exports io.troupe.actors.internal to io.troupe.supervision, io.troupe.io, io.troupe.testkit;
+    exports io.troupe.actors.internal.jfr to io.troupe.io, io.troupe.observe;
+    exports io.troupe.actors.internal.counters to io.troupe.io, io.troupe.observe;
 }

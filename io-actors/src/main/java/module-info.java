@@ -7,5 +7,6 @@
  */
 module io.troupe.io {
     requires transitive io.troupe.actors;
+    requires jdk.jfr; // the socket events of troupe.* (issue 15)
     exports io.troupe.io;
 }

@@ -11,6 +11,7 @@ import io.troupe.actors.internal.ActivationProbe;
 import io.troupe.actors.internal.Dispatcher;
 import io.troupe.actors.internal.FailurePolicy;
 import io.troupe.actors.internal.OrderedStop;
+import io.troupe.actors.internal.jfr.TroupeEvents;
 import io.troupe.mailbox.BoundedMailbox;
 import io.troupe.mailbox.MailboxFullException;
 import io.troupe.mailbox.OverflowPolicy;
@@ -156,6 +157,11 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     private volatile int muteState;
     /** Own thread: this turn muted us; the turn ends after the message being handled. */
     private boolean mutedInTurn;
+    /**
+     * Whether this actor's messages are spans even when their sender was not traced (tracing on
+     * for the system or this subtree). Set before the first scheduling, which publishes it.
+     */
+    boolean traced;
 
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, long uid, Dispatcher dispatcher,
               Supplier<? extends Actor<M>> factory, int capacity, OverflowPolicy policy) {
@@ -214,7 +220,24 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     @Override
     public void tell(M message) {
+        if (TraceSpan.anyTracing) {
+            tellTraced(message); // rare: its own method
+            return;
+        }
         enqueue(message);
+    }
+
+    /** Tracing is on somewhere: a send from inside a traced handler carries its span. */
+    @SuppressWarnings("unchecked")
+    private void tellTraced(M message) {
+        enqueue(traceWrap(message));
+    }
+
+    /** {@code message}, wrapped with the running handler's span if it has one. */
+    @SuppressWarnings("unchecked")
+    private M traceWrap(M message) {
+        final TraceSpan span = TraceSpan.current();
+        return span == null ? message : (M) new TracedMessage(Objects.requireNonNull(message, "message"), span);
     }
 
     @Override
@@ -231,7 +254,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         promise.startTimer(timeout);
         try {
-            final M message = Objects.requireNonNull(request.apply(promise), "the request built by ask must not be null");
+            final M request0 = Objects.requireNonNull(request.apply(promise), "the request built by ask must not be null");
+            final M message = TraceSpan.anyTracing ? traceWrap(request0) : request0;
             if (!enqueue(message) && !isClosed()) {
                 promise.fail(new MailboxFullException(path() + " is full (capacity " + capacity() + "): the request went to dead letters"));
             }
@@ -276,6 +300,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     protected void onOverflow(M dropped) {
         final Overload o = overload();
         o.dropped.increment();
+        system.counters().mailboxOverflows.increment();
+        if (TroupeEvents.OVERFLOW_PROBE.isEnabled()) {
+            recordOverflow(dropped);
+        }
         deadLetter(dropped, getPolicyReason());
         system.deadLetters().warnOverflow(this, o);
     }
@@ -441,6 +469,15 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         final java.util.concurrent.atomic.AtomicReference<MuteNode> muted = new java.util.concurrent.atomic.AtomicReference<>();
     }
 
+    private void recordOverflow(M dropped) {
+        final TroupeEvents.MailboxOverflow e = new TroupeEvents.MailboxOverflow();
+        e.path = path();
+        e.messageType = TroupeEvents.typeOf(dropped instanceof InternalMessage im ? im.payload() : dropped);
+        e.capacity = capacity();
+        e.policy = policy().name();
+        e.commit();
+    }
+
     private DeadLetter.Reason getPolicyReason() {
         return policy() == OverflowPolicy.DROP_OLDEST ? DeadLetter.Reason.DROPPED_OLDEST : DeadLetter.Reason.MAILBOX_FULL;
     }
@@ -511,6 +548,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         final ActivationProbe probe = ActivationProbe.current();
         if (probe != null) {
             probe.soCurrent(this);
+            probe.onActivation();
         }
         boolean usedBudget = false;
         try {
@@ -567,7 +605,14 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 break;
             }
             n++;
-            invoke(message);
+            if (probe != null) {
+                probe.soMessage(message); // for the actor dump
+            }
+            if (TroupeEvents.HANDLED_PROBE.isEnabled()) {
+                invokeRecorded(message); // a JFR recording takes troupe.MessageHandled: its own method
+            } else {
+                invoke(message);
+            }
             if (probe != null) {
                 probe.onHandled();
             }
@@ -608,12 +653,61 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         try {
             if (message instanceof InternalMessage im) {
                 im.deliver(this);
+            } else if (traced) {
+                handleTraced(message, null); // a root span: its own method
             } else {
                 actor.handle(message);
                 afterUserMessage();
             }
         } catch (Throwable t) {
             fail(t);
+        }
+    }
+
+    /** invoke(), timed as a troupe.MessageHandled event (committed above the recording's threshold). */
+    private void invokeRecorded(M message) {
+        final TroupeEvents.MessageHandled e = new TroupeEvents.MessageHandled();
+        e.begin();
+        invoke(message);
+        e.end();
+        if (e.shouldCommit()) {
+            e.path = path();
+            e.messageType = TroupeEvents.typeOf(message instanceof InternalMessage im ? im.payload() : message);
+            e.commit();
+        }
+    }
+
+    /**
+     * Handles {@code message} as a span, child of {@code parent} (null: a root span); sends made
+     * by the handler carry the new span. Actor's thread.
+     */
+    void handleTraced(Object message, TraceSpan parent) {
+        final TraceSpan span = TraceSpan.start(parent, this, message);
+        final ActivationProbe probe = ActivationProbe.current();
+        final Object previous = probe == null ? null : probe.span();
+        if (probe != null) {
+            probe.setSpan(span);
+        }
+        Throwable failure = null;
+        try {
+            handleAdapted(message);
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
+        } finally {
+            if (probe != null) {
+                probe.setSpan(previous);
+            }
+            span.end(failure);
+        }
+    }
+
+    /** A runtime message (timer, pipeToSelf result) sent from a span {@code parent} (or null). Actor's thread. */
+    void handleAdapted(Object message, TraceSpan parent) {
+        if (parent != null || traced) {
+            handleTraced(message, parent);
+        } else {
+            handleAdapted(message);
         }
     }
 
@@ -647,6 +741,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     private void fail(Throwable cause) {
         final FailurePolicy policy = factory instanceof FailurePolicy.Carrier c ? c.failurePolicy() : null;
         if (policy == null || cause instanceof VirtualMachineError || lifecycle >= STOPPING) {
+            recordFailure(cause, "STOP");
             stopWithFailure(cause);
             return;
         }
@@ -655,6 +750,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             e.policyState = policy.newState();
         }
         final FailurePolicy.Decision d = policy.decide(e.policyState, cause, system.timerService().nanoTime());
+        recordFailure(cause, d.directive().name());
         if (d.directive() == FailurePolicy.Directive.RESUME && actor == null) {
             // Fix (supervision, issue #4): the factory itself failed, so there is no instance to
             // resume; resuming would fail every later message with a NullPointerException.
@@ -674,6 +770,22 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 stopWithFailure(cause);
             }
             default -> stopWithFailure(cause);
+        }
+    }
+
+    /** Counts a failure and emits troupe.ActorFailed if a recording takes it. */
+    private void recordFailure(Throwable cause, String directive) {
+        system.counters().failures.increment();
+        if (TroupeEvents.FAILED_PROBE.isEnabled()) {
+            final TroupeEvents.Failed ev = new TroupeEvents.Failed();
+            ev.path = path();
+            ev.exceptionClass = cause.getClass().getName();
+            ev.exceptionMessage = cause.getMessage();
+            final java.io.StringWriter stack = new java.io.StringWriter();
+            cause.printStackTrace(new java.io.PrintWriter(stack));
+            ev.exceptionStack = stack.toString();
+            ev.directive = directive;
+            ev.commit();
         }
     }
 
@@ -759,6 +871,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         e.restartCause = null;
         e.restartTimer = null;
         lifecycle = RUNNING;
+        system.counters().restarts.increment();
+        if (TroupeEvents.RESTARTED_PROBE.isEnabled()) {
+            final TroupeEvents.Restarted ev = new TroupeEvents.Restarted();
+            ev.path = path();
+            ev.causeClass = cause == null ? null : cause.getClass().getName();
+            ev.commit();
+        }
         e.inCompleteRestart = true;
         try {
             final Actor<M> created = Objects.requireNonNull(factory.get(), "the actor factory returned null");
@@ -1063,6 +1182,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             e.watching = null;
         }
         final Throwable failure = e == null ? null : e.failure;
+        contained("recording the stop", () -> recordStopped(failure));
         final io.troupe.actors.internal.LifecycleListener events = system.lifecycleListener;
         if (events != null) {
             contained("telling the event stream", () -> events.onStopped(this, failure));
@@ -1079,6 +1199,20 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         finishedStopping = true;
         if (parent == null) {
             system.onGuardianTerminated(this);
+        }
+    }
+
+    /** Counts the stop and emits troupe.ActorStopped if a recording takes it. */
+    private void recordStopped(Throwable failure) {
+        if (parent != null) {
+            system.counters().actorsAlive.decrement();
+        }
+        if (TroupeEvents.STOPPED_PROBE.isEnabled()) {
+            final TroupeEvents.Stopped ev = new TroupeEvents.Stopped();
+            ev.path = path();
+            ev.failureClass = failure == null ? null : failure.getClass().getName();
+            ev.failureMessage = failure == null ? null : failure.getMessage();
+            ev.commit();
         }
     }
 
@@ -1209,6 +1343,10 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         if (options.throughput() > 0) {
             child.extras().throughput = options.throughput(); // published by the child's first scheduling
         }
+        child.traced = options.tracing() != null ? options.tracing() : traced; // published likewise
+        if (options.tracing() == Boolean.TRUE) {
+            TraceSpan.anyTracing = true;
+        }
         synchronized (this) {
             if (lifecycle >= STOPPING) {
                 throw new IllegalStateException(parent == null && sys.isClosed()
@@ -1230,8 +1368,22 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
             firstChild = child;
         }
+        recordSpawned(child);
         child.start();
         return child;
+    }
+
+    /** Counts a spawn and emits troupe.ActorSpawned if a recording takes it. */
+    private void recordSpawned(ActorCell<?> child) {
+        system.counters().actorsAlive.increment();
+        system.counters().actorsSpawned.increment();
+        if (TroupeEvents.SPAWNED_PROBE.isEnabled()) {
+            final TroupeEvents.Spawned ev = new TroupeEvents.Spawned();
+            ev.path = child.path();
+            ev.mailboxCapacity = child.capacity();
+            ev.dispatcher = child.dispatcher.name();
+            ev.commit();
+        }
     }
 
     <C> ActorCell<C> spawnFromOutside(Supplier<? extends Actor<C>> factory, SpawnOptions options) {
@@ -1278,6 +1430,49 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     /** Children that have not terminated, for diagnostics. Any thread. */
     synchronized List<ActorCell<?>> childrenSnapshot() {
         return childList();
+    }
+
+    /**
+     * This actor's line of {@link ActorSystem#dump}: {@code probe} is the worker running it, or
+     * null. Any thread; reads racily (plain fields of another thread may be stale).
+     */
+    ActorDump.Entry dumpEntry(ActivationProbe probe, long nowNanos) {
+        final int l = lifecycleForDiagnostics();
+        final ActorDump.State state;
+        if (l == TERMINATED) {
+            state = ActorDump.State.STOPPED;
+        } else if (l == STOPPING) {
+            state = ActorDump.State.STOPPING;
+        } else if (l == SUSPENDED) {
+            state = ActorDump.State.RESTARTING;
+        } else if (probe != null) {
+            state = ActorDump.State.RUNNING;
+        } else if (l == NEW) {
+            state = ActorDump.State.NEW;
+        } else {
+            state = isScheduled() ? ActorDump.State.SCHEDULED : ActorDump.State.IDLE;
+        }
+        String messageType = null;
+        Duration inHandler = Duration.ZERO;
+        if (probe != null) {
+            final Object m = probe.lvMessage();
+            messageType = io.troupe.actors.internal.jfr.TroupeEvents.typeOf(m instanceof InternalMessage im ? im.payload() : m);
+            final long since = probe.lvHandlerSinceNanos();
+            if (since != Long.MIN_VALUE && nowNanos > since) {
+                inHandler = Duration.ofNanos(nowNanos - since);
+            }
+        }
+        final Actor<M> a = actor;
+        final int kids;
+        synchronized (this) {
+            int k = 0;
+            for (ActorCell<?> c = firstChild; c != null; c = c.nextSibling) {
+                k++;
+            }
+            kids = k;
+        }
+        return new ActorDump.Entry(path(), a == null ? null : a.getClass().getName(), state, size(), capacity(),
+                messageType, inHandler, dispatcher.name(), kids);
     }
 
     int lifecycleForDiagnostics() {
@@ -1424,7 +1619,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     public <T> void pipeToSelf(CompletionStage<T> stage, BiFunction<? super T, Throwable, ? extends M> mapper) {
         Objects.requireNonNull(stage, "stage");
         Objects.requireNonNull(mapper, "mapper");
-        stage.whenComplete((value, error) -> tellInternal(new Adapted<>(value, error, mapper)));
+        final TraceSpan span = TraceSpan.currentIfTracing();
+        stage.whenComplete((value, error) -> tellInternal(new Adapted<>(value, error, mapper, span)));
     }
 
     @Override
@@ -1519,11 +1715,14 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         private final T value;
         private final Throwable error;
         private final BiFunction<? super T, Throwable, ? extends M> mapper;
+        /** The span that called pipeToSelf (tracing on), or null. */
+        private final TraceSpan span;
 
-        Adapted(T value, Throwable error, BiFunction<? super T, Throwable, ? extends M> mapper) {
+        Adapted(T value, Throwable error, BiFunction<? super T, Throwable, ? extends M> mapper, TraceSpan span) {
             this.value = value;
             this.error = error;
             this.mapper = mapper;
+            this.span = span;
         }
 
         @Override
@@ -1532,7 +1731,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                     ? ce.getCause() : error;
             final M message = mapper.apply(cause == null ? value : null, cause);
             if (message != null) {
-                cell.handleAdapted(message);
+                cell.handleAdapted(message, span);
             }
         }
 

@@ -81,6 +81,7 @@ public final class ActorSystem implements AutoCloseable {
         io.troupe.actors.internal.SystemAccess.install(s -> s.dispatcher(DispatcherKind.DEFAULT));
         io.troupe.actors.internal.SystemAccess.installLivingUserActors(ActorSystem::livingUserActors);
         io.troupe.actors.internal.SystemAccess.installLifecycleInstaller((s, l) -> s.lifecycleListener = l);
+        io.troupe.actors.internal.SystemAccess.installCounters(ActorSystem::counters);
     }
 
     private final String name;
@@ -113,13 +114,19 @@ public final class ActorSystem implements AutoCloseable {
     private final ActorCell<Object> userGuardian;
     private final ActorCell<Object> systemGuardian;
     private final TimerService.Handle watchdog;
+    /** The counters file (or memory) of this system (issue 15). */
+    private final io.troupe.actors.internal.counters.SystemCounters counters;
     /** Told of stops and restarts (the sync package's event stream); null until one is installed. */
     volatile io.troupe.actors.internal.LifecycleListener lifecycleListener;
 
     private ActorSystem(String name, Builder settings) {
         this.name = name;
         this.settings = settings;
-        this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond, settings.clock);
+        this.counters = io.troupe.actors.internal.counters.SystemCounters.open(name, settings.countersDirectory());
+        if (settings.tracing) {
+            TraceSpan.anyTracing = true;
+        }
+        this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond, settings.clock, counters);
         this.timerService = new TimerService(settings.clock);
         // The watchdog measures real time even when the system runs on a manual clock.
         this.watchdogTimers = settings.clock instanceof ManualClock ? new TimerService(Clock.system()) : timerService;
@@ -141,6 +148,7 @@ public final class ActorSystem implements AutoCloseable {
         this.defaultDispatcher = d;
         this.userGuardian = new ActorCell<>(this, null, "user", 0, d, guardian, 16, OverflowPolicy.DEAD_LETTER);
         this.systemGuardian = new ActorCell<>(this, null, "system", 0, d, guardian, 16, OverflowPolicy.DEAD_LETTER);
+        userGuardian.traced = settings.tracing; // inherited by the actors below unless they choose
         userGuardian.start();
         systemGuardian.start();
         final long period = Math.max(1_000_000L, settings.slowHandlerThreshold.toNanos() / 2);
@@ -522,6 +530,7 @@ public final class ActorSystem implements AutoCloseable {
             watchdogTimers.close();
         }
         blockingPool.shutdownNow();
+        counters.close();
         final List<Dispatcher> ds;
         synchronized (this) {
             ds = new ArrayList<>(2);
@@ -586,6 +595,104 @@ public final class ActorSystem implements AutoCloseable {
         return paths;
     }
 
+    /** This system's counters. Any thread. */
+    io.troupe.actors.internal.counters.SystemCounters counters() {
+        return counters;
+    }
+
+    /** The span exporter, or null. Any thread. */
+    SpanExporter spanExporter() {
+        return settings.spanExporter;
+    }
+
+    /**
+     * Where this system's counters file is, if it has one ({@link Builder#countersDirectory}):
+     * the {@code troupe-stat} tool of {@code troupe-observe} prints it from another process.
+     * Any thread.
+     *
+     * @return the file, or empty if the counters are in memory only
+     */
+    public java.util.Optional<java.nio.file.Path> countersFile() {
+        return java.util.Optional.ofNullable(counters.file());
+    }
+
+    /**
+     * The current values of this system's counters by label ("messages handled", "dead letters",
+     * ...), as the counters file holds them: the watchdog folds the per-worker message counts in
+     * every scan (half the slow-handler threshold). Any thread; a racy snapshot.
+     *
+     * @return label to value, in the file's order
+     */
+    public Map<String, Long> counterValues() {
+        return counters.values();
+    }
+
+    /**
+     * A snapshot of the actor tree, for finding a stuck actor in one call: see
+     * {@link #dump(int)}, with at most 10,000 actors.
+     *
+     * @return the dump
+     */
+    public ActorDump dump() {
+        return dump(10_000);
+    }
+
+    /**
+     * A snapshot of the actor tree, breadth first from {@code /user} then {@code /system}: each
+     * actor's path, class, state, mailbox depth and capacity and, for a running actor, the
+     * message being handled and for how long (at least; measured by the slow-handler watchdog
+     * to within one of its scans). Runs without stopping anything: it reads each actor racily
+     * and takes each actor's children lock briefly. Cost: O(actors listed + workers). Any
+     * thread, including a closing system's (it returns what is left).
+     *
+     * @param maxActors the most actors to list; the rest are counted in {@link ActorDump#omitted()}
+     * @return the dump
+     * @throws IllegalArgumentException if {@code maxActors} is negative
+     */
+    public ActorDump dump(int maxActors) {
+        if (maxActors < 0) {
+            throw new IllegalArgumentException("maxActors must not be negative, was " + maxActors);
+        }
+        final long now = System.nanoTime();
+        final Map<ActorCell<?>, ActivationProbe> running = new IdentityHashMap<>();
+        for (Dispatcher d : dispatchers()) {
+            for (ActivationProbe p : d.probes()) {
+                if (p.lvCurrent() instanceof ActorCell<?> c) {
+                    running.put(c, p);
+                }
+            }
+        }
+        final List<ActorDump.Entry> entries = new ArrayList<>();
+        long omitted = 0;
+        final ArrayDeque<ActorCell<?>> todo = new ArrayDeque<>();
+        todo.add(userGuardian);
+        todo.add(systemGuardian);
+        while (!todo.isEmpty()) {
+            final ActorCell<?> c = todo.poll();
+            if (entries.size() >= maxActors) {
+                omitted++;
+            } else {
+                entries.add(c.dumpEntry(running.get(c), now));
+            }
+            todo.addAll(c.childrenSnapshot());
+        }
+        return new ActorDump(List.copyOf(entries), omitted);
+    }
+
+    /** The dispatchers created so far. Any thread. */
+    private List<Dispatcher> dispatchers() {
+        synchronized (this) {
+            final List<Dispatcher> ds = new ArrayList<>(2);
+            if (workStealing != null) {
+                ds.add(workStealing);
+            }
+            if (forkJoin != null) {
+                ds.add(forkJoin);
+            }
+            return ds;
+        }
+    }
+
     long nextUid() {
         return uids.incrementAndGet();
     }
@@ -637,11 +744,18 @@ public final class ActorSystem implements AutoCloseable {
                 }
             }
             final long now = System.nanoTime();
+            long handled = 0;
+            long activations = 0;
             for (Dispatcher d : ds) {
                 for (ActivationProbe p : d.probes()) {
                     check(p, now);
+                    handled += p.lvHandled();
+                    activations += p.lvActivations();
                 }
             }
+            counters.messagesHandled.setRelease(handled);
+            counters.activations.setRelease(activations);
+            counters.heartbeatMillis.setRelease(System.currentTimeMillis());
         }
 
         /**
@@ -659,6 +773,7 @@ public final class ActorSystem implements AutoCloseable {
             final long id = System.identityHashCode(current);
             if (s == null || s[0] != handled || s[3] != id) {
                 seen.put(p, new long[] {handled, now, 0, id, 0, 0});
+                p.soSeenSince(handled, now); // for the actor dump's time in handler
                 return;
             }
             // Sample the worker's state each scan of one handler run (Go's sysmon looks the same way).
@@ -670,11 +785,33 @@ public final class ActorSystem implements AutoCloseable {
             final long elapsed = now - s[1];
             if (s[2] == 0 && elapsed >= settings.slowHandlerThreshold.toNanos() && current instanceof ActorCell<?> cell) {
                 s[2] = 1;
+                recordSlowHandler(cell, p, elapsed);
                 if (settings.onSlowHandler != null) {
                     settings.onSlowHandler.accept(cell.path(), Duration.ofNanos(elapsed));
                 } else {
                     logSlowHandler(cell, elapsed, p.thread(), s[4], s[5]);
                 }
+            }
+        }
+
+        /** Counts a slow handler and emits troupe.SlowHandler, with the worker's stack, if a recording takes it. */
+        private void recordSlowHandler(ActorCell<?> cell, ActivationProbe p, long elapsedNanos) {
+            counters.slowHandlers.increment();
+            if (io.troupe.actors.internal.jfr.TroupeEvents.SLOW_HANDLER_PROBE.isEnabled()) {
+                final io.troupe.actors.internal.jfr.TroupeEvents.SlowHandler ev = new io.troupe.actors.internal.jfr.TroupeEvents.SlowHandler();
+                final Thread worker = p.thread();
+                ev.path = cell.path();
+                final Object m = p.lvMessage();
+                ev.messageType = io.troupe.actors.internal.jfr.TroupeEvents.typeOf(m instanceof InternalMessage im ? im.payload() : m);
+                ev.runningNanos = elapsedNanos;
+                ev.worker = worker;
+                ev.workerState = worker.getState().name();
+                final StringBuilder stack = new StringBuilder(1024);
+                for (StackTraceElement f : worker.getStackTrace()) {
+                    stack.append(f).append('\n');
+                }
+                ev.workerStack = stack.toString();
+                ev.commit();
             }
         }
 
@@ -721,6 +858,11 @@ public final class ActorSystem implements AutoCloseable {
         private Clock clock = Clock.system();
         private final EnumMap<ShutdownPhase, Duration> shutdownPhaseTimeouts = new EnumMap<>(ShutdownPhase.class);
         private boolean shutdownOnJvmExit;
+        /** Default: the system property troupe.tracing (for benchmarks and operations), else off. */
+        private boolean tracing = Boolean.getBoolean("troupe.tracing");
+        private SpanExporter spanExporter;
+        /** Null: the system property troupe.counters.dir, else memory only. */
+        private java.nio.file.Path countersDirectory;
 
         private Builder(String name) {
             this.name = SpawnOptions.validateName(name);
@@ -895,6 +1037,61 @@ public final class ActorSystem implements AutoCloseable {
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
+        }
+
+        /**
+         * Whether every actor's messages are spans (tracing; see {@link SpawnOptions#withTracing}
+         * for one subtree). A traced handler's sends ({@code tell}, {@code ask}, timers it starts,
+         * {@code pipeToSelf}, socket writes, which are tells) carry its span, so the receiver's
+         * span is its child: a request is followed across actors with no code in them. Spans go
+         * to JFR ({@code troupe.Span}) and to the {@link #spanExporter}. Default: off; while no
+         * system or subtree turned it on, a send pays one static read and a branch for it, and no
+         * message grows. On: each send from a traced handler allocates a small envelope and each
+         * handled message two ids and a span. The default for every system of a process can be
+         * set with {@code -Dtroupe.tracing=true}.
+         *
+         * @param enabled whether to trace every actor
+         * @return this builder
+         */
+        public Builder tracing(boolean enabled) {
+            this.tracing = enabled;
+            return this;
+        }
+
+        /**
+         * Where spans go besides JFR (the OpenTelemetry bridge of {@code troupe-observe-otel},
+         * say). Default: none.
+         *
+         * @param exporter the exporter
+         * @return this builder
+         */
+        public Builder spanExporter(SpanExporter exporter) {
+            this.spanExporter = Objects.requireNonNull(exporter, "exporter");
+            return this;
+        }
+
+        /**
+         * The directory for this system's counters file ({@code troupe-<pid>-<name>.counters}, an
+         * Agrona counters file that the {@code troupe-stat} tool reads from another process); the
+         * file is deleted when the system stops. A missing or read-only directory logs one
+         * warning and keeps the counters in memory. Default: the system property
+         * {@code troupe.counters.dir} if set, else memory only (so that tests and short programs
+         * leave no files behind).
+         *
+         * @param directory an existing, writable directory
+         * @return this builder
+         */
+        public Builder countersDirectory(java.nio.file.Path directory) {
+            this.countersDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        java.nio.file.Path countersDirectory() {
+            if (countersDirectory != null) {
+                return countersDirectory;
+            }
+            final String dir = System.getProperty("troupe.counters.dir");
+            return dir == null || dir.isEmpty() ? null : java.nio.file.Path.of(dir);
         }
 
         /**

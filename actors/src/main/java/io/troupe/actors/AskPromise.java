@@ -31,10 +31,23 @@ final class AskPromise<R> implements ActorRef<R>, SystemMessages.Watcher {
 
     void startTimer(Duration timeout) {
         final long nanos = TimerService.clampedNanos(timeout); // 1000 years means never, not an ArithmeticException
-        timer = target.system.timerService().schedule(nanos, () -> target.dispatcher.execute(() -> fail(
-                new TimeoutException("ask to " + target.path() + " timed out after " + timeout))));
+        timer = target.system.timerService().schedule(nanos, () -> target.dispatcher.execute(() -> onTimeout(timeout)));
         if (future.isDone()) {
             timer.cancel();
+        }
+    }
+
+    private void onTimeout(Duration timeout) {
+        if (!future.completeExceptionally(new TimeoutException("ask to " + target.path() + " timed out after " + timeout))) {
+            return; // answered (or failed) first
+        }
+        cleanUp(true);
+        target.system.counters().askTimeouts.increment();
+        if (io.troupe.actors.internal.jfr.TroupeEvents.ASK_TIMEOUT_PROBE.isEnabled()) {
+            final io.troupe.actors.internal.jfr.TroupeEvents.AskTimeout e = new io.troupe.actors.internal.jfr.TroupeEvents.AskTimeout();
+            e.target = target.path();
+            e.timeoutNanos = TimerService.clampedNanos(timeout);
+            e.commit();
         }
     }
 

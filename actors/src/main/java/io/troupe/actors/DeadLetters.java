@@ -37,10 +37,23 @@ public final class DeadLetters {
     private volatile long lastSuppressedReport;
     private final java.util.concurrent.atomic.AtomicBoolean logFailureReported = new java.util.concurrent.atomic.AtomicBoolean();
 
-    DeadLetters(int logsPerSecond, Clock clock) {
+    /** The system's counters file (issue 15). */
+    private final io.troupe.actors.internal.counters.SystemCounters counters;
+
+    DeadLetters(int logsPerSecond, Clock clock, io.troupe.actors.internal.counters.SystemCounters counters) {
+        this.counters = counters;
         this.logsPerSecond = logsPerSecond;
         this.clock = clock;
         this.windowStartNanos = new AtomicLong(clock.nanoTime());
+    }
+
+    private static void recordDeadLetter(DeadLetter letter) {
+        final io.troupe.actors.internal.jfr.TroupeEvents.DeadLetterEvent e = new io.troupe.actors.internal.jfr.TroupeEvents.DeadLetterEvent();
+        e.recipient = letter.recipient() == null ? null : letter.recipient().path();
+        e.sender = letter.sender() == null ? null : letter.sender().path();
+        e.messageType = io.troupe.actors.internal.jfr.TroupeEvents.typeOf(letter.message());
+        e.reason = letter.reason().name();
+        e.commit();
     }
 
     /**
@@ -131,6 +144,10 @@ public final class DeadLetters {
      */
     public void publish(DeadLetter letter) {
         count.increment();
+        counters.deadLetters.increment();
+        if (io.troupe.actors.internal.jfr.TroupeEvents.DEAD_LETTER_PROBE.isEnabled()) {
+            recordDeadLetter(letter);
+        }
         for (Consumer<? super DeadLetter> s : subscribers) {
             try {
                 s.accept(letter);

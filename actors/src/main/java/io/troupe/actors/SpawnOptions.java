@@ -11,21 +11,48 @@ public final class SpawnOptions {
     /** The longest actor (and system) name accepted, in characters. */
     public static final int MAX_NAME_LENGTH = 255;
 
-    private static final SpawnOptions DEFAULTS = new SpawnOptions(null, 0, null, DispatcherKind.DEFAULT, 0);
+    private static final SpawnOptions DEFAULTS = new SpawnOptions(null, 0, null, DispatcherKind.DEFAULT, 0, null);
 
     private final String name;
     private final int mailboxCapacity;
     private final OverflowPolicy overflowPolicy;
     private final DispatcherKind dispatcher;
     private final int throughput;
+    /** Tracing for this subtree: TRUE on, FALSE off, null as the parent. */
+    private final Boolean tracing;
 
     private SpawnOptions(String name, int mailboxCapacity, OverflowPolicy overflowPolicy, DispatcherKind dispatcher,
-                         int throughput) {
+                         int throughput, Boolean tracing) {
         this.name = name;
         this.mailboxCapacity = mailboxCapacity;
         this.overflowPolicy = overflowPolicy;
         this.dispatcher = dispatcher;
         this.throughput = throughput;
+        this.tracing = tracing;
+    }
+
+    /**
+     * With tracing on or off for the subtree this actor roots (its descendants inherit it
+     * unless they choose): a traced actor handles each message as a span, and what it sends
+     * from a handler carries that span as parent (see {@link ActorSystem.Builder#tracing}). A
+     * message that arrives with a parent span is a span whatever this setting. Default: as the
+     * parent (for top-level actors, the system's setting).
+     *
+     * @param enabled whether this subtree's messages are spans
+     * @return a copy with that setting
+     */
+    public SpawnOptions withTracing(boolean enabled) {
+        return new SpawnOptions(name, mailboxCapacity, overflowPolicy, dispatcher, throughput, enabled);
+    }
+
+    /**
+     * The tracing setting for this subtree: {@code TRUE} on, {@code FALSE} off, null to inherit
+     * the parent's.
+     *
+     * @return the setting, or null
+     */
+    public Boolean tracing() {
+        return tracing;
     }
 
     /**
@@ -57,7 +84,7 @@ public final class SpawnOptions {
      * @throws IllegalArgumentException if the name is not valid
      */
     public SpawnOptions withName(String name) {
-        return new SpawnOptions(validateName(name), mailboxCapacity, overflowPolicy, dispatcher, throughput);
+        return new SpawnOptions(validateName(name), mailboxCapacity, overflowPolicy, dispatcher, throughput, tracing);
     }
 
     /**
@@ -72,7 +99,7 @@ public final class SpawnOptions {
         if (capacity <= 0) {
             throw new IllegalArgumentException("mailbox capacity must be positive, was " + capacity);
         }
-        return new SpawnOptions(name, capacity, Objects.requireNonNull(policy, "policy"), dispatcher, throughput);
+        return new SpawnOptions(name, capacity, Objects.requireNonNull(policy, "policy"), dispatcher, throughput, tracing);
     }
 
     /**
@@ -87,7 +114,7 @@ public final class SpawnOptions {
      * @return new options with this mailbox
      */
     public SpawnOptions withUnboundedMailbox() {
-        return new SpawnOptions(name, io.troupe.mailbox.BoundedMailbox.MAX_CAPACITY, OverflowPolicy.DEAD_LETTER, dispatcher, throughput);
+        return new SpawnOptions(name, io.troupe.mailbox.BoundedMailbox.MAX_CAPACITY, OverflowPolicy.DEAD_LETTER, dispatcher, throughput, tracing);
     }
 
     /**
@@ -97,7 +124,7 @@ public final class SpawnOptions {
      * @return a copy with that dispatcher
      */
     public SpawnOptions withDispatcher(DispatcherKind dispatcher) {
-        return new SpawnOptions(name, mailboxCapacity, overflowPolicy, Objects.requireNonNull(dispatcher, "dispatcher"), throughput);
+        return new SpawnOptions(name, mailboxCapacity, overflowPolicy, Objects.requireNonNull(dispatcher, "dispatcher"), throughput, tracing);
     }
 
     /**
@@ -114,7 +141,7 @@ public final class SpawnOptions {
         if (messages <= 0) {
             throw new IllegalArgumentException("throughput must be positive, was " + messages);
         }
-        return new SpawnOptions(name, mailboxCapacity, overflowPolicy, dispatcher, messages);
+        return new SpawnOptions(name, mailboxCapacity, overflowPolicy, dispatcher, messages, tracing);
     }
 
     /**

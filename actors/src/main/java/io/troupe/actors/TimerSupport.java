@@ -145,7 +145,7 @@ final class TimerSupport<M> implements Timers<M> {
             if (receiveTimeout != entry) {
                 return; // reset or cancelled since it was sent
             }
-            cell.handleAdapted(entry.message); // re-arms through onMessageHandled
+            cell.handleAdapted(entry.message, entry.span); // re-arms through onMessageHandled
             return;
         }
         if (timers.get(entry.key) != entry) {
@@ -156,7 +156,7 @@ final class TimerSupport<M> implements Timers<M> {
             case FIXED_DELAY -> entry.arm(entry.periodNanos);
             default -> entry.inFlight.set(false);
         }
-        cell.handleAdapted(entry.message);
+        cell.handleAdapted(entry.message, entry.span);
     }
 
     /** A timer, and the message its firing enqueues. */
@@ -168,6 +168,8 @@ final class TimerSupport<M> implements Timers<M> {
         final AtomicBoolean inFlight = new AtomicBoolean();
         volatile TimerService.Handle handle;
         volatile boolean cancelled;
+        /** The span that started this timer (tracing on), or null: its firings are children of it. */
+        final TraceSpan span = TraceSpan.currentIfTracing();
 
         Entry(Object key, M message, long periodNanos, int kind) {
             this.key = key;

@@ -22,6 +22,15 @@ public final class ActivationProbe {
     private final Thread thread;
     private Object current;
     private long handled;
+    /** Observability (issue 15): activations run, like `handled` (summed into the counters file). */
+    private long activations;
+    /** The user message being handled (or the last one), for the actor dump; opaque, racy. */
+    private Object message;
+    /** Written by the watchdog: the `handled` value it saw unchanged since `seenSinceNanos`. */
+    private long seenHandled = -1;
+    private long seenSinceNanos;
+    /** The span of the message being handled (tracing on), or null. Owner thread only: plain. */
+    private Object span;
 
     /** A probe for {@code thread}, the dispatcher thread that owns it. */
     public ActivationProbe(Thread thread) {
@@ -59,6 +68,55 @@ public final class ActivationProbe {
         return (long) HANDLED.getOpaque(this);
     }
 
+    /** Owner thread: one more activation (a turn of an actor) began. */
+    public void onActivation() {
+        ACTIVATIONS.setOpaque(this, activations + 1);
+    }
+
+    /** Any thread: activations so far, possibly slightly stale. */
+    public long lvActivations() {
+        return (long) ACTIVATIONS.getOpaque(this);
+    }
+
+    /** Owner thread: {@code message} is about to be handled (for the actor dump). */
+    public void soMessage(Object message) {
+        MESSAGE.setOpaque(this, message);
+    }
+
+    /** Any thread: the message being handled, or the last one handled; racy. */
+    public Object lvMessage() {
+        return MESSAGE.getOpaque(this);
+    }
+
+    /**
+     * Watchdog thread: the handled count {@code handled} has not moved since {@code sinceNanos}
+     * ({@link System#nanoTime()}), so the current handler has run at least that long.
+     */
+    public void soSeenSince(long handled, long sinceNanos) {
+        SEEN_SINCE_NANOS.setOpaque(this, sinceNanos);
+        SEEN_HANDLED.setRelease(this, handled);
+    }
+
+    /**
+     * Any thread: since when (a {@link System#nanoTime()} value) the handler running now has run,
+     * as far as the watchdog saw; or {@code Long.MIN_VALUE} if it has not seen this handler yet
+     * (it started less than one watchdog period ago).
+     */
+    public long lvHandlerSinceNanos() {
+        final long seen = (long) SEEN_HANDLED.getAcquire(this);
+        return seen == lvHandled() ? (long) SEEN_SINCE_NANOS.getOpaque(this) : Long.MIN_VALUE;
+    }
+
+    /** Owner thread: the span of the message being handled, or null. */
+    public Object span() {
+        return span;
+    }
+
+    /** Owner thread: sets the span of the message being handled (null: none). */
+    public void setSpan(Object span) {
+        this.span = span;
+    }
+
     /** Implemented by dispatcher threads. */
     public interface ProbeHolder {
         /** This thread's probe. */
@@ -67,12 +125,20 @@ public final class ActivationProbe {
 
     private static final VarHandle CURRENT;
     private static final VarHandle HANDLED;
+    private static final VarHandle ACTIVATIONS;
+    private static final VarHandle MESSAGE;
+    private static final VarHandle SEEN_HANDLED;
+    private static final VarHandle SEEN_SINCE_NANOS;
 
     static {
         try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             CURRENT = lookup.findVarHandle(ActivationProbe.class, "current", Object.class);
             HANDLED = lookup.findVarHandle(ActivationProbe.class, "handled", long.class);
+            ACTIVATIONS = lookup.findVarHandle(ActivationProbe.class, "activations", long.class);
+            MESSAGE = lookup.findVarHandle(ActivationProbe.class, "message", Object.class);
+            SEEN_HANDLED = lookup.findVarHandle(ActivationProbe.class, "seenHandled", long.class);
+            SEEN_SINCE_NANOS = lookup.findVarHandle(ActivationProbe.class, "seenSinceNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -15,7 +15,20 @@ public final class SystemAccess {
     private static volatile Function<ActorSystem, List<String>> livingUserActors;
     private static volatile java.util.function.BiConsumer<ActorSystem, LifecycleListener> lifecycleInstaller;
 
+    private static volatile Function<ActorSystem, io.troupe.actors.internal.counters.SystemCounters> counters;
+
     private SystemAccess() {}
+
+    /** Installed once by {@link ActorSystem}'s static initialiser. */
+    public static void installCounters(Function<ActorSystem, io.troupe.actors.internal.counters.SystemCounters> accessor) {
+        counters = Objects.requireNonNull(accessor, "accessor");
+    }
+
+    /** The counters of {@code system} (the socket actors count sockets and bytes). Any thread. */
+    public static io.troupe.actors.internal.counters.SystemCounters counters(ActorSystem system) {
+        Objects.requireNonNull(system, "system");
+        return counters.apply(system);
+    }
 
     /** Installed once by {@link ActorSystem}'s static initialiser. */
     public static void install(Function<ActorSystem, Dispatcher> accessor) {

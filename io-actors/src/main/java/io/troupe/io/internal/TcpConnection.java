@@ -1,5 +1,8 @@
 package io.troupe.io.internal;
 
+import io.troupe.actors.internal.jfr.TroupeEvents;
+import io.troupe.actors.internal.counters.SystemCounters;
+import io.troupe.actors.internal.SystemAccess;
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
@@ -266,6 +269,10 @@ public final class TcpConnection extends Actor<Object> {
     private volatile ActorRef<Object> selfRef;
     private volatile ActorSystem system;
     private volatile SocketAddress remoteAddress;
+    /** The system's counters file (issue 15): sockets open, bytes read and written. */
+    private SystemCounters counters;
+    /** Counted in socketsOpen (connected, not yet closed). */
+    private boolean countedOpen;
     private volatile SocketAddress localAddress;
 
     private TcpConnection(Reactor reactor, TcpOptions options, ActorRef<Tcp.Event> handler, ConnectionStage stage,
@@ -309,6 +316,7 @@ public final class TcpConnection extends Actor<Object> {
     protected void preStart() {
         selfRef = self();
         system = context().system();
+        counters = SystemAccess.counters(system);
         if (handler != null) {
             context().watch(AdaptingRef.unwrap(handler));
         }
@@ -481,6 +489,7 @@ public final class TcpConnection extends Actor<Object> {
         }
         remoteAddress = remote;
         localAddress = local;
+        recordConnected(remote);
         emit(new Tcp.Connected((ActorRef<Tcp.Command>) (ActorRef<?>) self(), remote, local));
         maybeArmRead();
     }
@@ -571,6 +580,7 @@ public final class TcpConnection extends Actor<Object> {
             }
             if (n > 0) {
                 bytesRead += n;
+                counters.bytesRead.add(n);
                 touch();
                 if (stage != null && decoder == null) {
                     scratch.flip();
@@ -827,6 +837,7 @@ public final class TcpConnection extends Actor<Object> {
             }
             if (written > 0) {
                 bytesWritten += written;
+                counters.bytesWritten.add(written);
                 touch();
             }
             if (!queue.isEmpty()) {
@@ -995,7 +1006,37 @@ public final class TcpConnection extends Actor<Object> {
         context().stop(self());
     }
 
+    /** Counts the socket open and emits troupe.SocketConnected if a recording takes it. */
+    private void recordConnected(SocketAddress remote) {
+        countedOpen = true;
+        counters.socketsOpen.increment();
+        if (TroupeEvents.SOCKET_CONNECTED_PROBE.isEnabled()) {
+            final TroupeEvents.SocketConnected e = new TroupeEvents.SocketConnected();
+            e.path = self().path();
+            e.remoteAddress = String.valueOf(remote);
+            e.commit();
+        }
+    }
+
+    /** Counts the socket closed and emits troupe.SocketClosed if a recording takes it; once per connection. */
+    private void recordClosed() {
+        if (!countedOpen) {
+            return;
+        }
+        countedOpen = false;
+        counters.socketsOpen.decrement();
+        if (TroupeEvents.SOCKET_CLOSED_PROBE.isEnabled()) {
+            final TroupeEvents.SocketClosed e = new TroupeEvents.SocketClosed();
+            e.path = self().path();
+            e.remoteAddress = String.valueOf(remoteAddress);
+            e.bytesRead = bytesRead;
+            e.bytesWritten = bytesWritten;
+            e.commit();
+        }
+    }
+
     private void closeChannel() {
+        recordClosed();
         if (reg != null) {
             reg.close(null);
         } else if (channel != null) {
@@ -1132,6 +1173,7 @@ public final class TcpConnection extends Actor<Object> {
             final int n = channel.write(out);
             if (n > 0) {
                 bytesWritten += n;
+                counters.bytesWritten.add(n);
                 touch();
             }
         } catch (IOException e) {

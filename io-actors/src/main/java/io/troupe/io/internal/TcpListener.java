@@ -1,5 +1,6 @@
 package io.troupe.io.internal;
 
+import io.troupe.actors.internal.jfr.TroupeEvents;
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.SpawnOptions;
@@ -192,6 +193,19 @@ final class TcpListener extends Actor<Object> {
         reg.arm(SelectionKey.OP_ACCEPT); // batch spent: the reactor reports the rest at once
     }
 
+    /** Emits troupe.SocketAccepted (a recording takes it). */
+    private void recordAccepted(SocketChannel c) {
+        final TroupeEvents.SocketAccepted e = new TroupeEvents.SocketAccepted();
+        e.listener = self().path();
+        e.localAddress = String.valueOf(localAddress);
+        try {
+            e.remoteAddress = String.valueOf(c.getRemoteAddress());
+        } catch (IOException ex) {
+            e.remoteAddress = null;
+        }
+        e.commit();
+    }
+
     private void spawnConnection(SocketChannel c) {
         try {
             c.configureBlocking(false);
@@ -205,6 +219,9 @@ final class TcpListener extends Actor<Object> {
             return;
         }
         final long id = ++accepted;
+        if (TroupeEvents.SOCKET_ACCEPTED_PROBE.isEnabled()) {
+            recordAccepted(c);
+        }
         final Reactor r = io.nextReactor();
         if (stageFactory != null) {
             final ConnectionStage stage;

@@ -1,0 +1,73 @@
+package io.troupe.actors;
+
+import static io.troupe.actors.Testing.await;
+import static io.troupe.actors.Testing.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** ActorSystem.dump(): the tree with each actor's state, mailbox depth and, for a running one, its message and time. */
+class ActorDumpTest {
+    record Stuck(CountDownLatch entered, CountDownLatch release) {}
+
+    @Test
+    void blockedActor_runningWithItsMessageAndTime_othersIdle() {
+        // One call finds the stuck actor: RUNNING, handling Stuck for at least the watchdog's view of it, with the
+        // three messages queued behind it; its idle sibling and child show IDLE with empty mailboxes.
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        try (ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING)
+                .slowHandlerThreshold(Duration.ofMillis(20)).onSlowHandler((p, d) -> { }).build()) {
+            final CountDownLatch childUp = new CountDownLatch(1);
+            final ActorRef<Object> stuck = system.spawn(Actor.<Object>of((ctx, m) -> {
+                if (m instanceof Stuck s) {
+                    s.entered().countDown();
+                    await(s.release(), "release");
+                } else if ("spawn".equals(m)) {
+                    ctx.spawn(Actor.<String>of((c, x) -> { }), "kid");
+                    childUp.countDown();
+                }
+            }), "stuck");
+            system.spawn(Actor.<String>of((ctx, m) -> { }), "idle");
+            stuck.tell("spawn");
+            await(childUp, "the child");
+            stuck.tell(new Stuck(entered, release));
+            await(entered, "the handler to block");
+            stuck.tell("queued-1");
+            stuck.tell("queued-2");
+            stuck.tell("queued-3");
+            awaitTrue("the watchdog to time the handler",
+                    () -> system.dump().find("/user/stuck").orElseThrow().timeInHandler().compareTo(Duration.ofMillis(20)) >= 0);
+
+            final ActorDump dump = system.dump();
+            final ActorDump.Entry s = dump.find("/user/stuck").orElseThrow();
+            assertEquals(ActorDump.State.RUNNING, s.state());
+            assertEquals(Stuck.class.getName(), s.currentMessageType());
+            assertEquals(3, s.mailboxDepth());
+            assertEquals(10_000, s.mailboxCapacity());
+            assertEquals(1, s.children());
+            assertTrue(s.actorClass().startsWith(Actor.class.getName()), s.actorClass());
+            final ActorDump.Entry idle = dump.find("/user/idle").orElseThrow();
+            assertEquals(ActorDump.State.IDLE, idle.state());
+            assertNull(idle.currentMessageType());
+            assertEquals(Duration.ZERO, idle.timeInHandler());
+            assertEquals(ActorDump.State.IDLE, dump.find("/user/stuck/kid").orElseThrow().state());
+            // breadth first from /user, then /system
+            final List<String> paths = dump.actors().stream().map(ActorDump.Entry::path).collect(Collectors.toList());
+            assertEquals(List.of("/user", "/system", "/user/stuck", "/user/idle", "/user/stuck/kid"), paths);
+            assertEquals(0, dump.omitted());
+
+            // Bounded: a limit lists that many and counts the rest.
+            final ActorDump two = system.dump(2);
+            assertEquals(List.of("/user", "/system"), two.actors().stream().map(ActorDump.Entry::path).collect(Collectors.toList()));
+            assertEquals(3, two.omitted());
+            release.countDown();
+        }
+    }
+}
