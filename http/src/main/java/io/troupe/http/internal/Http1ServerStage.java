@@ -348,10 +348,7 @@ public final class Http1ServerStage implements ConnectionStage {
         try {
             while (true) {
                 switch (inputState) {
-                    case HEAD:
-                        if (exchange != null) {
-                            return in.hasRemaining();
-                        }
+                    case HEAD: // no exchange in flight (invariant 1): BODY_DONE holds the next head back
                         if (!in.hasRemaining()) {
                             return false;
                         }
@@ -861,6 +858,12 @@ public final class Http1ServerStage implements ConnectionStage {
         final boolean noBody = status == 204 || status == 304 || status < 200;
         final Body body = response.body();
         final Scratch s = SCRATCH.get();
+        if (!headerSafe(response)) {
+            LOG.log(System.Logger.Level.WARNING, "the handler's response to " + ex.request
+                    + " has a CR or LF in a header field; answering 500");
+            startResponse(ex, Response.text(500, "500 Internal Server Error\n"));
+            return;
+        }
         ex.headWritten = true;
         if (body instanceof Body.Bytes bytes) {
             final byte[] b = bytes.array();
@@ -1112,9 +1115,6 @@ public final class Http1ServerStage implements ConnectionStage {
                 continue;
             }
             final String value = h.value(i);
-            if (!safe(name) || !safe(value)) {
-                throw new IllegalArgumentException("a response header has a CR or LF in it: " + name);
-            }
             p = putAscii(s, p, name);
             p = putAscii(s, p, ": ");
             p = putAscii(s, p, value);
@@ -1133,6 +1133,17 @@ public final class Http1ServerStage implements ConnectionStage {
             p = putAscii(s, p, "Connection: keep-alive\r\n");
         }
         return put(s, p, CRLF, 0, 2);
+    }
+
+    /** No CR or LF in any header field name or value (a handler must not split the response). */
+    private static boolean headerSafe(Response r) {
+        final Headers h = r.headers();
+        for (int i = 0, n = h.size(); i < n; i++) {
+            if (!safe(h.name(i)) || !safe(h.value(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean safe(String v) {

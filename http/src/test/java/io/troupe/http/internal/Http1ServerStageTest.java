@@ -437,4 +437,14 @@ class Http1ServerStageTest {
         assertTrue(c.fire("http-request"));
         assertTrue(responses(c.output()).get(0).startsWith("503 close|"), c.output());
     }
+
+    @Test
+    void headerWithLineBreak_500NotASplitResponse() {
+        // A handler's header value with CR LF in it is never written: the client gets 500, and the connection stays.
+        final FakeConnection c = connect(HttpOptions.defaults(),
+                Services.sync(r -> Response.text(200, "x").withHeader("X-Evil", "a\r\nSet-Cookie: b")));
+        c.read(GET);
+        assertEquals(List.of("500|500 Internal Server Error\n"), responses(c.output()));
+        assertFalse(c.output().contains("Set-Cookie"));
+    }
 }
