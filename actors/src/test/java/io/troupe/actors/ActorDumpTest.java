@@ -70,4 +70,15 @@ class ActorDumpTest {
             release.countDown();
         }
     }
+
+    @Test
+    void closedSystem_dumpReturnsWhatIsLeft() {
+        // A dump after close answers instead of failing: the guardians, STOPPED, and no actor below them.
+        final ActorSystem system = Testing.system(DispatcherKind.WORK_STEALING);
+        system.spawn(Actor.<String>of((ctx, m) -> { }), "a");
+        assertEquals(List.of(), system.close(Testing.TIMEOUT));
+        final ActorDump dump = system.dump();
+        assertEquals(List.of("/user STOPPED", "/system STOPPED"),
+                dump.actors().stream().map(e -> e.path() + " " + e.state()).collect(Collectors.toList()));
+    }
 }
