@@ -298,6 +298,11 @@ class ConsoleTest {
             assertTrue(dom.contains("<tr data-counter=\"" + name + "\""), "no row for counter " + name + " in the DOM:\n" + dom);
         }
         assertFalse(dom.contains("class=\"error\""), "the page reported an error:\n" + dom);
+        assertTrue(Pattern.compile("<div id=\"status\"[^>]*>updated ").matcher(dom).find(), "the status line says updated:\n" + dom);
+        // 3 s of virtual time is three polls: the rates (per second, between two polls) are filled in.
+        final Matcher rate = Pattern.compile("<tr data-counter=\"messages handled\">.*?<td class=\"num rate\">([^<]*)</td>").matcher(dom);
+        assertTrue(rate.find(), "no rate cell for messages handled:\n" + dom);
+        assertTrue(rate.group(1).matches("-?\\d+\\.\\d"), "a rate per second after the second poll, was '" + rate.group(1) + "'");
     }
 
     /** Loads {@code url} in a fresh headless Chromium and returns the DOM after the page's script ran (3 s of virtual time). */
