@@ -289,6 +289,13 @@ class ConsoleTest {
         for (String p : List.of("/user", "/user/parent", "/user/blocker", "/user/parent/child-1", "/user/parent/child-2")) {
             assertTrue(dom.contains("<tr data-path=\"" + p + "\""), "no row for " + p + " in the DOM:\n" + dom);
         }
+        // The page shows the tree depth first: each actor under its parent, siblings in the order spawned.
+        final List<String> rows = new ArrayList<>();
+        final Matcher paths = Pattern.compile("<tr data-path=\"(/user[^\"]*)\"").matcher(dom);
+        while (paths.find()) {
+            rows.add(paths.group(1));
+        }
+        assertEquals(List.of("/user", "/user/parent", "/user/parent/child-1", "/user/parent/child-2", "/user/blocker"), rows);
         final Matcher row = Pattern.compile("<tr data-path=\"/user/blocker\" class=\"([a-z]+)\">(.*?)</tr>").matcher(dom);
         assertTrue(row.find(), "no blocker row with a class:\n" + dom);
         assertEquals("stuck", row.group(1), "the blocker is highlighted as stuck");
