@@ -17,7 +17,9 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -51,6 +53,9 @@ import java.util.concurrent.CompletionStage;
  * {@code dump} and {@code counterValues} return. It is not authenticated: it shows the actor
  * tree, actor and message class names and the counters to whoever can reach the address, so bind
  * it to a loopback address ({@code 127.0.0.1}) unless a proxy in front of it controls access.
+ * Bound to a loopback address, it answers only requests whose {@code Host} is {@code localhost}
+ * or an IP address (others get 403), so that a web page the user visits cannot read it through
+ * DNS rebinding (a name of the attacker's that resolves to 127.0.0.1).
  *
  * <p>Cost. Nothing while nobody polls. Each page open polls twice a second: a dump (O(actors
  * listed), about 250 bytes of JSON each) and a read of the counters. Both run on the connection
@@ -91,11 +96,52 @@ public final class Console implements AutoCloseable {
     public static CompletionStage<Console> serve(ActorSystem system, SocketAddress address) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(address, "address");
-        return HttpServer.bind(system, address, HttpOptions.defaults(), routes(system)).thenApply(Console::new);
+        final boolean loopback = address instanceof InetSocketAddress a && a.getAddress() != null
+                && a.getAddress().isLoopbackAddress();
+        return HttpServer.bind(system, address, HttpOptions.defaults(), service(system, loopback)).thenApply(Console::new);
     }
 
-    /** The console's routes for {@code system}; package-private for tests. */
-    static Service<Request, Response> routes(ActorSystem system) {
+    /**
+     * The console's service for {@code system}; with {@code loopbackOnly}, requests addressed to
+     * another host name are refused (403). Package-private for tests.
+     */
+    static Service<Request, Response> service(ActorSystem system, boolean loopbackOnly) {
+        final Routes routes = routes(system);
+        if (!loopbackOnly) {
+            return routes;
+        }
+        return request -> isLocalHost(request.headers().get("Host")) ? routes.call(request)
+                : CompletableFuture.completedFuture(Response.text(403, "403 Forbidden: this console is bound to a loopback"
+                        + " address and answers only requests to localhost or an IP address (not to a host name, which could be"
+                        + " DNS rebinding)\n"));
+    }
+
+    /**
+     * Whether a {@code Host} field names this machine without DNS: {@code localhost}, a name
+     * under {@code .localhost}, or an IP literal (IPv4 dotted, IPv6 in brackets), with or without
+     * a port. No field (HTTP/1.0) is allowed: every browser sends one.
+     */
+    static boolean isLocalHost(String hostField) {
+        if (hostField == null) {
+            return true;
+        }
+        final String field = hostField.trim().toLowerCase(Locale.ROOT);
+        if (field.startsWith("[")) {
+            final int close = field.indexOf(']');
+            return close > 1 && field.substring(1, close).matches("[0-9a-f:.]+")
+                    && (close == field.length() - 1 || field.substring(close + 1).matches(":\\d{1,5}"));
+        }
+        final int colon = field.indexOf(':');
+        final String host = colon < 0 ? field : field.substring(0, colon);
+        if (colon >= 0 && !field.substring(colon + 1).matches("\\d{1,5}")) {
+            return false;
+        }
+        return host.equals("localhost") || host.endsWith(".localhost")
+                || host.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    }
+
+    /** The console's routes for {@code system}. */
+    private static Routes routes(ActorSystem system) {
         return Routes.builder()
                 .get("/", Services.sync(request -> page()))
                 .get("/api/dump", Services.sync(request -> dump(system, request)))

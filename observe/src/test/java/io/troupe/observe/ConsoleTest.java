@@ -8,6 +8,11 @@ import io.troupe.actors.Actor;
 import io.troupe.actors.ActorDump;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
+import io.troupe.http.Body;
+import io.troupe.http.Headers;
+import io.troupe.http.Request;
+import io.troupe.http.Response;
+import io.troupe.services.Service;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -219,6 +224,26 @@ class ConsoleTest {
                 c -> counter(c, "messages handled") >= handledBefore + 50);
         assertTrue(counter(after, "actors spawned") > counter(before, "actors spawned"), "the sink was spawned");
         assertTrue((Long) after.get("monotonicMillis") >= (Long) before.get("monotonicMillis"));
+    }
+
+    @Test
+    void loopbackConsole_answersOnlyRequestsToLocalhostOrAnIpAddress() {
+        // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 sends Host: evil.example.
+        final Service<Request, Response> loopback = Console.service(system, true);
+        for (String host : List.of("evil.example", "evil.example:9090", "127.0.0.1.evil.example", "localhost.evil.example",
+                "127.0.0.1:90x", "[::1]x", "")) {
+            assertEquals(403, status(loopback, host), "Host: " + host);
+        }
+        for (String host : List.of("127.0.0.1", "127.0.0.1:9090", "localhost", "LOCALHOST:9090", "app.localhost:1", "[::1]:9090",
+                "[::1]", "10.0.0.7:80")) {
+            assertEquals(200, status(loopback, host), "Host: " + host);
+        }
+        assertEquals(200, status(Console.service(system, false), "evil.example"), "bound elsewhere, any name is the user's choice");
+    }
+
+    private static int status(Service<Request, Response> service, String host) {
+        final Request request = Request.of("GET", "/api/counters", "HTTP/1.1", Headers.of("Host", host), Body.empty(), null);
+        return service.call(request).toCompletableFuture().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join().status();
     }
 
     @SuppressWarnings("unchecked")
