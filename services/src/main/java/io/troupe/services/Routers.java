@@ -3,7 +3,9 @@ package io.troupe.services;
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
+import io.troupe.services.internal.BalancingPool;
 import io.troupe.services.internal.Checks;
+import io.troupe.services.internal.RouterImpl;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -38,7 +40,7 @@ public final class Routers {
         Checks.notNegative(size, "size");
         Objects.requireNonNull(factory, "factory");
         Objects.requireNonNull(strategy, "strategy");
-        return new RouterImpl<>(system, name, strategy, size, factory, null);
+        return new RouterImpl<>(system, name, strategy.spec, size, factory, null);
     }
 
     /**
@@ -57,7 +59,7 @@ public final class Routers {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(strategy, "strategy");
         final List<ActorRef<M>> copy = List.copyOf(Objects.requireNonNull(members, "members"));
-        return new RouterImpl<>(system, name, strategy, 0, null, copy);
+        return new RouterImpl<>(system, name, strategy.spec, 0, null, copy);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.troupe.services;
 
 import io.troupe.services.internal.Checks;
+import io.troupe.services.internal.RoutingSpec;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -12,17 +13,13 @@ import java.util.function.Function;
  * @param <M> the message type
  */
 public final class RoutingStrategy<M> {
-    /** The kinds of strategy. */
-    enum Kind { ROUND_ROBIN, RANDOM, CONSISTENT_HASHING, SMALLEST_MAILBOX }
+    /** What the router machinery reads (package-private: {@link Routers} hands it over). */
+    final RoutingSpec spec;
 
-    final Kind kind;
-    final Function<? super M, ?> key;
-    final int virtualNodes;
-
-    private RoutingStrategy(Kind kind, Function<? super M, ?> key, int virtualNodes) {
-        this.kind = kind;
-        this.key = key;
-        this.virtualNodes = virtualNodes;
+    @SuppressWarnings("unchecked")
+    private RoutingStrategy(RoutingSpec.Kind kind, Function<? super M, ?> key, int virtualNodes) {
+        // the router applies the key only to its own messages, of type M
+        this.spec = new RoutingSpec(kind, (Function<Object, ?>) key, virtualNodes);
     }
 
     /**
@@ -32,7 +29,7 @@ public final class RoutingStrategy<M> {
      * @return the strategy
      */
     public static <M> RoutingStrategy<M> roundRobin() {
-        return new RoutingStrategy<>(Kind.ROUND_ROBIN, null, 0);
+        return new RoutingStrategy<>(RoutingSpec.Kind.ROUND_ROBIN, null, 0);
     }
 
     /**
@@ -42,7 +39,7 @@ public final class RoutingStrategy<M> {
      * @return the strategy
      */
     public static <M> RoutingStrategy<M> random() {
-        return new RoutingStrategy<>(Kind.RANDOM, null, 0);
+        return new RoutingStrategy<>(RoutingSpec.Kind.RANDOM, null, 0);
     }
 
     /**
@@ -62,7 +59,7 @@ public final class RoutingStrategy<M> {
         if (virtualNodes > 10_000) {
             throw new IllegalArgumentException("virtualNodes must be at most 10000, was " + virtualNodes);
         }
-        return new RoutingStrategy<>(Kind.CONSISTENT_HASHING, key, virtualNodes);
+        return new RoutingStrategy<>(RoutingSpec.Kind.CONSISTENT_HASHING, key, virtualNodes);
     }
 
     /**
@@ -74,16 +71,11 @@ public final class RoutingStrategy<M> {
      * @return the strategy
      */
     public static <M> RoutingStrategy<M> smallestMailbox() {
-        return new RoutingStrategy<>(Kind.SMALLEST_MAILBOX, null, 0);
-    }
-
-    /** @return the strategy's kind, for internal use */
-    Kind kind() {
-        return kind;
+        return new RoutingStrategy<>(RoutingSpec.Kind.SMALLEST_MAILBOX, null, 0);
     }
 
     @Override
     public String toString() {
-        return "RoutingStrategy[" + kind + "]";
+        return spec.toString();
     }
 }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +31,7 @@ class ConcurrencyLimitStressTest {
 
     @AfterEach
     void shutdown() throws InterruptedException {
-        completers.shutdownNow();
-        assertTrue(completers.awaitTermination(10, TimeUnit.SECONDS));
+        TestSupport.stop(completers);
     }
 
     /** An inner service that counts its concurrent calls and completes each on another thread. */
@@ -68,51 +66,35 @@ class ConcurrencyLimitStressTest {
         final LongAdder failed = new LongAdder();
         final LongAdder rejected = new LongAdder();
         final LongAdder other = new LongAdder();
-        final CountDownLatch start = new CountDownLatch(1);
-        final List<Thread> threads = new ArrayList<>();
         final List<CompletableFuture<?>> all = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (int t = 0; t < THREADS; t++) {
-            final int base = t * CALLS_PER_THREAD;
-            final Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                final List<CompletableFuture<?>> mine = new ArrayList<>();
-                for (int i = 0; i < CALLS_PER_THREAD; i++) {
-                    final int request = base + i;
-                    final CompletionStage<Integer> s = waitForReady ? Services.callWhenReady(svc, request) : svc.call(request);
-                    mine.add(s.toCompletableFuture().handle((v, f) -> {
-                        if (f == null) {
-                            if (v != request) {
-                                other.increment();
-                            } else {
-                                ok.increment();
-                            }
+        TestSupport.runThreads(THREADS, t -> {
+            final List<CompletableFuture<?>> mine = new ArrayList<>();
+            for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                final int request = t * CALLS_PER_THREAD + i;
+                final CompletionStage<Integer> s = waitForReady ? Services.callWhenReady(svc, request) : svc.call(request);
+                mine.add(s.toCompletableFuture().handle((v, f) -> {
+                    if (f == null) {
+                        if (v != request) {
+                            other.increment();
                         } else {
-                            final Throwable c = f instanceof java.util.concurrent.CompletionException && f.getCause() != null
-                                    ? f.getCause() : f;
-                            if (rejection.isInstance(c)) {
-                                rejected.increment();
-                            } else if (c instanceof IllegalStateException) {
-                                failed.increment();
-                            } else {
-                                other.increment();
-                            }
+                            ok.increment();
                         }
-                        return null;
-                    }));
-                }
-                all.addAll(mine);
-            }, "caller-" + t);
-            threads.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : threads) {
-            th.join(TimeUnit.MINUTES.toMillis(1));
-        }
+                    } else {
+                        final Throwable c = f instanceof java.util.concurrent.CompletionException && f.getCause() != null
+                                ? f.getCause() : f;
+                        if (rejection.isInstance(c)) {
+                            rejected.increment();
+                        } else if (c instanceof IllegalStateException) {
+                            failed.increment();
+                        } else {
+                            other.increment();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            all.addAll(mine);
+        });
         CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(1, TimeUnit.MINUTES);
         return new Outcomes(ok.sum(), failed.sum(), rejected.sum(), other.sum());
     }

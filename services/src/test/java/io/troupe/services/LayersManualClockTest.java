@@ -72,17 +72,103 @@ class LayersManualClockTest {
     }
 
     @Test
-    void timeout_resultBeforeDeadlineWins_andCancelsTheTimer() {
-        // A result in time completes the call, and the timer is gone (nothing pending on the clock).
+    void timeout_resultBeforeDeadlineWins_andTheLayerLeavesTheClockOnceNothingIsPending() {
+        // A result in time completes the call and nothing fires later; the completed call's entry
+        // is dropped by the next sweep, after which the layer has no timer on the clock at all.
         final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
         final Service<String, String> svc = builder().timeout(Duration.ofMillis(100)).build(inner);
         final CompletionStage<String> r = svc.call("a");
         assertEquals(1, clock.pendingTimers());
         inner.call(0).complete("A");
         assertEquals("A", r.toCompletableFuture().getNow(null));
+        clock.advance(Duration.ofMillis(10)); // one sweep interval (a tenth of the timeout)
         assertEquals(0, clock.pendingTimers());
         clock.advance(Duration.ofSeconds(1));
         assertEquals("A", r.toCompletableFuture().getNow(null));
+        assertEquals(0, clock.pendingTimers());
+    }
+
+    @Test
+    void timeout_callsWhileArmed_neverFailEarly_andFailWithinOneSweepInterval() {
+        // Calls made while a sweep is scheduled get their deadline at the next sweep (interval
+        // 10 ms for a 100 ms timeout): each fails no earlier than 100 ms after it was made and no
+        // later than 110 ms; the first call, into an idle layer, fails exactly at 100 ms.
+        final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
+        final Service<String, String> svc = builder().timeout(Duration.ofMillis(100)).build(inner);
+        final List<CompletionStage<String>> calls = new ArrayList<>();
+        final List<Long> madeAtMillis = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            calls.add(svc.call("c" + i));
+            madeAtMillis.add((long) (i * 3));
+            clock.advance(Duration.ofMillis(3));
+        }
+        long nowMillis = 75;
+        final long[] failedAtMillis = new long[calls.size()];
+        while (nowMillis < 200) {
+            for (int i = 0; i < calls.size(); i++) {
+                if (failedAtMillis[i] == 0 && done(calls.get(i))) {
+                    assertInstanceOf(TimeoutException.class, TestSupport.failureNow(calls.get(i)));
+                    failedAtMillis[i] = nowMillis;
+                }
+            }
+            clock.advance(Duration.ofMillis(1));
+            nowMillis++;
+        }
+        assertEquals(100, failedAtMillis[0], "the first call into an idle layer fails exactly at its timeout");
+        for (int i = 0; i < calls.size(); i++) {
+            final long after = failedAtMillis[i] - madeAtMillis.get(i);
+            assertTrue(after >= 100 && after <= 110, "call " + i + " failed " + after + " ms after it was made");
+        }
+        assertEquals(0, clock.pendingTimers(), "nothing pending: the layer stopped sweeping");
+    }
+
+    @Test
+    void timeout_manyCallsCompletedInTime_areDroppedByTheSweeps() {
+        // Lazy cancellation must not keep completed calls until their deadline: with 5,000 calls
+        // completed long before a 10 s timeout, the sweeps' list shrinks back to the pending ones.
+        final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
+        final io.troupe.services.internal.TimeoutService<String, String> svc =
+                new io.troupe.services.internal.TimeoutService<>(inner, scheduler, Duration.ofSeconds(10));
+        final CompletionStage<String> stuck = svc.call("stuck");
+        for (int batch = 0; batch < 50; batch++) {
+            for (int i = 1; i <= 100; i++) {
+                svc.call("c" + (batch * 100 + i));
+            }
+            clock.advance(Duration.ofMillis(10)); // a sweep takes the 100 arrivals, all pending
+            for (int i = 1; i <= 100; i++) {
+                inner.call(batch * 100 + i).complete("done " + (batch * 100 + i));
+            }
+        }
+        clock.advance(Duration.ofMillis(10));
+        // behind the stuck call at the head, only compaction can drop them: at most the
+        // compaction threshold (1,024) plus one batch is left, not all 5,000
+        assertTrue(svc.trackedCalls() <= 1_024 + 100, "tracked " + svc.trackedCalls());
+        assertTrue(svc.trackedCalls() >= 1, "the stuck call is tracked");
+        clock.advance(Duration.ofSeconds(10));
+        assertInstanceOf(TimeoutException.class, TestSupport.failureNow(stuck));
+        for (int i = 1; i <= 5_000; i++) {
+            assertEquals("done " + i, inner.call(i).getNow(null));
+        }
+        assertFalse(svc.isArmed());
+        assertEquals(0, clock.pendingTimers());
+    }
+
+    @Test
+    void timeout_schedulerClosed_pendingAndLaterCallsFailInsteadOfHanging() {
+        // With no scheduler to run sweeps, a call cannot time out: it fails with the scheduler's
+        // exception rather than waiting forever.
+        final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
+        final Service<String, String> svc = builder().timeout(Duration.ofMillis(100)).build(inner);
+        final CompletionStage<String> before = svc.call("a");
+        scheduler.close();
+        clock.advance(Duration.ofMillis(100));
+        assertFalse(done(before), "closing cancelled the sweep; the layer learns it at the next call");
+        final CompletionStage<String> after = svc.call("b");
+        assertInstanceOf(IllegalStateException.class, TestSupport.failureNow(before));
+        assertInstanceOf(IllegalStateException.class, TestSupport.failureNow(after));
+        final CompletionStage<String> later = svc.call("c");
+        assertInstanceOf(IllegalStateException.class, TestSupport.failureNow(later));
+        assertEquals(List.of("a", "b", "c"), inner.requests());
     }
 
     @Test

@@ -38,27 +38,11 @@ class LimitsStressTest {
 
     /** Runs {@code perThread} calls of {@code body} on each of THREADS threads, all started at once. */
     private static void race(int perThread, Runnable body) throws InterruptedException {
-        final CountDownLatch start = new CountDownLatch(1);
-        final List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            final Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (int i = 0; i < perThread; i++) {
-                    body.run();
-                }
-            });
-            threads.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : threads) {
-            th.join(TimeUnit.MINUTES.toMillis(1));
-            assertFalse(th.isAlive());
-        }
+        TestSupport.runThreads(THREADS, t -> {
+            for (int i = 0; i < perThread; i++) {
+                body.run();
+            }
+        });
     }
 
     @Test

@@ -36,28 +36,11 @@ class RoutersAndBufferStressTest {
     }
 
     private static void runThreads(java.util.function.IntConsumer perMessage) throws InterruptedException {
-        final CountDownLatch start = new CountDownLatch(1);
-        final List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            final int base = t * PER_THREAD;
-            final Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (int i = 0; i < PER_THREAD; i++) {
-                    perMessage.accept(base + i);
-                }
-            });
-            threads.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : threads) {
-            th.join(TimeUnit.MINUTES.toMillis(1));
-            assertFalse(th.isAlive());
-        }
+        TestSupport.runThreads(THREADS, t -> {
+            for (int i = 0; i < PER_THREAD; i++) {
+                perMessage.accept(t * PER_THREAD + i);
+            }
+        });
     }
 
     @Test

@@ -1,15 +1,20 @@
 package io.troupe.services;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.troupe.actors.ActorSystem;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +50,72 @@ final class TestSupport {
         } catch (InterruptedException | TimeoutException e) {
             throw new AssertionError("stage did not complete", e);
         }
+    }
+
+    /** What one thread of {@link #runThreads} does. */
+    interface ThreadBody {
+        /**
+         * Runs on thread {@code thread}.
+         *
+         * @param thread 0 to threads - 1
+         * @throws Exception to fail the test
+         */
+        void run(int thread) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} on {@code threads} new threads ({@code caller-0}, ...), released together;
+     * waits for them (bounded) and fails naming a thread that is stuck, or with what one threw.
+     */
+    static void runThreads(int threads, ThreadBody body) throws InterruptedException {
+        final CountDownLatch start = new CountDownLatch(1);
+        final List<Thread> all = new ArrayList<>();
+        final ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
+        for (int t = 0; t < threads; t++) {
+            final int index = t;
+            final Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    body.run(index);
+                } catch (Throwable e) {
+                    thrown.add(e);
+                }
+            }, "caller-" + t);
+            all.add(th);
+            th.start();
+        }
+        start.countDown();
+        for (Thread th : all) {
+            th.join(TimeUnit.SECONDS.toMillis(100));
+            assertFalse(th.isAlive(), th.getName() + " is stuck");
+        }
+        if (!thrown.isEmpty()) {
+            throw new AssertionError("a caller thread failed", thrown.peek());
+        }
+    }
+
+    /**
+     * Waits (bounded) for each call of a window, made for requests {@code firstRequest}, + 1, ...;
+     * adds {@code "r<request>"} to {@code stuck} for one that does not complete. A failed call is
+     * no error here: the caller checks outcomes.
+     */
+    static void awaitWindow(List<? extends CompletableFuture<?>> window, int firstRequest, Collection<String> stuck)
+            throws InterruptedException {
+        for (int i = 0; i < window.size(); i++) {
+            try {
+                window.get(i).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException failed) {
+                // checked by the caller
+            } catch (TimeoutException e) {
+                stuck.add("r" + (firstRequest + i));
+            }
+        }
+    }
+
+    /** Stops a test's executor and checks that its threads end. */
+    static void stop(ExecutorService executor) throws InterruptedException {
+        executor.shutdownNow();
+        assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS), "executor threads did not end");
     }
 
     /** The failure of an already completed stage (no wait at all). */

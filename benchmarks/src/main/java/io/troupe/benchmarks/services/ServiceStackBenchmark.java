@@ -27,8 +27,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>{@code completion=sync}: the service answers with an already completed future (a cache hit,
  * a computed answer): the layers take their fast paths. {@code completion=async}: the service
  * returns a pending future that the benchmark thread completes right after the call, as another
- * thread would: every layer then runs its full machinery (the timeout schedules and cancels a
- * timer on the real timer thread, retry and limit register callbacks).
+ * thread would: every layer then runs its full machinery (the timeout puts the call on its
+ * deadline list, swept once per tick on the scheduler; retry and limit register callbacks).
  *
  * <p>{@code workTokens}: the service's own work per call ({@code Blackhole.consumeCPU}; 0 is an
  * empty service, the worst case for the ratio; 100 tokens is a few hundred nanoseconds, a cheap

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * The concurrency-limit layer: at most {@code maxInFlight} calls are in the inner service at once.
@@ -31,6 +32,8 @@ public final class ConcurrencyLimitService<Req, Res> implements Service<Req, Res
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicReference<CompletableFuture<Void>> waiter = new AtomicReference<>();
     private final NotReadyException full;
+    /** Gives a call's permit back; one shared callback, so a call allocates none of its own. */
+    private final BiConsumer<Object, Throwable> releaser = (value, failure) -> release();
 
     public ConcurrencyLimitService(Service<Req, Res> inner, int maxInFlight) {
         this.inner = inner;
@@ -49,7 +52,7 @@ public final class ConcurrencyLimitService<Req, Res> implements Service<Req, Res
             release();
             return stage;
         }
-        return stage.whenComplete((value, failure) -> release());
+        return stage.whenComplete(releaser);
     }
 
     private boolean tryAcquire() {

@@ -1,4 +1,4 @@
-package io.troupe.services;
+package io.troupe.services.internal;
 
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
@@ -10,6 +10,7 @@ import io.troupe.actors.Signal;
 import io.troupe.actors.SpawnOptions;
 import io.troupe.actors.Terminated;
 import io.troupe.mailbox.MailboxFullException;
+import io.troupe.services.Router;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,10 +27,10 @@ import org.jctools.queues.MpmcArrayQueue;
 
 /**
  * A balancing pool: workers that share one bounded queue, so an idle worker takes the next
- * message whichever worker a slow message is stuck on. Package-private: see
- * {@link Routers#balancingPool}.
+ * message whichever worker a slow message is stuck on. Not exported: the API is {@link Router}
+ * and {@code Routers.balancingPool}, which makes one. Thread safe.
  */
-final class BalancingPool<M> implements Router<M> {
+public final class BalancingPool<M> implements Router<M> {
     /*
      * Why not a shared mailbox in the core: an actor cell is its mailbox (one object, see
      * docs/architecture.md), and its run loop assumes one consumer. Sharing one mailbox between
@@ -77,7 +78,16 @@ final class BalancingPool<M> implements Router<M> {
         }
     }
 
-    BalancingPool(ActorSystem system, String name, int size, int queueCapacity,
+    /**
+     * Spawns the manager (named {@code name}) and its {@code size} workers.
+     *
+     * @param system the actor system
+     * @param name the manager's name
+     * @param size how many workers
+     * @param queueCapacity the shared queue's capacity (rounded up to a power of two)
+     * @param handlerFactory makes each worker's handler
+     */
+    public BalancingPool(ActorSystem system, String name, int size, int queueCapacity,
                   Supplier<? extends Consumer<? super M>> handlerFactory) {
         this.system = system;
         this.queue = new MpmcArrayQueue<>(queueCapacity);
@@ -120,8 +130,12 @@ final class BalancingPool<M> implements Router<M> {
         throw new UnsupportedOperationException("a pool's members are its children");
     }
 
-    /** Messages waiting in the shared queue. Any thread. */
-    int queued() {
+    /**
+     * Messages waiting in the shared queue. Any thread; for tests and diagnostics.
+     *
+     * @return an estimate of the queued messages
+     */
+    public int queued() {
         return queue.size();
     }
 
@@ -155,7 +169,12 @@ final class BalancingPool<M> implements Router<M> {
     }
 
     /** The ref users send to. */
-    private final class RoutingRef implements ActorRef<M> {
+    private final class RoutingRef extends RouterRef<M> {
+        @Override
+        ActorRef<?> manager() {
+            return manager;
+        }
+
         @Override
         public void tell(M message) {
             Objects.requireNonNull(message, "message");
@@ -188,16 +207,6 @@ final class BalancingPool<M> implements Router<M> {
             }
             final ActorRef<Object> anchor = ws[0].ref;
             return anchor.<R>ask(replyTo -> new Enqueue<>(request.apply(replyTo)), timeout);
-        }
-
-        @Override
-        public String path() {
-            return manager.path();
-        }
-
-        @Override
-        public String name() {
-            return manager.name();
         }
 
         @Override

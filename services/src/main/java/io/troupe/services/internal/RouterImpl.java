@@ -1,4 +1,4 @@
-package io.troupe.services;
+package io.troupe.services.internal;
 
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorContext;
@@ -12,6 +12,7 @@ import io.troupe.actors.SpawnOptions;
 import io.troupe.actors.Terminated;
 import io.troupe.mailbox.BoundedMailbox;
 import io.troupe.mailbox.MailboxClosedException;
+import io.troupe.services.Router;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,9 +27,10 @@ import java.util.function.Supplier;
 
 /**
  * A router: a routing ref that picks a member on the sending thread, and a manager actor that
- * owns the membership. Package-private: the API is {@link Router} and {@link Routers}.
+ * owns the membership. Not exported: the API is {@link Router} and {@code Routers}, whose
+ * {@code pool} and {@code group} make one. Thread safe.
  */
-final class RouterImpl<M> implements Router<M> {
+public final class RouterImpl<M> implements Router<M> {
     /*
      * Threading protocol. Any thread sends through `routingRef`: it reads the immutable
      * RouteTable from the volatile `table` once and sends to the member it selects. Only the
@@ -45,13 +47,23 @@ final class RouterImpl<M> implements Router<M> {
      */
     private final ActorSystem system;
     private final boolean pool;
-    private final RoutingStrategy<? super M> strategy;
+    private final RoutingSpec strategy;
     private final AtomicLong counter = new AtomicLong();
     private final RoutingRef routingRef = new RoutingRef();
     private volatile RouteTable<M> table;
     private final ActorRef<Object> manager;
 
-    RouterImpl(ActorSystem system, String name, RoutingStrategy<? super M> strategy, int size,
+    /**
+     * Spawns the manager (named {@code name}) and, for a pool, its {@code size} members.
+     *
+     * @param system the actor system
+     * @param name the manager's name
+     * @param strategy how a member is chosen
+     * @param size a pool's first size (ignored for a group)
+     * @param factory makes a pool's members, or {@code null} for a group
+     * @param group a group's first members, or {@code null} for a pool
+     */
+    public RouterImpl(ActorSystem system, String name, RoutingSpec strategy, int size,
                Supplier<? extends Actor<M>> factory, List<ActorRef<M>> group) {
         this.system = system;
         this.pool = factory != null;
@@ -133,10 +145,10 @@ final class RouterImpl<M> implements Router<M> {
     @SuppressWarnings("unchecked")
     private RouteTable<M> tableFor(List<ActorRef<M>> members) {
         final ActorRef<M>[] array = members.toArray(new ActorRef[0]);
-        if (strategy.kind != RoutingStrategy.Kind.CONSISTENT_HASHING || array.length == 0) {
+        if (strategy.kind() != RoutingSpec.Kind.CONSISTENT_HASHING || array.length == 0) {
             return new RouteTable<>(array, null, null);
         }
-        final int vn = strategy.virtualNodes;
+        final int vn = strategy.virtualNodes();
         final long[] points = new long[array.length * vn];
         for (int m = 0; m < array.length; m++) {
             final String path = array[m].path();
@@ -174,14 +186,13 @@ final class RouterImpl<M> implements Router<M> {
         if (n == 0) {
             return null;
         }
-        switch (strategy.kind) {
+        switch (strategy.kind()) {
             case ROUND_ROBIN:
                 return members[(int) Math.floorMod(counter.getAndIncrement(), (long) n)];
             case RANDOM:
                 return members[ThreadLocalRandom.current().nextInt(n)];
             case CONSISTENT_HASHING: {
-                @SuppressWarnings("unchecked")
-                final Object key = ((Function<Object, ?>) strategy.key).apply(message);
+                final Object key = strategy.key().apply(message);
                 final int h = mix(Objects.hashCode(key)) ^ Integer.MIN_VALUE;
                 int i = Arrays.binarySearch(t.ringHashes, h);
                 if (i < 0) {
@@ -213,7 +224,12 @@ final class RouterImpl<M> implements Router<M> {
     }
 
     /** The ref users send to. */
-    private final class RoutingRef implements ActorRef<M> {
+    private final class RoutingRef extends RouterRef<M> {
+        @Override
+        ActorRef<?> manager() {
+            return manager;
+        }
+
         @Override
         public void tell(M message) {
             Objects.requireNonNull(message, "message");
@@ -249,7 +265,7 @@ final class RouterImpl<M> implements Router<M> {
             if (t.members.length == 0) {
                 return CompletableFuture.failedFuture(new ActorTerminatedException("router " + path() + " has no members"));
             }
-            if (strategy.kind == RoutingStrategy.Kind.CONSISTENT_HASHING) {
+            if (strategy.kind() == RoutingSpec.Kind.CONSISTENT_HASHING) {
                 // The key is in the message, and the message needs its reply ref: build it with a
                 // forwarding reply ref, choose the member, then ask that member with the same message.
                 final ReplyProxy<R> proxy = new ReplyProxy<>();
@@ -263,16 +279,6 @@ final class RouterImpl<M> implements Router<M> {
             final ActorRef<M> to = select(null);
             return to == null ? CompletableFuture.failedFuture(new ActorTerminatedException("router " + path()
                     + " has no members")) : to.ask(request, timeout);
-        }
-
-        @Override
-        public String path() {
-            return manager.path();
-        }
-
-        @Override
-        public String name() {
-            return manager.name();
         }
 
         @Override
