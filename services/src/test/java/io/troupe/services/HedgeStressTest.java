@@ -47,7 +47,7 @@ class HedgeStressTest {
 
     /** How copy {@code copy} (1 or 2) of request r ends: its delay, and whether it fails. */
     private static long delayMicros(int r, int copy) {
-        return copy == 1 && r % 5 == 0 ? 5_000 : 0; // one first copy in five is slow
+        return copy == 1 && r % 5 == 0 ? 20_000 : 0; // one first copy in five is slow (20 ms)
     }
 
     private static boolean fails(int r, int copy) {

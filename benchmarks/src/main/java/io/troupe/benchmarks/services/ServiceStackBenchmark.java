@@ -3,6 +3,7 @@ package io.troupe.benchmarks.services;
 import io.troupe.services.RetryPolicy;
 import io.troupe.services.Service;
 import io.troupe.services.Services;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +18,11 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.Blackhole;
+import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * The cost of a middleware stack: timeout + retry + concurrency limit around an in-process
@@ -33,6 +37,13 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>{@code workTokens}: the service's own work per call ({@code Blackhole.consumeCPU}; 0 is an
  * empty service, the worst case for the ratio; 100 tokens is a few hundred nanoseconds, a cheap
  * in-memory lookup).
+ *
+ * <p>Each iteration also prints a line {@code cpu: <benchmark> <params> <n> ns/op <w> wake-ups/1000
+ * calls}: the CPU time of the whole JVM process (every thread: the caller, the timer thread and
+ * the sweeps, GC, JIT) per call over that iteration, and the voluntary context switches of all its
+ * threads (each a thread that parked and was woken) per thousand calls. On a shared machine a thread that waits for a core inflates the
+ * wall-clock score but not this figure, so the stack/bare ratio of CPU per call is the steadier
+ * one under load (it counts the timer thread's work too, which the score may not).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +63,9 @@ public class ServiceStackBenchmark {
     private Service<Long, Long> stack;
     private CompletableFuture<Long> pending;
     private long n;
+    private long cpuAtStart;
+    private long switchesAtStart;
+    private long nAtStart;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -69,6 +83,53 @@ public class ServiceStackBenchmark {
                 .retry(RetryPolicy.attempts(3))
                 .concurrencyLimit(1024)
                 .build(bare);
+    }
+
+    @Setup(Level.Iteration)
+    public void startCpu() {
+        cpuAtStart = processCpuNanos();
+        switchesAtStart = voluntaryContextSwitches();
+        nAtStart = n;
+    }
+
+    @TearDown(Level.Iteration)
+    public void printCpu(BenchmarkParams benchmark, IterationParams iteration) {
+        final long calls = n - nAtStart;
+        if (calls > 0) {
+            final String name = benchmark.getBenchmark().substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
+            System.out.printf("%ncpu: %s completion=%s workTokens=%d %s %.1f ns/op %.2f wake-ups/1000 calls%n", name,
+                    completion, workTokens, iteration.getType(), (double) (processCpuNanos() - cpuAtStart) / calls,
+                    1000.0 * (voluntaryContextSwitches() - switchesAtStart) / calls);
+        }
+    }
+
+    /**
+     * The voluntary context switches of all the process's threads so far (Linux; 0 elsewhere): a
+     * thread that parks and is woken counts one, so per call this counts the wake-ups a design
+     * causes, whatever the load.
+     */
+    private static long voluntaryContextSwitches() {
+        long sum = 0;
+        final java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return 0;
+        }
+        for (java.io.File task : tasks) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(new java.io.File(task, "status").toPath())) {
+                    if (line.startsWith("voluntary_ctxt_switches:")) {
+                        sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException threadEnded) {
+                // a thread that ended meanwhile: its switches are lost, a small undercount
+            }
+        }
+        return sum;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private long finish(CompletableFuture<Long> result, long request) {
