@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -144,7 +145,11 @@ class JfrEventsTest {
             assertInstanceOf(TimeoutException.class, timedOut);
             // dead letter: the stopped actor
             mortal.tell("too late");
-            // the same facts in the counters file
+            // the same facts in the counters file (the ask's counter is counted just after its stage failed: await it)
+            final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (system.counterValues().get("ask timeouts") < 1 && System.nanoTime() < until) {
+                Thread.onSpinWait(); // a probe of the counter, not a sleep
+            }
             final java.util.Map<String, Long> counters = system.counterValues();
             assertEquals(2L, counters.get("failures"), counters.toString());
             assertEquals(1L, counters.get("restarts"), counters.toString());

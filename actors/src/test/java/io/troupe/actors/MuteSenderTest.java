@@ -97,8 +97,9 @@ class MuteSenderTest {
             assertTrue(maxSize.get() <= capacity, "mailbox above its capacity: " + maxSize.get());
             // The bound is one handler's burst per sender (pinned exactly by the next test); the sample walks
             // the held queue while other threads move messages out of it, which can overcount by what they
-            // moved meanwhile, so one more burst of slack.
-            assertTrue(maxHeld.get() <= (producers + 1) * chunk, "held beyond the bound of one burst per sender: " + maxHeld.get());
+            // moved meanwhile (seen once in CI: 6,546 with one burst of slack, the sampler descheduled
+            // mid-walk), so two more bursts of slack: a sampled check; the exact one is the next test.
+            assertTrue(maxHeld.get() <= (producers + 2) * chunk, "held beyond the bound of one burst per sender: " + maxHeld.get());
         }
     }
 
