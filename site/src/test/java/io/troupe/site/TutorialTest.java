@@ -100,8 +100,11 @@ class TutorialTest {
         assertTrue(shellLines("getting-started.md").contains("mvn -B install -DskipTests"), "as getting started does");
     }
 
-    /** Starts {@code run}'s main class with the page's arguments, the port replaced by {@code port}; returns its output lines. */
-    private LinkedBlockingQueue<String> start(Run run, int port, String pagePort) throws IOException {
+    /** A server's JVM and the lines it printed. */
+    record Server(Process process, LinkedBlockingQueue<String> lines) {}
+
+    /** Starts {@code run}'s main class with the page's arguments, the port replaced by {@code port}. */
+    private Server start(Run run, int port, String pagePort) throws IOException {
         final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), run.mainClass()));
         if (run.args() == null) {
@@ -124,16 +127,21 @@ class TutorialTest {
         }, "tutorial-server-output");
         reader.setDaemon(true);
         reader.start();
-        return lines;
+        return new Server(p, lines);
     }
 
-    private static String awaitLine(LinkedBlockingQueue<String> lines, String contains) throws InterruptedException {
+    /** Waits for the server's line containing {@code contains}; fails as soon as the server has exited without it. */
+    private static String awaitLine(Server server, String contains) throws InterruptedException {
         final StringBuilder seen = new StringBuilder();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         while (System.nanoTime() < deadline) {
-            final String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            final String line = server.lines().poll(1, TimeUnit.SECONDS);
             if (line == null) {
-                break;
+                if (!server.process().isAlive() && server.lines().isEmpty()) {
+                    seen.append("(exited with ").append(server.process().exitValue()).append(")\n");
+                    break;
+                }
+                continue;
             }
             seen.append(line).append('\n');
             if (line.contains(contains)) {
