@@ -60,6 +60,7 @@ public final class SiteBuilder {
     private final Path root;
     private final Path source;
     private final Path out;
+    private final Path apidocs;
     private final Includes includes;
     private final List<String> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
@@ -71,8 +72,11 @@ public final class SiteBuilder {
     /** One entry of the navigation: a page and, for a section, its pages. */
     record NavEntry(String title, String page, List<NavEntry> children) {}
 
-    /** A module whose javadoc the API page links to. */
-    record ModuleDocs(String folder, String artifactId, String description, boolean built) {}
+    /**
+     * A library module (one with a {@code module-info.java}): the API reference documents the
+     * packages it exports to everyone.
+     */
+    record ModuleDocs(String folder, String artifactId, String description, String moduleName, List<String> packages) {}
 
     /**
      * A builder.
@@ -82,25 +86,43 @@ public final class SiteBuilder {
      * @param out where the site is written ({@code site/target/site}); emptied first
      */
     public SiteBuilder(Path root, Path source, Path out) {
+        this(root, source, out, null);
+    }
+
+    /**
+     * A builder that publishes an aggregated javadoc of the library modules as the site's
+     * {@code api/} folder.
+     *
+     * @param root the repository root (include paths and module folders are relative to it)
+     * @param source the site's source folder ({@code site/src})
+     * @param out where the site is written ({@code site/target/site}); emptied first
+     * @param apidocs the javadoc of all the library modules in one run ({@code site/target/reports/apidocs},
+     *     built by the site's pom before this runs); {@code null} or a folder without {@code index.html}:
+     *     the API page says it was not built
+     */
+    public SiteBuilder(Path root, Path source, Path out, Path apidocs) {
         this.root = root.toAbsolutePath().normalize();
         this.source = source.toAbsolutePath().normalize();
         this.out = out.toAbsolutePath().normalize();
+        this.apidocs = apidocs == null ? null : apidocs.toAbsolutePath().normalize();
         this.includes = new Includes(this.root);
         this.version = projectVersion(this.root);
     }
 
     /**
-     * Builds the site from the command line: {@code ROOT SOURCE OUT}.
+     * Builds the site from the command line: {@code ROOT SOURCE OUT [APIDOCS]}.
      *
-     * @param args the repository root, the site's source folder, the output folder
+     * @param args the repository root, the site's source folder, the output folder, and optionally
+     *     the aggregated javadoc to publish under {@code api/}
      * @throws IOException if reading or writing fails
      * @throws SiteException listing every problem found
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("usage: SiteBuilder ROOT SOURCE OUT");
+        if (args.length != 3 && args.length != 4) {
+            throw new IllegalArgumentException("usage: SiteBuilder ROOT SOURCE OUT [APIDOCS]");
         }
-        final SiteBuilder builder = new SiteBuilder(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]));
+        final SiteBuilder builder = new SiteBuilder(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]),
+                args.length == 4 ? Path.of(args[3]) : null);
         final List<String> pages = builder.build();
         for (String w : builder.warnings) {
             System.out.println("[site] WARNING " + w);
@@ -182,10 +204,9 @@ public final class SiteBuilder {
         for (BarChart chart : charts.values()) {
             Files.writeString(out.resolve("img/chart-" + chart.id() + ".svg"), chart.toSvg(), StandardCharsets.UTF_8);
         }
-        for (ModuleDocs m : modules) {
-            if (m.built()) {
-                copyTree(root.resolve(m.folder()).resolve("target/reports/apidocs"), out.resolve("api").resolve(m.folder()));
-            }
+        if (apiBuilt()) {
+            checkApiPackages();
+            copyTree(apidocs, out.resolve("api"));
         }
         if (!errors.isEmpty()) {
             throw new SiteException(errors);
@@ -345,21 +366,72 @@ public final class SiteBuilder {
         return sb.toString();
     }
 
+    private boolean apiBuilt() {
+        return apidocs != null && Files.isRegularFile(apidocs.resolve("index.html"));
+    }
+
+    /**
+     * The table of library modules: each with the packages it exports, linked to their pages in
+     * the aggregated javadoc, and the javadoc's index above it.
+     */
     private String apiTable(String rootPrefix) {
         final StringBuilder sb = new StringBuilder();
-        sb.append("<table class=\"api\"><thead><tr><th>module</th><th>artifact</th><th>what it is</th><th>API docs</th></tr></thead><tbody>");
+        if (apiBuilt()) {
+            sb.append("<p class=\"api-index\"><a href=\"").append(rootPrefix).append("api/index.html\">The whole API reference</a>"
+                    + " (every package of every module below, one javadoc)</p>\n");
+        } else {
+            sb.append("<p class=\"missing\">The API reference was not built here (it is built by the site module's"
+                    + " <code>mvn -pl site -am package</code>).</p>\n");
+        }
+        sb.append("<table class=\"api\"><thead><tr><th>module</th><th>artifact</th><th>what it is</th><th>packages</th></tr></thead><tbody>");
         for (ModuleDocs m : modules) {
-            sb.append("<tr><td><code>").append(Html.escape(m.folder())).append("/</code></td><td><code>io.troupe:")
+            sb.append("<tr><td><code>").append(Html.escape(m.moduleName())).append("</code></td><td><code>io.troupe:")
                     .append(Html.escape(m.artifactId())).append("</code></td><td>").append(Html.escape(m.description())).append("</td><td>");
-            if (m.built()) {
-                sb.append("<a href=\"").append(rootPrefix).append("api/").append(m.folder()).append("/index.html\">javadoc</a>");
-            } else {
-                sb.append("<span class=\"missing\">not built here (run <code>mvn verify</code>)</span>");
+            for (String pkg : m.packages()) {
+                if (apiBuilt()) {
+                    sb.append("<a href=\"").append(rootPrefix).append("api/").append(pkg.replace('.', '/'))
+                            .append("/package-summary.html\"><code>").append(Html.escape(pkg)).append("</code></a><br>");
+                } else {
+                    sb.append("<code>").append(Html.escape(pkg)).append("</code><br>");
+                }
             }
             sb.append("</td></tr>");
         }
         sb.append("</tbody></table>\n");
         return sb.toString();
+    }
+
+    /**
+     * The aggregated javadoc documents exactly the packages the library modules export to
+     * everyone: none missing (a module left out of the javadoc's sources in site/pom.xml), none
+     * extra (an internal or unexported package).
+     */
+    private void checkApiPackages() throws IOException {
+        final Set<String> exported = new TreeSet<>();
+        for (ModuleDocs m : modules) {
+            exported.addAll(m.packages());
+        }
+        final Path list = apidocs.resolve("element-list");
+        final Set<String> documented = new TreeSet<>();
+        if (Files.isRegularFile(list)) {
+            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                if (!line.isBlank() && !line.startsWith("module:")) {
+                    documented.add(line.strip());
+                }
+            }
+        }
+        for (String pkg : exported) {
+            if (!documented.contains(pkg)) {
+                errors.add("the API reference (" + apidocs + ") has no package " + pkg
+                        + ", which a library module exports: add the module's sources to the aggregated javadoc in site/pom.xml");
+            }
+        }
+        for (String pkg : documented) {
+            if (!exported.contains(pkg)) {
+                errors.add("the API reference documents package " + pkg + ", which no library module exports to everyone:"
+                        + " leave it out (excludePackageNames in site/pom.xml)");
+            }
+        }
     }
 
     private static String rewriteLink(String href) {
@@ -569,6 +641,10 @@ public final class SiteBuilder {
 
     // ------------------------------------------------------------------ modules and files
 
+    /**
+     * The library modules of the root pom, in its order: those with a {@code module-info.java}
+     * (not the examples, the benchmarks or the site), with the packages each exports to everyone.
+     */
     private List<ModuleDocs> findModules() throws IOException {
         final String pom = Files.readString(root.resolve("pom.xml"), StandardCharsets.UTF_8);
         final List<ModuleDocs> found = new ArrayList<>();
@@ -576,23 +652,32 @@ public final class SiteBuilder {
         while (m.find()) {
             final String folder = m.group(1).strip();
             final Path modulePom = root.resolve(folder).resolve("pom.xml");
-            if (folder.equals("site") || !Files.exists(modulePom)) {
+            final Path descriptor = root.resolve(folder).resolve("src/main/java/module-info.java");
+            if (!Files.exists(modulePom) || !Files.isRegularFile(descriptor)) {
                 continue;
             }
             final String text = Files.readString(modulePom, StandardCharsets.UTF_8).replaceAll("(?s)<parent>.*?</parent>", "");
             final String artifactId = tag(text, "artifactId");
-            if (text.contains("<maven.javadoc.skip>true</maven.javadoc.skip>")) {
-                continue; // no API (the benchmarks)
-            }
             String description = tag(text, "description");
             if (description.isEmpty()) {
                 description = tag(text, "name");
             }
-            final boolean built = Files.isRegularFile(root.resolve(folder).resolve("target/reports/apidocs/index.html"));
-            if (!built) {
-                warnings.add("no javadoc in " + folder + "/target/reports/apidocs (it is built at verify): the API page says so");
+            final String info = Files.readString(descriptor, StandardCharsets.UTF_8)
+                    .replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\n]*", "");
+            final Matcher name = Pattern.compile("\\bmodule\\s+([\\w.]+)\\s*\\{").matcher(info);
+            if (!name.find()) {
+                errors.add(folder + "/src/main/java/module-info.java: no module declaration found");
+                continue;
             }
-            found.add(new ModuleDocs(folder, artifactId, description, built));
+            final List<String> packages = new ArrayList<>();
+            final Matcher exports = Pattern.compile("\\bexports\\s+([\\w.]+)\\s*;").matcher(info); // not "exports p to q;"
+            while (exports.find()) {
+                packages.add(exports.group(1));
+            }
+            found.add(new ModuleDocs(folder, artifactId, description, name.group(1), List.copyOf(packages)));
+        }
+        if (!apiBuilt()) {
+            warnings.add("no aggregated javadoc" + (apidocs == null ? "" : " in " + apidocs) + ": the API page says it was not built");
         }
         return found;
     }

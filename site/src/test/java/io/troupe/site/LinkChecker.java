@@ -52,7 +52,7 @@ final class LinkChecker {
             final String html = Files.readString(file, StandardCharsets.UTF_8);
             final Matcher m = ATTRIBUTE.matcher(html);
             while (m.find()) {
-                final String link = m.group(2).replace("&amp;", "&");
+                final String link = unescape(m.group(2));
                 if (link.isEmpty() || SCHEME.matcher(link).find() || link.startsWith("//")) {
                     continue;
                 }
@@ -101,11 +101,17 @@ final class LinkChecker {
             final Set<String> ids = new HashSet<>();
             final Matcher m = ANCHOR.matcher(Files.readString(file, StandardCharsets.UTF_8));
             while (m.find()) {
-                ids.add(m.group(1));
+                ids.add(unescape(m.group(1))); // javadoc's id="&lt;init&gt;()" is the id <init>()
             }
             return ids;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** An attribute's value as the browser reads it: the five entities HTML generators write. */
+    private static String unescape(String value) {
+        return value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+                .replace("&amp;", "&");
     }
 }

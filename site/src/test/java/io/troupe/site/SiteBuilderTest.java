@@ -23,6 +23,9 @@ class SiteBuilderTest {
         Files.createDirectories(root.resolve("m/src"));
         Files.writeString(root.resolve("m/pom.xml"), "<project><artifactId>troupe-m</artifactId><description>M&lt;T&gt; &amp; co.</description></project>");
         Files.writeString(root.resolve("m/src/X.java"), "class X {\n    // region body\n    int x = 1 < 2 ? 1 : 2;\n    // endregion\n}\n");
+        Files.createDirectories(root.resolve("m/src/main/java"));
+        Files.writeString(root.resolve("m/src/main/java/module-info.java"),
+                "/** M. */\nmodule io.troupe.m {\n    exports io.troupe.m; // api\n    exports io.troupe.m.internal to io.troupe.x;\n}\n");
         final Path src = root.resolve("site/src");
         for (String dir : List.of("pages/g", "template", "assets", "data")) {
             Files.createDirectories(src.resolve(dir));
@@ -58,7 +61,40 @@ class SiteBuilderTest {
         assertTrue(one.contains("<a href=\"../index.html\">Home</a>"), one);
         assertTrue(one.contains("<a rel=\"prev\" href=\"../g/index.html\">← Guides</a>"), one);
         assertTrue(one.contains("io.troupe:troupe-m") && one.contains("not built here"), one);
+        assertTrue(one.contains("<td><code>io.troupe.m</code></td>") && one.contains("<code>io.troupe.m</code><br>")
+                && !one.contains("io.troupe.m.internal"), one); // the module, and only its unqualified export
         assertTrue(one.contains("<td>M&lt;T&gt; &amp; co.</td>"), one); // the pom's entities, escaped once
+    }
+
+    @Test
+    void apiReference_isPublished_andMustDocumentExactlyTheExportedPackages() throws IOException {
+        // The aggregated javadoc is copied to api/ and the API table links each exported package's
+        // page in it; a javadoc that lacks an exported package, or documents one that is not
+        // exported to everyone (an internal one), fails the build with the package named.
+        final Path src = site();
+        final Path apidocs = Files.createDirectories(root.resolve("apidocs"));
+        Files.writeString(apidocs.resolve("index.html"), "<title>api</title>");
+        Files.createDirectories(apidocs.resolve("io/troupe/m"));
+        Files.writeString(apidocs.resolve("io/troupe/m/package-summary.html"), "<title>m</title>");
+
+        Files.writeString(apidocs.resolve("element-list"), "io.troupe.m\n");
+        final Path out = root.resolve("out");
+        new SiteBuilder(root, src, out, apidocs).build();
+        assertEquals("<title>m</title>", Files.readString(out.resolve("api/io/troupe/m/package-summary.html")));
+        final String one = Files.readString(out.resolve("g/one.html"));
+        assertTrue(one.contains("<a href=\"../api/index.html\">") && !one.contains("not built here"), one);
+        assertTrue(one.contains("<a href=\"../api/io/troupe/m/package-summary.html\"><code>io.troupe.m</code></a>"), one);
+
+        Files.writeString(apidocs.resolve("element-list"), "io.troupe.m\nio.troupe.m.internal\n");
+        final SiteBuilder.SiteException extra = assertThrows(SiteBuilder.SiteException.class,
+                () -> new SiteBuilder(root, src, out, apidocs).build());
+        assertEquals(1, extra.problems().size(), extra.getMessage());
+        assertTrue(extra.problems().get(0).startsWith("the API reference documents package io.troupe.m.internal,"), extra.getMessage());
+
+        Files.writeString(apidocs.resolve("element-list"), "io.troupe.other\n");
+        final SiteBuilder.SiteException missing = assertThrows(SiteBuilder.SiteException.class,
+                () -> new SiteBuilder(root, src, out, apidocs).build());
+        assertTrue(missing.problems().get(0).contains("has no package io.troupe.m,"), missing.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.troupe.site.snippets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.actors.ActorSystem;
@@ -15,6 +16,8 @@ import io.troupe.io.TlsSettings;
 import io.troupe.services.Service;
 import io.troupe.services.Services;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -66,9 +69,18 @@ class HttpGuideTest {
         server.close();
     }
 
-    /** The https server and client settings the page shows, given the two contexts. */
-    static HttpServer https(ActorSystem system, SSLContext serverContext, SSLContext trustContext,
-                            Service<Request, Response> routes) {
+    @Test
+    void https_completesAHandshakeAndARequest() throws Exception {
+        // The page's https code, run: its server (a certificate for localhost made at test time) and its
+        // client (trusting that certificate, verifying the host name) complete a TLS handshake, and the
+        // response's body arrives; the JDK's own client gets the same body over the same TLS.
+        final TestCertificate certificate = TestCertificate.localhost();
+        final SSLContext serverContext = certificate.serverContext;
+        final SSLContext trustContext = certificate.trustContext;
+        final Service<Request, Response> routes = Routes.builder()
+                .get("/hello/{name}", Services.sync(request ->
+                        Response.text(200, "Hello, " + request.pathParam("name") + "!\n")))
+                .build();
         // region https
         TlsSettings serverTls = TlsSettings.of(serverContext)       // key and certificate
                 .withApplicationProtocols("http/1.1");               // ALPN: clients offering h2 settle on 1.1
@@ -78,20 +90,51 @@ class HttpGuideTest {
         HttpClient client = HttpClient.create(system, HttpClientOptions.defaults()
                 .withTls(TlsSettings.of(trustContext)));              // trusts what trustContext trusts;
                                                                      // the host name is verified by default
+        Response response = client.get("https://localhost:" + server.port() + "/hello/tls")
+                .toCompletableFuture().join();                       // handshake, then the request
         // endregion
+        final String text = new String(response.body().toBytes(64 * 1024).toCompletableFuture().join(), StandardCharsets.UTF_8);
         client.close();
-        return server;
+        assertEquals(200, response.status());
+        assertEquals("Hello, tls!\n", text);
+        assertTrue(TlsSettings.of(trustContext).hostnameVerification(), "host names are verified unless told otherwise");
+
+        final java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder().sslContext(trustContext)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        final java.net.http.HttpResponse<String> viaJdk = jdk.send(java.net.http.HttpRequest.newBuilder(
+                        URI.create("https://localhost:" + server.port() + "/hello/jdk")).timeout(Duration.ofSeconds(20)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, viaJdk.statusCode());
+        assertEquals("Hello, jdk!\n", viaJdk.body());
+        server.close();
     }
 
     @Test
-    void httpsSettings_bindAndVerifyHostNamesByDefault() throws Exception {
-        // Only what the snippet states without a certificate: the https server binds, and the client's
-        // TLS settings verify host names unless told not to. (The handshake itself is tested in
-        // http's HttpsServerClientsTest with a keytool-made certificate.)
-        assertTrue(TlsSettings.of(SSLContext.getDefault()).hostnameVerification());
-        HttpServer server = https(system, SSLContext.getDefault(), SSLContext.getDefault(),
-                Routes.builder().build());
-        assertTrue(server.port() > 0, "bound to a port");
+    void https_clientThatDoesNotTrustTheCertificate_failsTheHandshake() throws Exception {
+        // The handshake is real: the same server refused by a client that trusts only the JDK's
+        // default authorities (not the test certificate), with no response.
+        final TestCertificate certificate = TestCertificate.localhost();
+        final HttpServer server = HttpServer.bind(system, new InetSocketAddress(0), HttpOptions.defaults(),
+                TlsSettings.of(certificate.serverContext), Routes.builder()
+                        .get("/", Services.sync(request -> Response.text(200, "never\n"))).build())
+                .toCompletableFuture().join();
+        try (HttpClient client = HttpClient.create(system, HttpClientOptions.defaults()
+                .withTls(TlsSettings.of(SSLContext.getDefault())).withRequestTimeout(Duration.ofSeconds(20)))) {
+            final java.util.concurrent.CompletableFuture<Response> attempt =
+                    client.get("https://localhost:" + server.port() + "/").toCompletableFuture();
+            final java.util.concurrent.CompletionException failed =
+                    assertThrows(java.util.concurrent.CompletionException.class, attempt::join);
+            assertTrue(causes(failed).contains("SSLHandshakeException") || causes(failed).contains("certificate"),
+                    "a handshake failure, was: " + causes(failed));
+        }
         server.close();
+    }
+
+    private static String causes(Throwable t) {
+        final StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append(c.getClass().getName()).append(": ").append(c.getMessage()).append(" / ");
+        }
+        return sb.toString();
     }
 }

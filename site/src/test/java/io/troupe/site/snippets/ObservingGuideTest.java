@@ -10,7 +10,10 @@ import io.troupe.actors.DeadLetter;
 import io.troupe.actors.sync.EventStream;
 import io.troupe.actors.sync.SystemEvent;
 import io.troupe.actors.testkit.TestProbe;
+import io.troupe.observe.Console;
 import io.troupe.testkit.ActorSystemExtension;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -91,5 +94,51 @@ class ObservingGuideTest {
         system.stop(worker).toCompletableFuture().join();
         final String line = out.fishForMessage(SECOND, s -> s.contains("/user/worker"));
         assertTrue(line.equals("stopped /user/worker"), line);
+    }
+
+    /** The console of the page, started with the page's code on {@code port} (9090 on the page, 0 in the test). */
+    static Console startConsole(ActorSystem system, int port) {
+        // region console
+        Console console = Console.serve(system, new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
+                .toCompletableFuture().join();      // a loopback address: the console shows internals
+        String page = console.url();                // "http://127.0.0.1:9090/": open it in a browser
+        // ... console.close() when done; the system's shutdown also stops it
+        // endregion
+        assertTrue(page.startsWith("http://127.0.0.1:"), page);
+        return console;
+    }
+
+    @Test
+    void console_servesThePageAndTheJsonOfThisSystem(ActorSystem system) throws Exception {
+        // The console started with the page's code answers the page and both JSON endpoints the
+        // page's curl lines fetch, about this system: its name, and an actor it runs in the dump.
+        final ActorRef<String> greeter = system.spawn(Greeter::new, "greeter");
+        final Console console = startConsole(system, 0);
+        try {
+            final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+            final java.net.http.HttpResponse<String> page = get(http, console.url());
+            assertEquals(200, page.statusCode());
+            assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
+            assertTrue(page.body().contains("\"api/dump\"") && page.body().contains("\"api/counters\""),
+                    "the page polls both endpoints");
+
+            final java.net.http.HttpResponse<String> dump = get(http, console.url() + "api/dump?max=50");
+            assertEquals(200, dump.statusCode());
+            assertTrue(dump.body().contains("\"system\":\"" + system.name() + "\""), dump.body());
+            assertTrue(dump.body().contains("\"path\":\"" + greeter.path() + "\""), dump.body());
+
+            final java.net.http.HttpResponse<String> counters = get(http, console.url() + "api/counters");
+            assertEquals(200, counters.statusCode());
+            assertTrue(counters.body().startsWith("{\"system\":\"" + system.name() + "\""), counters.body());
+            assertTrue(counters.body().contains("\"counters\":[") && counters.body().contains("{\"name\":\""), counters.body());
+        } finally {
+            console.close();
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 }
