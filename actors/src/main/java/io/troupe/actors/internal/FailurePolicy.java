@@ -44,7 +44,11 @@ public interface FailurePolicy {
 
     /** Implemented by factories that carry a failure policy. */
     interface Carrier {
-        /** The policy of the actors this factory creates. */
+        /**
+         * The policy of the actors this factory creates.
+         *
+         * @return the failure policy, never null
+         */
         FailurePolicy failurePolicy();
     }
 }
