@@ -64,7 +64,11 @@ public final class Http1ServerStage implements ConnectionStage {
      * answered in order by construction). Bytes go through `outQueue`, written as the write
      * queue has room (never refused); a streamed body asks its publisher for the next chunk only
      * when `outQueue` is empty and the write queue is below its high watermark, so a download
-     * holds at most one chunk plus the write queue.
+     * holds at most one chunk plus the write queue. Waiting for room rests on the connection's
+     * contract (io-actors, Connection.isWritingPaused): a write that brings the queue to its high
+     * watermark pauses writing in that same turn, and every pause is followed by
+     * onWritingResumed. So a full queue, or one at the high watermark, is a paused one, and the
+     * stage simply stops until onWritingResumed pumps again (no re-check of its own).
      *
      * Invariants.
      *  1. exchange == null  =>  inputState is HEAD or DISCARD.
@@ -157,8 +161,6 @@ public final class Http1ServerStage implements ConnectionStage {
 
     // ---- output
     private final ArrayDeque<ByteBuffer> outQueue = new ArrayDeque<>(0);
-    /** A pumpOutput is scheduled for the next turn (see waitForRoom). */
-    private boolean recheckScheduled;
 
     /**
      * A stage for one connection.
@@ -921,8 +923,7 @@ public final class Http1ServerStage implements ConnectionStage {
             final ByteBuffer b = outQueue.peek();
             final int room = writeQueueMaxBytes - conn.queuedBytes();
             if (room <= 0) {
-                waitForRoom();
-                return;
+                return; // the queue is full, so writing is paused: onWritingResumed pumps again
             }
             if (b.remaining() <= room) {
                 if (!conn.write(b)) {
@@ -935,7 +936,7 @@ public final class Http1ServerStage implements ConnectionStage {
                     return;
                 }
                 b.position(b.position() + room);
-                return;
+                return; // the queue is full now, so writing is paused: onWritingResumed pumps again
             }
         }
         final Exchange ex = exchange;
@@ -949,25 +950,7 @@ public final class Http1ServerStage implements ConnectionStage {
             finishResponse(ex);
         } else if (conn.queuedBytes() < highWatermarkBytes) {
             rb.requestMore();
-        } else {
-            waitForRoom();
-        }
-    }
-
-    /**
-     * The write queue is full (or over its high watermark) now, inside the turn. Writing resumes
-     * on WritingResumed, but that comes only if the queue is still over the watermark when the
-     * turn ends: the flush at the end of the turn may drain it below, and then no WritingPaused
-     * (nor Resumed) is told. So look again in the next turn unless paused already.
-     */
-    private void waitForRoom() {
-        if (!recheckScheduled && !conn.isWritingPaused()) {
-            recheckScheduled = true;
-            conn.execute(() -> {
-                recheckScheduled = false;
-                pumpOutput();
-            });
-        }
+        } // else the queue is at its high watermark, so writing is paused: onWritingResumed asks for more
     }
 
     /** A chunk of the response body, in the turn. */

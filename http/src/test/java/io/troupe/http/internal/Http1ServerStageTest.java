@@ -100,6 +100,22 @@ class Http1ServerStageTest {
         return out;
     }
 
+    /** Compares long texts in order, reporting where they first differ instead of printing them whole. */
+    static void assertSameText(List<String> expected, List<String> actual) {
+        assertEquals(expected.size(), actual.size(), "responses");
+        for (int i = 0; i < expected.size(); i++) {
+            final String e = expected.get(i);
+            final String a = actual.get(i);
+            int k = 0;
+            while (k < Math.min(e.length(), a.length()) && e.charAt(k) == a.charAt(k)) {
+                k++;
+            }
+            assertTrue(k == e.length() && k == a.length(), "response " + i + ": " + e.length() + " chars expected, "
+                    + a.length() + " read, first difference at " + k + ": "
+                    + a.substring(Math.max(0, k - 20), Math.min(a.length(), k + 20)));
+        }
+    }
+
     private static final String GET = "GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Id: 1\r\n\r\n";
     private static final String POST = "POST /b HTTP/1.1\r\nHost: h\r\nX-Id: 2\r\nContent-Length: 5\r\n\r\nhello";
     private static final String CHUNKED = "POST /c HTTP/1.1\r\nhost: h\r\nx-id: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -462,9 +478,10 @@ class Http1ServerStageTest {
     }
 
     @Test
-    void streamedDownload_queueOverWatermarkInTurnButFlushedBelow_stillCompletes() {
-        // A download whose write queue passes the high watermark inside a turn but is flushed below it at the
-        // turn's end (so no WritingPaused/Resumed is told) still completes: every byte written, none refused.
+    void streamedDownload_pausedInTheTurnThatReachesTheWatermark_resumedAfterEveryPause_completes() {
+        // A streamed download against io-actors' write contract (the queue pauses in the turn that reaches the high
+        // watermark; every pause is told and followed by a resume): every byte written in order, none refused, and
+        // the stage waited for each resume (as many resumes as pauses, at least one).
         final int chunk = 128 * 1024;
         final int chunks = 40;
         final String[] parts = new String[chunks];
@@ -476,9 +493,30 @@ class Http1ServerStageTest {
         c.modelQueue = true;
         c.flushPerTurn = 100 * 1024; // the socket takes less than a chunk per turn: the queue grows slowly
         c.read(GET);
-        final List<String> r = responses(c.output());
-        assertEquals(1, r.size());
-        assertEquals("200|" + String.join("", parts), r.get(0));
+        assertSameText(List.of("200|" + String.join("", parts)), responses(c.output()));
+        assertEquals(0, c.refused);
+        assertTrue(c.pausesTold >= 1, "the queue reached its high watermark");
+        assertEquals(c.pausesTold, c.resumesTold);
+        assertFalse(c.paused);
+    }
+
+    @Test
+    void bytesDownload_queueFullInTheTurn_flushedBelowTheLowWatermarkAtItsEnd_completes() {
+        // A 3 MiB response fills the write queue inside a turn, and each turn's flush drains it below the low
+        // watermark at once: the pause set in the turn is told and resumed at the turn's end, and the stage writes on
+        // from that resume alone (no re-check of its own): every byte written in order, none refused.
+        final byte[] big = new byte[3 * 1024 * 1024];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) ('a' + (i / 1000) % 26);
+        }
+        final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(Body.of(big))));
+        c.modelQueue = true;
+        c.flushPerTurn = 1024 * 1024; // a turn's flush empties the whole queue
+        c.read(GET);
+        assertSameText(List.of("200|" + new String(big, StandardCharsets.ISO_8859_1)), responses(c.output()));
+        assertEquals(0, c.refused);
+        assertTrue(c.pausesTold >= 3, "each megabyte filled the queue: " + c.pausesTold);
+        assertEquals(c.pausesTold, c.resumesTold);
     }
 
     @Test

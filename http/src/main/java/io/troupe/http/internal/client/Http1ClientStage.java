@@ -54,7 +54,10 @@ public final class Http1ClientStage implements ConnectionStage {
      *     the stash holds at most what one socket read (one TLS read turn) brought past the point
      *     where the body's subscriber had no demand.
      *  3. An upload chunk is asked for only when `out` is empty and the write queue is below its
-     *     high watermark: an upload holds one chunk plus the write queue.
+     *     high watermark: an upload holds one chunk plus the write queue. A full queue, or one at
+     *     the high watermark, is a paused one (io-actors pauses writing in the turn whose write
+     *     reaches the watermark, and tells onWritingResumed after every pause): pump() then just
+     *     stops, and onWritingResumed pumps again.
      *
      * Memory ordering: see ClientPool; body stream demand is an AtomicLong, its wake-up an execute().
      *
@@ -135,7 +138,6 @@ public final class Http1ClientStage implements ConnectionStage {
     private boolean chunkedUpload;
     private long uploadLength;
     private long uploadBytes;
-    private boolean recheckScheduled;
 
     Http1ClientStage(ClientPool owner, ClientPool.OriginPool pool, ClientExchange first) {
         this.owner = owner;
@@ -373,46 +375,27 @@ public final class Http1ClientStage implements ConnectionStage {
             final ByteBuffer b = out.peek();
             final int room = conn.writeRoomBytes();
             if (room <= 0) {
-                waitForRoom();
-                return;
+                return; // the queue is full, so writing is paused: onWritingResumed pumps again
             }
             if (b.remaining() <= room) {
                 if (!conn.write(b)) {
-                    waitForRoom();
-                    return;
+                    return; // a write that fits is refused only when the connection is closing
                 }
                 out.poll();
                 sentAnything = true;
             } else {
                 if (!conn.write(b.slice(b.position(), room))) {
-                    waitForRoom();
                     return;
                 }
                 sentAnything = true;
                 b.position(b.position() + room);
-                waitForRoom();
-                return;
+                return; // the queue is full now, so writing is paused: onWritingResumed pumps again
             }
         }
         final UploadSubscriber u = upload;
-        if (u != null && !uploadDone && ex == u.exchange) {
-            if (conn.queuedBytes() < highWatermarkBytes) {
-                u.requestMore();
-            } else {
-                waitForRoom();
-            }
-        }
-    }
-
-    /** See Http1ServerStage.waitForRoom: the end-of-turn flush may drain below the watermark unannounced. */
-    private void waitForRoom() {
-        if (!recheckScheduled && !conn.isWritingPaused()) {
-            recheckScheduled = true;
-            conn.execute(() -> {
-                recheckScheduled = false;
-                pump();
-            });
-        }
+        if (u != null && !uploadDone && ex == u.exchange && conn.queuedBytes() < highWatermarkBytes) {
+            u.requestMore();
+        } // else at the high watermark writing is paused: onWritingResumed asks for more
     }
 
     void onUploadChunk(ClientExchange e, ByteBuffer chunk) {
