@@ -45,17 +45,19 @@ public final class Http1ServerStage implements ConnectionStage {
      * is no longer current (deadline passed, connection closed) is dropped.
      *
      * Input. Reads are parsed in place (the lent buffer). What cannot be used now is copied into
-     * `pending`: a head split across reads (reading goes on), or bytes behind something that
-     * must wait (a pipelined request behind a response in flight, or body bytes nobody asked
-     * for yet): then reading is suspended, so `pending` holds at most one read past a partial
-     * head. When `pending` has bytes, a new read is appended to it and parsing runs on it.
-     * `pending` is null whenever it is empty, so an idle connection holds no buffer.
+     * the stash (`codec`, Http1Codec): a head split across reads (reading goes on), or bytes
+     * behind something that must wait (a pipelined request behind a response in flight, or body
+     * bytes nobody asked for yet): then reading is suspended, so the stash holds at most one
+     * read past a partial head. When the stash has bytes, a new read is appended to it and
+     * parsing runs on it. The stash is released whenever it is empty, so an idle connection
+     * holds no buffer.
      *
      * Input states (inputState):
-     *   HEAD       -> BODY_FIXED | CHUNK_SIZE   // head parsed, with a body
+     *   HEAD       -> BODY_FIXED | CHUNKED      // head parsed, with a body
      *   HEAD       -> BODY_DONE                 // head parsed, no body
      *   BODY_FIXED -> BODY_DONE                 // Content-Length bytes read
-     *   CHUNK_SIZE -> CHUNK_DATA -> CHUNK_END -> CHUNK_SIZE ... -> TRAILERS -> BODY_DONE
+     *   CHUNKED    -> BODY_DONE                 // the last chunk and the trailer section read (the
+     *                                           // chunk framing's own states are the codec's)
      *   BODY_DONE  -> HEAD                      // the response is fully handed to the connection
      *   any        -> DISCARD                   // an error answer or Connection: close; input is ignored
      *
@@ -72,7 +74,7 @@ public final class Http1ServerStage implements ConnectionStage {
      *
      * Invariants.
      *  1. exchange == null  =>  inputState is HEAD or DISCARD.
-     *  2. pending == null or pendingStart < pendingEnd.
+     *  2. The stash never grows in DISCARD (input is dropped), and holds no buffer when empty.
      *  3. A response head is written at most once per exchange, after the 100 Continue if any.
      *
      * Deadlines run on the connection's timers (the system clock: a ManualClock in tests):
@@ -98,29 +100,21 @@ public final class Http1ServerStage implements ConnectionStage {
     private static final int HEAD = 0;
     /** Reading a Content-Length body. */
     private static final int BODY_FIXED = 1;
-    /** Reading a chunk-size line. */
-    private static final int CHUNK_SIZE = 2;
-    /** Reading a chunk's data. */
-    private static final int CHUNK_DATA = 3;
-    /** Reading the CRLF after a chunk's data. */
-    private static final int CHUNK_END = 4;
-    /** Reading the trailer fields after the last chunk. */
-    private static final int TRAILERS = 5;
+    /** Reading a chunked body (chunk framing, data, trailer section). */
+    private static final int CHUNKED = 2;
     /** The request is read; its response is not finished yet. */
-    private static final int BODY_DONE = 6;
+    private static final int BODY_DONE = 3;
     /** Input is ignored: the connection is closing. */
-    private static final int DISCARD = 7;
+    private static final int DISCARD = 4;
 
     private static final Object HEADER_TIMER = "http-header-read";
     private static final Object BODY_TIMER = "http-body-read";
     private static final Object REQUEST_TIMER = "http-request";
     private static final Object IDLE_TIMER = "http-idle";
 
-    private static final int MAX_CHUNK_LINE_BYTES = 1024;
     private static final int INLINE_BODY_BYTES = 8 * 1024;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final HttpOptions options;
@@ -132,9 +126,8 @@ public final class Http1ServerStage implements ConnectionStage {
     private int inputState = HEAD;
 
     // ---- input
-    private byte[] pending;
-    private int pendingStart;
-    private int pendingEnd;
+    /** The stash of input bytes kept between reads, and the chunked body's framing. */
+    private final Http1Codec codec = new Http1Codec();
     /** Bytes of the current partial head already scanned (all complete lines), from its start. */
     private int headScanned;
     /** Where the request line ends in the partial head (-1: not seen yet). */
@@ -143,12 +136,6 @@ public final class Http1ServerStage implements ConnectionStage {
     private boolean inProcess;
     private long bodyRemaining;
     private long bodyReceived;
-    private int chunkLineBytes;
-    private long chunkSize;
-    private int chunkDigits;
-    private boolean chunkExtension;
-    private int trailerBytes;
-    private int trailerLineBytes;
     private long lastBodyNanos;
     private boolean bodyTimerOn;
 
@@ -226,14 +213,14 @@ public final class Http1ServerStage implements ConnectionStage {
         if (inputState == DISCARD) {
             return;
         }
-        if (pending != null) {
-            append(data);
+        if (codec.hasStash()) {
+            codec.stash(data);
             runPending();
             return;
         }
         final boolean blocked = process(data);
         if (data.hasRemaining() && inputState != DISCARD) {
-            stash(data);
+            codec.stash(data);
         }
         afterInput(blocked);
     }
@@ -249,7 +236,7 @@ public final class Http1ServerStage implements ConnectionStage {
         if (inputState != BODY_DONE && inputState != DISCARD) {
             // the client went away mid-request: what the handler reads ends in an error
             inputState = DISCARD;
-            pending = null;
+            codec.clearStash();
             if (body != null) {
                 body.fail(new ClosedChannelException());
             }
@@ -281,7 +268,7 @@ public final class Http1ServerStage implements ConnectionStage {
     public void onClosed(Connection connection, Tcp.ConnectionClosed why) {
         closed = true;
         inputState = DISCARD;
-        pending = null;
+        codec.clearStash();
         outQueue.clear();
         final Exchange ex = exchange;
         exchange = null;
@@ -308,44 +295,15 @@ public final class Http1ServerStage implements ConnectionStage {
         }
     }
 
-    private void append(ByteBuffer data) {
-        final int n = data.remaining();
-        if (pendingEnd + n > pending.length) {
-            final int live = pendingEnd - pendingStart;
-            final byte[] bigger = live + n > pending.length ? new byte[Math.max(live + n, pending.length * 2)] : pending;
-            System.arraycopy(pending, pendingStart, bigger, 0, live);
-            pending = bigger;
-            pendingStart = 0;
-            pendingEnd = live;
-        }
-        data.get(pending, pendingEnd, n);
-        pendingEnd += n;
-    }
-
-    private void stash(ByteBuffer data) {
-        final int n = data.remaining();
-        pending = new byte[Math.max(n, 256)];
-        pendingStart = 0;
-        pendingEnd = n;
-        data.get(pending, 0, n);
-    }
-
-    /** Parses what `pending` holds; used after an append and when the stage may move on again. */
+    /** Parses what the stash holds; used after an append and when the stage may move on again. */
     private void runPending() {
-        if (pending == null) {
+        if (!codec.hasStash()) {
             afterInput(false);
             return;
         }
-        final ByteBuffer in = ByteBuffer.wrap(pending, pendingStart, pendingEnd - pendingStart);
+        final ByteBuffer in = codec.stashed();
         final boolean blocked = process(in);
-        if (pending != null) { // process may have dropped it (DISCARD)
-            pendingStart = in.position();
-            if (pendingStart == pendingEnd) {
-                pending = null;
-                pendingStart = 0;
-                pendingEnd = 0;
-            }
-        }
+        codec.unstash(in); // no effect if process dropped the stash (DISCARD)
         afterInput(blocked);
     }
 
@@ -368,10 +326,7 @@ public final class Http1ServerStage implements ConnectionStage {
                         }
                         break;
                     case BODY_FIXED:
-                    case CHUNK_SIZE:
-                    case CHUNK_DATA:
-                    case CHUNK_END:
-                    case TRAILERS:
+                    case CHUNKED:
                         if (!in.hasRemaining()) {
                             return false;
                         }
@@ -529,11 +484,8 @@ public final class Http1ServerStage implements ConnectionStage {
         if (transferEncoding != null) {
             ex.bodyStream = new RequestBodyStream(this, ex);
             body = Body.stream(ex.bodyStream, -1);
-            inputState = CHUNK_SIZE;
-            chunkLineBytes = 0;
-            chunkSize = 0;
-            chunkDigits = 0;
-            chunkExtension = false;
+            inputState = CHUNKED;
+            codec.startChunked(options.maxBodyBytes(), options.maxHeaderBytes());
         } else if (contentLength > 0) {
             bodyRemaining = contentLength;
             inputState = BODY_FIXED;
@@ -590,101 +542,42 @@ public final class Http1ServerStage implements ConnectionStage {
         final Exchange ex = exchange;
         lastBodyNanos = now();
         while (in.hasRemaining()) {
-            switch (inputState) {
-                case BODY_FIXED:
-                case CHUNK_DATA: {
-                    final int n = (int) Math.min(in.remaining(), bodyRemaining);
-                    final int used = deliver(ex, in, n);
-                    bodyRemaining -= used;
-                    bodyReceived += used;
-                    if (used < n) {
-                        return false;
-                    }
-                    if (bodyRemaining == 0) {
-                        if (inputState == BODY_FIXED) {
-                            bodyDone(ex);
-                            return true;
-                        }
-                        inputState = CHUNK_END;
-                        chunkLineBytes = 0;
-                    }
-                    break;
+            if (inputState == BODY_FIXED) {
+                final int n = (int) Math.min(in.remaining(), bodyRemaining);
+                final int used = deliver(ex, in, n);
+                bodyRemaining -= used;
+                bodyReceived += used;
+                if (used < n) {
+                    return false;
                 }
-                case CHUNK_SIZE: {
-                    final byte b = in.get();
-                    if (++chunkLineBytes > MAX_CHUNK_LINE_BYTES) {
-                        failBody(400, "a chunk-size line is longer than " + MAX_CHUNK_LINE_BYTES + " bytes");
-                        return true;
-                    }
-                    if (b == '\n') {
-                        if (chunkDigits == 0) {
-                            failBody(400, "a chunk-size line has no size");
-                            return true;
-                        }
-                        if (chunkSize == 0) {
-                            inputState = TRAILERS;
-                            trailerBytes = 0;
-                            trailerLineBytes = 0;
-                        } else {
-                            if (bodyReceived + chunkSize > options.maxBodyBytes()) {
-                                failBody(413, "the chunked body is over the limit of " + options.maxBodyBytes() + " bytes");
-                                return true;
-                            }
-                            inputState = CHUNK_DATA;
-                            bodyRemaining = chunkSize;
-                        }
-                        chunkLineBytes = 0;
-                        chunkSize = 0;
-                        chunkDigits = 0;
-                        chunkExtension = false;
-                    } else if (chunkExtension || b == '\r') {
-                        // extensions are ignored; a CR may only end the line
-                        if (b == '\r') {
-                            chunkExtension = true;
-                        }
-                    } else if (b == ';' || b == ' ' || b == '\t') {
-                        chunkExtension = true;
-                    } else {
-                        final int d = Character.digit(b, 16);
-                        if (d < 0 || chunkDigits == 15) {
-                            failBody(400, "invalid chunk size");
-                            return true;
-                        }
-                        chunkSize = chunkSize * 16 + d;
-                        chunkDigits++;
-                    }
-                    break;
-                }
-                case CHUNK_END: {
-                    final byte b = in.get();
-                    if (b == '\n') {
-                        inputState = CHUNK_SIZE;
-                        chunkLineBytes = 0;
-                    } else if (b != '\r' || chunkLineBytes++ > 0) {
-                        failBody(400, "chunk data is not followed by CRLF");
-                        return true;
-                    }
-                    break;
-                }
-                case TRAILERS: {
-                    final byte b = in.get();
-                    if (++trailerBytes > options.maxHeaderBytes()) {
-                        failBody(431, "the trailer fields are longer than " + options.maxHeaderBytes() + " bytes");
-                        return true;
-                    }
-                    if (b == '\n') {
-                        if (trailerLineBytes == 0) {
-                            bodyDone(ex);
-                            return true;
-                        }
-                        trailerLineBytes = 0;
-                    } else if (b != '\r' || trailerLineBytes > 0) {
-                        trailerLineBytes++;
-                    }
-                    break;
-                }
-                default:
+                if (bodyRemaining == 0) {
+                    bodyDone(ex);
                     return true;
+                }
+                continue;
+            }
+            if (inputState != CHUNKED) {
+                return true;
+            }
+            final int framing;
+            try {
+                framing = codec.readChunked(in);
+            } catch (HttpError e) {
+                failBody(e.status, e.getMessage());
+                return true;
+            }
+            if (framing == Http1Codec.END) {
+                bodyDone(ex);
+                return true;
+            }
+            if (framing == Http1Codec.DATA) {
+                final int n = (int) Math.min(in.remaining(), codec.chunkDataLeft());
+                final int used = deliver(ex, in, n);
+                codec.chunkDataTaken(used);
+                bodyReceived += used;
+                if (used < n) {
+                    return false;
+                }
             }
         }
         return true;
@@ -728,7 +621,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         sendContinue(ex);
-        if (pending != null) {
+        if (codec.hasStash()) {
             runPending();
         } else {
             afterInput(false);
@@ -749,7 +642,7 @@ public final class Http1ServerStage implements ConnectionStage {
         headScanned = 0;
         requestLineEnd = -1;
         inputState = DISCARD;
-        pending = null;
+        codec.clearStash();
         writeErrorAndClose(status, detail, false);
     }
 
@@ -757,7 +650,7 @@ public final class Http1ServerStage implements ConnectionStage {
     private void failBody(int status, String detail) {
         final Exchange ex = exchange;
         inputState = DISCARD;
-        pending = null;
+        codec.clearStash();
         if (ex != null && ex.bodyStream != null) {
             ex.bodyStream.fail(new java.io.IOException("request body: " + detail));
         }
@@ -971,9 +864,9 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         if (ex.chunkedResponse) {
-            outQueue.add(ByteBuffer.wrap((Long.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+            outQueue.add(Http1Codec.chunkSizeLine(n));
             outQueue.add(chunk);
-            outQueue.add(ByteBuffer.wrap(CRLF));
+            outQueue.add(Http1Codec.chunkEnd());
         } else {
             outQueue.add(chunk);
         }
@@ -996,7 +889,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         if (ex.chunkedResponse && !rb.skip) {
-            outQueue.add(ByteBuffer.wrap(LAST_CHUNK));
+            outQueue.add(Http1Codec.lastChunk());
         }
         rb.ended = true;
         pumpOutput();
@@ -1021,7 +914,7 @@ public final class Http1ServerStage implements ConnectionStage {
         }
         if (!ex.keepAlive || draining || peerClosed) {
             inputState = DISCARD;
-            pending = null;
+            codec.clearStash();
             conn.close();
             return;
         }
@@ -1039,7 +932,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         headTimerOn = false;
-        if (inputState == HEAD && exchange == null && pending != null) {
+        if (inputState == HEAD && exchange == null && codec.hasStash()) {
             failHead(408, "the request head did not arrive within " + options.headerReadTimeout().toMillis() + " ms");
         }
     }
@@ -1055,7 +948,7 @@ public final class Http1ServerStage implements ConnectionStage {
         }
         final long timeout = options.bodyReadTimeout().toNanos();
         final long quiet = now() - lastBodyNanos;
-        final boolean waitingForReader = pending != null; // bytes are here; the handler has not asked
+        final boolean waitingForReader = codec.hasStash(); // bytes are here; the handler has not asked
         if (!waitingForReader && quiet >= timeout) {
             bodyTimerOn = false;
             failBody(408, "the request body stalled for " + options.bodyReadTimeout().toMillis() + " ms");
@@ -1070,7 +963,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         final long timeout = options.idleTimeout().toNanos();
-        if (exchange == null && pending == null && inputState == HEAD) {
+        if (exchange == null && !codec.hasStash() && inputState == HEAD) {
             final long idle = now() - idleSinceNanos;
             if (idle >= timeout) {
                 inputState = DISCARD;
