@@ -93,6 +93,10 @@ class ClientServerTest {
                         Response.of(200).withBody(countingPattern(Long.parseLong(r.pathParam("n")), serverBytes))))
                 .post("/sha", this::countingSha)
                 .get("/redirect", Services.sync(r -> Response.of(302).withHeader("Location", "/")))
+                .post("/trailers", r -> r.body().toBytes(1 << 20).thenCombine(r.body().trailers(), (b, t) ->
+                        Response.of(200).withBody(Body.stream(parts("got ", new String(b, StandardCharsets.UTF_8)), -1)
+                                .withTrailers(CompletableFuture.completedStage(
+                                        Headers.of("X-Got-Sum", String.valueOf(t.get("X-Sum")), "X-Fields", String.valueOf(t.size())))))))
                 .build();
         return request -> {
             perPeer.merge(String.valueOf(request.remoteAddress()), 1, Integer::sum);
@@ -472,4 +476,47 @@ class ClientServerTest {
         return result;
     }
 
+
+    /** A publisher of these texts as chunks, one per request(1). */
+    static Flow.Publisher<ByteBuffer> parts(String... texts) {
+        return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            private int next;
+            private boolean done;
+
+            @Override
+            public synchronized void request(long n) {
+                for (long i = 0; i < n && !done; i++) {
+                    if (next < texts.length) {
+                        subscriber.onNext(ByteBuffer.wrap(texts[next++].getBytes(StandardCharsets.UTF_8)));
+                    }
+                    if (next == texts.length) {
+                        done = true;
+                        subscriber.onComplete();
+                    }
+                }
+            }
+
+            @Override
+            public synchronized void cancel() {
+                done = true;
+            }
+        });
+    }
+
+    @Test
+    void trailers_bothWays_clientSendsThem_serverReadsThem_andAnswersWithItsOwn() throws Exception {
+        // Our client sends a chunked upload with a trailer field; our server's handler reads it after the body and
+        // answers a chunked body with trailers of its own, which the client reads, complete when the body has ended.
+        try (HttpClient client = client(HttpClientOptions.defaults())) {
+            final Body upload = Body.stream(parts("abc", "def"), -1)
+                    .withTrailers(CompletableFuture.supplyAsync(() -> Headers.of("X-Sum", "sum-of-abcdef")));
+            final Response r = join(client.send("POST", base + "/trailers", Headers.empty(), upload));
+            assertEquals(200, r.status());
+            assertEquals("got abcdef", text(r));
+            final Headers t = r.body().trailers().toCompletableFuture().getNow(null);
+            assertEquals(Headers.of("X-Got-Sum", "sum-of-abcdef", "X-Fields", "1").toString(), String.valueOf(t));
+            assertEquals("hello\n", text(join(client.get(base + "/"))));
+            assertEquals(1, client.stats().connectionsOpened(), "the connection is kept after trailers both ways");
+        }
+    }
 }

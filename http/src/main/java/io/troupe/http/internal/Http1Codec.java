@@ -96,6 +96,11 @@ public final class Http1Codec {
     private long maxBodyBytes;
     private int trailerBytes;
     private int maxTrailerBytes;
+    private int maxTrailerCount;
+    /** The trailer line being read (without its line end), and how many of its bytes are in. */
+    private byte[] trailerLine;
+    private Headers.Builder trailerFields;
+    private Headers trailers = Headers.empty();
 
     /** A codec for one connection, with an empty stash. */
     public Http1Codec() {}
@@ -188,10 +193,14 @@ public final class Http1Codec {
      *
      * @param maxBodyBytes the most data bytes the body may have (413 past it)
      * @param maxTrailerBytes the most bytes the trailer section may have (431 past it)
+     * @param maxTrailerCount the most trailer fields (431 past it)
      */
-    public void startChunked(long maxBodyBytes, int maxTrailerBytes) {
+    public void startChunked(long maxBodyBytes, int maxTrailerBytes, int maxTrailerCount) {
         this.maxBodyBytes = maxBodyBytes;
         this.maxTrailerBytes = maxTrailerBytes;
+        this.maxTrailerCount = maxTrailerCount;
+        trailerFields = null;
+        trailers = Headers.empty();
         chunkState = SIZE;
         chunkLeft = 0;
         bodyBytes = 0;
@@ -215,9 +224,10 @@ public final class Http1Codec {
      *     {@link #END} when the last chunk and its trailer section have been read ({@code in}'s
      *     position just after them); {@link #NEED_MORE} when {@code in} ran out first
      * @throws HttpError 400 for a malformed chunk-size line (longer than
-     *     {@link #MAX_CHUNK_LINE_BYTES}, no size, not hexadecimal, more than 15 digits) or a
-     *     chunk not followed by CRLF, 413 when the chunk sizes pass {@code maxBodyBytes}, 431
-     *     when the trailer section passes {@code maxTrailerBytes}
+     *     {@link #MAX_CHUNK_LINE_BYTES}, no size, not hexadecimal, more than 15 digits), a
+     *     chunk not followed by CRLF or a malformed trailer field line ({@link #parseField}),
+     *     413 when the chunk sizes pass {@code maxBodyBytes}, 431 when the trailer section
+     *     passes {@code maxTrailerBytes} or {@code maxTrailerCount} fields
      */
     public int readChunked(ByteBuffer in) throws HttpError {
         while (true) {
@@ -293,14 +303,43 @@ public final class Http1Codec {
         if (++trailerBytes > maxTrailerBytes) {
             throw new HttpError(431, "the trailer fields are longer than " + maxTrailerBytes + " bytes");
         }
-        if (b == '\n') {
-            if (lineBytes == 0) {
-                chunkState = DONE;
+        if (b != '\n') {
+            if (trailerLine == null) {
+                trailerLine = new byte[64];
+            } else if (lineBytes == trailerLine.length) {
+                trailerLine = java.util.Arrays.copyOf(trailerLine, Math.min(maxTrailerBytes, lineBytes * 2));
             }
-            lineBytes = 0;
-        } else if (b != '\r' || lineBytes > 0) {
-            lineBytes++;
+            trailerLine[lineBytes++] = b;
+            return;
         }
+        final int end = lineBytes > 0 && trailerLine[lineBytes - 1] == '\r' ? lineBytes - 1 : lineBytes;
+        lineBytes = 0;
+        if (end == 0) {
+            chunkState = DONE;
+            trailers = trailerFields == null ? Headers.empty() : trailerFields.build();
+            trailerFields = null;
+            if (trailerLine.length > 256) {
+                trailerLine = null; // keep an idle connection small
+            }
+            return;
+        }
+        if (trailerFields == null) {
+            trailerFields = Headers.builder();
+        }
+        parseField(trailerLine, 0, end, trailerFields);
+        if (trailerFields.size() > maxTrailerCount) {
+            throw new HttpError(431, "more than " + maxTrailerCount + " trailer fields");
+        }
+    }
+
+    /**
+     * The trailer fields of the chunked body last read to its end ({@link #END}); empty before
+     * that, and when it had none.
+     *
+     * @return the trailer fields, in the order sent
+     */
+    public Headers trailers() {
+        return trailers;
     }
 
     /**
@@ -445,5 +484,49 @@ public final class Http1Codec {
      */
     public static ByteBuffer lastChunk() {
         return ByteBuffer.wrap(LAST_CHUNK);
+    }
+
+    /**
+     * The last chunk with a trailer section: {@code 0 CRLF}, each field as {@code name: value
+     * CRLF}, then {@code CRLF}. Fields that frame or route the message ({@code Content-Length},
+     * {@code Transfer-Encoding}, {@code Connection}, {@code Host}, {@code Trailer}) are left
+     * out: they must not be trailers (RFC 9110 6.5.1).
+     *
+     * @param trailers the trailer fields, possibly empty
+     * @return the bytes (new)
+     * @throws IllegalArgumentException for a name that is not a token, or a value with a CR, LF
+     *     or NUL (they would split the message)
+     */
+    public static ByteBuffer lastChunk(Headers trailers) {
+        if (trailers.size() == 0) {
+            return lastChunk();
+        }
+        final StringBuilder sb = new StringBuilder(64).append("0\r\n");
+        for (int i = 0, n = trailers.size(); i < n; i++) {
+            final String name = trailers.name(i);
+            final String value = trailers.value(i);
+            if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")
+                    || name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("host")
+                    || name.equalsIgnoreCase("trailer")) {
+                continue;
+            }
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("a trailer field with an empty name");
+            }
+            for (int k = 0; k < name.length(); k++) {
+                if (!isTchar(name.charAt(k))) {
+                    throw new IllegalArgumentException("a trailer field name that is not a token: " + name);
+                }
+            }
+            for (int k = 0; k < value.length(); k++) {
+                final char c = value.charAt(k);
+                if (c == '\r' || c == '\n' || c == 0 || c > 0xff) {
+                    throw new IllegalArgumentException("a trailer field value with a CR, LF, NUL or non-Latin-1 character: "
+                            + name);
+                }
+            }
+            sb.append(name).append(": ").append(value).append("\r\n");
+        }
+        return ByteBuffer.wrap(sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 }

@@ -184,6 +184,8 @@ public final class Http1ServerStage implements ConnectionStage {
         long responseLength = -1;
         boolean chunkedResponse;
         long responseBytes;
+        /** The streamed response body's trailers (sent if it goes chunked). */
+        CompletionStage<Headers> responseTrailers;
     }
 
     /** Per-thread scratch arrays: the head being parsed and the response head being encoded. */
@@ -483,9 +485,9 @@ public final class Http1ServerStage implements ConnectionStage {
         final Body body;
         if (transferEncoding != null) {
             ex.bodyStream = new RequestBodyStream(this, ex);
-            body = Body.stream(ex.bodyStream, -1);
+            body = Body.stream(ex.bodyStream, -1).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
             inputState = CHUNKED;
-            codec.startChunked(options.maxBodyBytes(), options.maxHeaderBytes());
+            codec.startChunked(options.maxBodyBytes(), options.maxHeaderBytes(), options.maxHeaderCount());
         } else if (contentLength > 0) {
             bodyRemaining = contentLength;
             inputState = BODY_FIXED;
@@ -495,7 +497,7 @@ public final class Http1ServerStage implements ConnectionStage {
                 sendContinue(ex);
             } else {
                 ex.bodyStream = new RequestBodyStream(this, ex);
-                body = Body.stream(ex.bodyStream, contentLength);
+                body = Body.stream(ex.bodyStream, contentLength).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
             }
         } else {
             body = Body.empty();
@@ -551,7 +553,7 @@ public final class Http1ServerStage implements ConnectionStage {
                     return false;
                 }
                 if (bodyRemaining == 0) {
-                    bodyDone(ex);
+                    bodyDone(ex, Headers.empty());
                     return true;
                 }
                 continue;
@@ -567,7 +569,7 @@ public final class Http1ServerStage implements ConnectionStage {
                 return true;
             }
             if (framing == Http1Codec.END) {
-                bodyDone(ex);
+                bodyDone(ex, codec.trailers());
                 return true;
             }
             if (framing == Http1Codec.DATA) {
@@ -593,7 +595,8 @@ public final class Http1ServerStage implements ConnectionStage {
         return ex.bodyStream.deliver(in, n);
     }
 
-    private void bodyDone(Exchange ex) {
+    /** The request body has been read to its end; {@code trailers} are its trailer fields (chunked), or empty. */
+    private void bodyDone(Exchange ex, Headers trailers) {
         inputState = BODY_DONE;
         if (bodyTimerOn) {
             bodyTimerOn = false;
@@ -604,7 +607,7 @@ public final class Http1ServerStage implements ConnectionStage {
             ex.bufferedBody = null;
             call(ex);
         } else if (ex.bodyStream != null) {
-            ex.bodyStream.complete();
+            ex.bodyStream.complete(trailers);
             if (ex.called && !ex.answered && exchange == ex) {
                 startRequestTimer(ex);
             }
@@ -796,6 +799,7 @@ public final class Http1ServerStage implements ConnectionStage {
         }
         ex.responseLength = length;
         ex.chunkedResponse = chunked;
+        ex.responseTrailers = stream.trailers();
         final int len = encodeHead(s, response, ex.keepAlive, noBody ? -1 : length, chunked, ex.http11);
         outQueue.add(ByteBuffer.wrap(Arrays.copyOf(s.out, len)));
         final ResponseBodySubscriber subscriber = new ResponseBodySubscriber(this, ex);
@@ -889,10 +893,54 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         if (ex.chunkedResponse && !rb.skip) {
-            outQueue.add(Http1Codec.lastChunk());
+            rb.completed = true; // no more chunks asked for while the trailers come
+            final CompletableFuture<Headers> trailers = doneOrNull(ex.responseTrailers);
+            if (trailers == null) {
+                ex.responseTrailers.whenComplete((h, t) -> conn.execute(() -> onResponseTrailers(ex, h, t)));
+                return;
+            }
+            Headers h = null;
+            Throwable t = null;
+            try {
+                h = trailers.getNow(null);
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                t = e;
+            }
+            onResponseTrailers(ex, h, t);
+            return;
         }
         rb.ended = true;
         pumpOutput();
+    }
+
+    /** The response body's trailers are known (or failed), in the turn: the last chunk carries them. */
+    private void onResponseTrailers(Exchange ex, Headers trailers, Throwable failure) {
+        if (ex != exchange || closed) {
+            return;
+        }
+        if (failure != null || trailers == null) {
+            abortResponse(ex, "the response trailers failed: " + (failure == null ? "null trailers" : failure));
+            return;
+        }
+        final ByteBuffer last;
+        try {
+            last = Http1Codec.lastChunk(trailers);
+        } catch (IllegalArgumentException e) {
+            abortResponse(ex, "the response trailers cannot be sent: " + e.getMessage());
+            return;
+        }
+        outQueue.add(last);
+        ex.responseBody.ended = true;
+        pumpOutput();
+    }
+
+    /** The stage's future if it has completed (a minimal stage's copy), else null: no hop for trailers known at once. */
+    private static CompletableFuture<Headers> doneOrNull(CompletionStage<Headers> stage) {
+        if (stage instanceof CompletableFuture<Headers> cf) {
+            final CompletableFuture<Headers> f = cf.getClass() == CompletableFuture.class ? cf : cf.toCompletableFuture();
+            return f.isDone() ? f : null;
+        }
+        return null;
     }
 
     private void abortResponse(Exchange ex, String why) {
@@ -1089,6 +1137,8 @@ public final class Http1ServerStage implements ConnectionStage {
         private boolean ended;
         private Throwable failure;
         private boolean completed;
+        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
+        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
 
         RequestBodyStream(Http1ServerStage stage, Exchange exchange) {
             this.stage = stage;
@@ -1169,8 +1219,10 @@ public final class Http1ServerStage implements ConnectionStage {
             return n;
         }
 
-        void complete() {
+        /** The body has been read: its trailers first, then the subscriber's onComplete. */
+        void complete(Headers trailerFields) {
             completed = true;
+            trailers.complete(trailerFields);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onComplete();
@@ -1182,6 +1234,7 @@ public final class Http1ServerStage implements ConnectionStage {
                 return;
             }
             failure = t;
+            trailers.completeExceptionally(t);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onError(t);
@@ -1204,6 +1257,8 @@ public final class Http1ServerStage implements ConnectionStage {
         boolean outstanding;
         boolean ended;
         boolean skip;
+        /** The publisher has completed (the chunked response waits for its trailers). */
+        boolean completed;
 
         ResponseBodySubscriber(Http1ServerStage stage, Exchange exchange) {
             this.stage = stage;
@@ -1230,7 +1285,7 @@ public final class Http1ServerStage implements ConnectionStage {
         /** In the turn: asks for one more chunk if none is on its way. */
         void requestMore() {
             final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !ended && !skip && !cancelled) {
+            if (s != null && !outstanding && !ended && !completed && !skip && !cancelled) {
                 outstanding = true;
                 s.request(1);
             }

@@ -21,10 +21,10 @@ class Http1CodecTest {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    /** Decodes {@code wire} fed in pieces of {@code step} bytes (with a stash, as a stage does); returns data|rest. */
+    /** Decodes {@code wire} fed in pieces of {@code step} bytes (with a stash, as a stage does); returns data|trailers|rest. */
     private static String decode(String wire, int step) throws HttpError {
         final Http1Codec codec = new Http1Codec();
-        codec.startChunked(1 << 20, 8192);
+        codec.startChunked(1 << 20, 8192, 100);
         final StringBuilder data = new StringBuilder();
         final byte[] all = wire.getBytes(StandardCharsets.ISO_8859_1);
         for (int from = 0; from < all.length; from += step) {
@@ -34,7 +34,7 @@ class Http1CodecTest {
                 final int r = codec.readChunked(in);
                 if (r == Http1Codec.END) {
                     codec.unstash(in);
-                    return data + "|" + StandardCharsets.ISO_8859_1.decode(codec.stashed())
+                    return data + "|" + codec.trailers() + "|" + StandardCharsets.ISO_8859_1.decode(codec.stashed())
                             + new String(all, Math.min(all.length, from + step), all.length - Math.min(all.length, from + step),
                             StandardCharsets.ISO_8859_1);
                 }
@@ -54,10 +54,11 @@ class Http1CodecTest {
 
     @Test
     void chunked_splitAtEveryStep_sameDataAndTheBytesAfterAreLeft() throws HttpError {
-        // A chunked body with an extension, BWS and trailers decodes to the same data at every split, and stops at its end.
-        final String wire = "3;ext=1\r\nabc\r\n10 \r\n0123456789abcdef\r\nA\r\nxxxxxxxxxx\r\n0\r\nT: t\r\n\r\nNEXT";
+        // A chunked body with an extension, BWS and trailers (CRLF and bare LF) decodes to the same data and trailer
+        // fields at every split, and stops at its end.
+        final String wire = "3;ext=1\r\nabc\r\n10 \r\n0123456789abcdef\r\nA\r\nxxxxxxxxxx\r\n0\r\nT: t\r\nU:u\n\r\nNEXT";
         for (int step = 1; step <= wire.length(); step++) {
-            assertEquals("abc0123456789abcdefxxxxxxxxxx|NEXT", decode(wire, step), "step " + step);
+            assertEquals("abc0123456789abcdefxxxxxxxxxx|Headers[T: t, U: u]|NEXT", decode(wire, step), "step " + step);
         }
     }
 

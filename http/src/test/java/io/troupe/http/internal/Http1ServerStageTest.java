@@ -87,7 +87,7 @@ class Http1ServerStageTest {
                     final int size = Integer.parseInt(raw.substring(i, le), 16);
                     i = le + 2;
                     if (size == 0) {
-                        i += 2;
+                        i = raw.indexOf("\r\n\r\n", i - 2) + 4; // past the trailer section, if any
                         break;
                     }
                     sb.append(raw, i, i + size);
@@ -559,5 +559,103 @@ class Http1ServerStageTest {
         second.next();
         c.runTasks();
         probe.expectMessageClass(io.troupe.http.BodyMessage.End.class, Duration.ofSeconds(10));
+    }
+
+    // ================================================================ trailers
+
+    /** Answers "body=<body> trailers=<fields>", the trailers read once the body has been read (getNow: already there). */
+    static final Service<Request, Response> TRAILERS_ECHO = request -> request.body().toBytes(1 << 20)
+            .thenApply(b -> Response.text(200, "body=" + new String(b, StandardCharsets.ISO_8859_1) + " trailers="
+                    + request.body().trailers().toCompletableFuture().getNow(null)));
+
+    @Test
+    void chunkedRequest_trailersParsed_readableWhenTheBodyEnds_splitAtEveryByte() {
+        // A chunked request's trailer fields reach the handler, in order, already complete when its body's reader
+        // hears the end; the same at every split of the request, and a pipelined request after it is served.
+        final String wire = "POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\nX-Sum: 900150983cd24fb0\r\nX-Two:  2 \r\n\r\n";
+        final List<String> expected = List.of("200|body=abc trailers=Headers[X-Sum: 900150983cd24fb0, X-Two: 2]",
+                "200|body= trailers=Headers[]");
+        final String next = "POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n";
+        final byte[] all = (wire + next).getBytes(StandardCharsets.ISO_8859_1);
+        for (int cut = 1; cut < all.length; cut++) {
+            final FakeConnection c = connect(HttpOptions.defaults(), TRAILERS_ECHO);
+            c.read(all, 0, cut);
+            c.read(all, cut, all.length);
+            assertEquals(expected, responses(c.output()), "cut at " + cut);
+        }
+    }
+
+    @Test
+    void chunkedRequest_trailersOverTheLimits_431_malformed_400() {
+        // Trailer fields count against the header limits (bytes, count: 431 and close); a malformed one is 400.
+        assertRefused(HttpOptions.defaults().withMaxHeaderBytes(64),
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Big: " + "b".repeat(80) + "\r\n\r\n",
+                "431");
+        assertRefused(HttpOptions.defaults().withMaxHeaderCount(2),
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", "431");
+        assertRefused(HttpOptions.defaults(),
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Name: 1\r\n\r\n", "400");
+    }
+
+    @Test
+    void chunkedRequest_bodyFailsMidway_trailersFailToo() {
+        // A client gone before the trailer section: the trailers' stage fails, as the body does.
+        final AtomicReference<Request> seen = new AtomicReference<>();
+        final FakeConnection c = connect(HttpOptions.defaults(), r -> {
+            seen.set(r);
+            return new CompletableFuture<>();
+        });
+        c.read("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+        c.stage.onPeerClosed(c);
+        c.runTasks();
+        assertTrue(seen.get().body().trailers().toCompletableFuture().isCompletedExceptionally());
+    }
+
+    @Test
+    void streamedResponse_trailersAfterTheLastChunk_knownAtOnceOrLater_thenTheNextResponse() {
+        // A chunked response's trailers go out after its last chunk: at once when known, or when their stage
+        // completes later (the connection waits, then serves the pipelined request); fields that frame the message
+        // are left out.
+        final CompletableFuture<io.troupe.http.Headers> later = new CompletableFuture<>();
+        final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                r.path().equals("/now")
+                        ? Body.stream(chunks("ab", "cd"), -1).withTrailers(CompletableFuture.completedStage(
+                                io.troupe.http.Headers.of("X-Sum", "abcd").with("Content-Length", "9")))
+                        : Body.stream(chunks("ef"), -1).withTrailers(later))));
+        c.read("GET /now HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertTrue(c.output().endsWith("2\r\ncd\r\n0\r\nX-Sum: abcd\r\n\r\n"), c.output());
+        c.take();
+        c.read("GET /later HTTP/1.1\r\nHost: h\r\n\r\nGET /now HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertTrue(c.output().endsWith("2\r\nef\r\n"), "waits for the trailers: " + c.output());
+        later.complete(io.troupe.http.Headers.of("X-Late", "1"));
+        c.runTasks();
+        final String out = c.output();
+        assertTrue(out.contains("2\r\nef\r\n0\r\nX-Late: 1\r\n\r\nHTTP/1.1 200"), out);
+        assertEquals(List.of("200|ef", "200|abcd"), responses(out));
+        assertFalse(c.closeRequested || c.aborted);
+    }
+
+    @Test
+    void streamedResponse_trailersFailOrUnsendable_connectionAborted_knownLength_dropped() {
+        // Trailers that fail, or that hold a line break, cut the response off (abort); on a response with a
+        // Content-Length they are not sent at all.
+        FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab"), -1).withTrailers(CompletableFuture.failedStage(new IllegalStateException("no sum"))))));
+        c.read(GET);
+        assertTrue(c.aborted);
+        assertFalse(c.output().contains("0\r\n\r\n"), c.output());
+        c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab"), -1).withTrailers(CompletableFuture.completedStage(
+                        io.troupe.http.Headers.of("X-Bad", "a\r\nInjected: 1"))))));
+        c.read(GET);
+        assertTrue(c.aborted);
+        assertFalse(c.output().contains("Injected"), c.output());
+        c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab"), 2).withTrailers(CompletableFuture.completedStage(io.troupe.http.Headers.of("X-Sum", "ab"))))));
+        c.read(GET);
+        assertEquals(List.of("200|ab"), responses(c.output()));
+        assertFalse(c.output().contains("X-Sum"), c.output());
+        assertFalse(c.aborted);
     }
 }

@@ -17,6 +17,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -123,6 +127,10 @@ public final class Http1ClientStage implements ConnectionStage {
     // ---- output
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(0);
     private UploadSubscriber upload;
+    /** The streamed request body's trailers (sent after the last chunk of a chunked upload). */
+    private CompletionStage<Headers> uploadTrailers;
+    /** The upload's publisher completed; its trailers are awaited (no more chunks are asked for). */
+    private boolean uploadCompleted;
     private boolean uploadDone;
     private boolean chunkedUpload;
     private long uploadLength;
@@ -351,6 +359,8 @@ public final class Http1ClientStage implements ConnectionStage {
         } else {
             uploadDone = false;
             upload = new UploadSubscriber(this, e);
+            uploadTrailers = body.trailers();
+            uploadCompleted = false;
             pump();
             ((Body.Stream) body).publisher().subscribe(upload);
         }
@@ -383,7 +393,7 @@ public final class Http1ClientStage implements ConnectionStage {
             }
         }
         final UploadSubscriber u = upload;
-        if (u != null && !uploadDone && ex == u.exchange && conn.queuedBytes() < highWatermarkBytes) {
+        if (u != null && !uploadDone && !uploadCompleted && ex == u.exchange && conn.queuedBytes() < highWatermarkBytes) {
             u.requestMore();
         } // else at the high watermark writing is paused: onWritingResumed asks for more
     }
@@ -414,7 +424,7 @@ public final class Http1ClientStage implements ConnectionStage {
     }
 
     void onUploadEnd(ClientExchange e, Throwable failure) {
-        if (e != ex || closed || closing || uploadDone) {
+        if (e != ex || closed || closing || uploadDone || uploadCompleted) {
             return;
         }
         if (failure != null) {
@@ -426,7 +436,43 @@ public final class Http1ClientStage implements ConnectionStage {
             return;
         }
         if (chunkedUpload) {
-            out.add(Http1Codec.lastChunk());
+            uploadCompleted = true;
+            final CompletionStage<Headers> trailers = uploadTrailers;
+            if (trailers instanceof CompletableFuture<Headers> cf) {
+                final CompletableFuture<Headers> f = cf.getClass() == CompletableFuture.class ? cf : cf.toCompletableFuture();
+                if (f.isDone()) {
+                    Headers h = null;
+                    Throwable t = null;
+                    try {
+                        h = f.getNow(null);
+                    } catch (CompletionException | CancellationException x) {
+                        t = x;
+                    }
+                    onUploadTrailers(e, h, t);
+                    return;
+                }
+            }
+            trailers.whenComplete((h, t) -> conn.execute(() -> onUploadTrailers(e, h, t)));
+            return;
+        }
+        uploadDone = true;
+        pump();
+    }
+
+    /** The request body's trailers are known (or failed), in the turn: the last chunk carries them. */
+    private void onUploadTrailers(ClientExchange e, Headers trailers, Throwable failure) {
+        if (e != ex || closed || closing || uploadDone) {
+            return;
+        }
+        if (failure != null || trailers == null) {
+            abortExchange(new IOException("the request trailers failed: " + failure, failure));
+            return;
+        }
+        try {
+            out.add(Http1Codec.lastChunk(trailers));
+        } catch (IllegalArgumentException x) {
+            abortExchange(new IOException("the request trailers cannot be sent: " + x.getMessage(), x));
+            return;
         }
         uploadDone = true;
         pump();
@@ -655,7 +701,7 @@ public final class Http1ClientStage implements ConnectionStage {
         } else if (te != null) {
             if (te.toLowerCase(Locale.ROOT).strip().endsWith("chunked")) {
                 length = -1;
-                codec.startChunked(Long.MAX_VALUE, owner.options().maxResponseHeadBytes());
+                codec.startChunked(Long.MAX_VALUE, owner.options().maxResponseHeadBytes(), Integer.MAX_VALUE);
             } else {
                 length = -2; // to the connection's end
                 keepAlive = false;
@@ -692,7 +738,9 @@ public final class Http1ClientStage implements ConnectionStage {
             inState = BODY_EOF;
         }
         conn.cancelTimer(REQUEST_TIMER); // the head is in: the body's reader sets the pace now
-        if (!ex.result.complete(Response.of(code, headers, Body.stream(bodyStream, length > 0 ? length : -1)))) {
+        final Body body = Body.stream(bodyStream, length > 0 ? length : -1)
+                .withTrailers(bodyStream.trailers.minimalCompletionStage());
+        if (!ex.result.complete(Response.of(code, headers, body))) {
             // The caller gave up (cancelled the stage): nobody will read this body, so the connection cannot be kept.
             ex = null;
             closing = true;
@@ -736,6 +784,7 @@ public final class Http1ClientStage implements ConnectionStage {
 
     /** The response's body is read in full. */
     private void bodyDone() {
+        final Headers trailers = inState == CHUNKED ? codec.trailers() : Headers.empty();
         inState = DONE;
         conn.cancelTimer(REQUEST_TIMER);
         // Told after the connection is back in the pool (finishExchange), so that a caller who sends its next
@@ -747,7 +796,8 @@ public final class Http1ClientStage implements ConnectionStage {
             bodyBuf = null;
             onFinished = () -> e.result.complete(r);
         } else if (bodyStream != null) {
-            onFinished = bodyStream::complete;
+            final ResponseBodyStream stream = bodyStream;
+            onFinished = () -> stream.complete(trailers);
         }
     }
 
@@ -876,6 +926,8 @@ public final class Http1ClientStage implements ConnectionStage {
         private boolean ended;
         private volatile boolean completed;
         private volatile Throwable failure;
+        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
+        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
 
         ResponseBodyStream(Http1ClientStage stage, ClientExchange exchange) {
             this.stage = stage;
@@ -973,8 +1025,10 @@ public final class Http1ClientStage implements ConnectionStage {
             return true;
         }
 
-        void complete() {
+        /** The body has been read: its trailers first, then the subscriber's onComplete. */
+        void complete(Headers trailerFields) {
             completed = true;
+            trailers.complete(trailerFields);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onComplete();
@@ -986,6 +1040,7 @@ public final class Http1ClientStage implements ConnectionStage {
                 return;
             }
             failure = t;
+            trailers.completeExceptionally(t);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onError(t);
