@@ -519,4 +519,64 @@ class ClientServerTest {
             assertEquals(1, client.stats().connectionsOpened(), "the connection is kept after trailers both ways");
         }
     }
+
+    @Test
+    void requestTimeout_runsWhileWaitingForAPooledConnection_waiterLeavesTheQueue() throws Exception {
+        // With one connection per origin, busy with a streamed answer nobody reads, a second request waits for it; on a
+        // ManualClock its request timeout runs while it waits: it fails with TimeoutException at its deadline, not
+        // before, and the pool's queue is empty afterwards; the busy connection is untouched.
+        final ManualClock clock = new ManualClock();
+        system = ActorSystem.builder("client-wait").clock(clock).build();
+        try (HttpClient client = client(HttpClientOptions.defaults().withMaxConnectionsPerOrigin(1)
+                .withRequestTimeout(Duration.ofSeconds(10)))) {
+            final CompletableFuture<Response> first = client.get(base + "/gate").toCompletableFuture();
+            gates.poll(WAIT, TimeUnit.SECONDS).complete(Response.of(200).withBody(Body.stream(s -> s.onSubscribe(
+                    new Flow.Subscription() {
+                        @Override public void request(long n) {}
+                        @Override public void cancel() {}
+                    }), -1)));
+            final Response held = first.get(WAIT, TimeUnit.SECONDS); // the head is in: no request timer on it now
+            final int timersBefore = clock.pendingTimers();
+            final CompletableFuture<Response> waiting = client.get(base + "/").toCompletableFuture();
+            assertEquals(1, client.stats().waitingRequests());
+            assertTrue(clock.awaitPendingTimers(timersBefore + 1, Duration.ofSeconds(WAIT)), "the wait is timed");
+            clock.advance(Duration.ofMillis(9_999));
+            assertEquals(1, client.stats().waitingRequests());
+            assertTrue(!waiting.isDone(), "not before its deadline");
+            clock.advance(Duration.ofMillis(1));
+            final ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(WAIT, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, e.getCause(), e.toString());
+            assertEquals(new HttpClient.Stats(1, 0, 0, 1, 0), client.stats());
+            ((Body.Stream) held.body()).publisher().subscribe(new Flow.Subscriber<ByteBuffer>() {
+                @Override public void onSubscribe(Flow.Subscription s) {
+                    s.cancel();
+                }
+                @Override public void onNext(ByteBuffer item) {}
+                @Override public void onError(Throwable t) {}
+                @Override public void onComplete() {}
+            });
+            TestTls.until(() -> client.stats().openConnections() == 0, WAIT * 1000, () -> client.stats().toString());
+            assertEquals("hello\n", text(join(client.get(base + "/"))));
+        }
+    }
+
+    @Test
+    void waitingRequestCancelledByItsCaller_leavesTheQueueAtOnce() throws Exception {
+        // A request waiting for the one busy connection, cancelled by its caller, leaves the pool's queue at once
+        // (it would otherwise stay until a connection freed up); the next waiter is still served in turn.
+        try (HttpClient client = client(HttpClientOptions.defaults().withMaxConnectionsPerOrigin(1))) {
+            final CompletableFuture<Response> first = client.get(base + "/gate").toCompletableFuture();
+            final CompletableFuture<Response> gate = gates.poll(WAIT, TimeUnit.SECONDS);
+            final CompletableFuture<Response> cancelled = client.get(base + "/").toCompletableFuture();
+            final CompletableFuture<Response> served = client.get(base + "/").toCompletableFuture();
+            assertEquals(2, client.stats().waitingRequests());
+            assertTrue(cancelled.cancel(false));
+            assertEquals(1, client.stats().waitingRequests());
+            gate.complete(Response.text(200, "released\n"));
+            assertEquals("released\n", text(first.get(WAIT, TimeUnit.SECONDS)));
+            assertEquals("hello\n", text(served.get(WAIT, TimeUnit.SECONDS)));
+            assertEquals(0, client.stats().waitingRequests());
+            assertEquals(2, perPeer.values().stream().mapToInt(Integer::intValue).sum(), "the cancelled one was never sent");
+        }
+    }
 }
