@@ -93,6 +93,7 @@ class ClientServerTest {
                         Response.of(200).withBody(countingPattern(Long.parseLong(r.pathParam("n")), serverBytes))))
                 .post("/sha", this::countingSha)
                 .get("/redirect", Services.sync(r -> Response.of(302).withHeader("Location", "/")))
+                .get("/echo/{p}", Services.sync(r -> Response.text(200, r.pathParam("p") + "|" + r.queryParam("q"))))
                 .post("/trailers", r -> r.body().toBytes(1 << 20).thenCombine(r.body().trailers(), (b, t) ->
                         Response.of(200).withBody(Body.stream(parts("got ", new String(b, StandardCharsets.UTF_8)), -1)
                                 .withTrailers(CompletableFuture.completedStage(
@@ -577,6 +578,16 @@ class ClientServerTest {
             assertEquals("hello\n", text(served.get(WAIT, TimeUnit.SECONDS)));
             assertEquals(0, client.stats().waitingRequests());
             assertEquals(2, perPeer.values().stream().mapToInt(Integer::intValue).sum(), "the cancelled one was never sent");
+        }
+    }
+
+    @Test
+    void percentEncodedTarget_overTheWire_decodedForTheRoute_badOne400() throws Exception {
+        // Over a real socket: the route's parameter and the query parameter arrive decoded as UTF-8; an encoded '/' in
+        // the path is answered 400.
+        try (HttpClient client = client(HttpClientOptions.defaults())) {
+            assertEquals("caf\u00e9 x|a b&c", text(join(client.get(base + "/echo/caf%C3%A9%20x?q=a+b%26c"))));
+            assertEquals(400, join(client.get(base + "/echo/a%2Fb")).status());
         }
     }
 }

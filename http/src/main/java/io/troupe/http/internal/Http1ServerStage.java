@@ -475,6 +475,10 @@ public final class Http1ServerStage implements ConnectionStage {
             throw new HttpError(413, "Content-Length " + contentLength + " is over the limit of "
                     + options.maxBodyBytes() + " bytes");
         }
+        final Request request = Request.of(head.method(), head.target(), head.http11() ? "HTTP/1.1" : "HTTP/1.0", h,
+                Body.empty(), conn.remoteAddress());
+        PercentCoding.checkedPath(request.rawPath()); // 400 for what a handler could not decode, or would misroute
+        PercentCoding.checkQuery(request.query());
         final Exchange ex = new Exchange();
         ex.http11 = head.http11();
         ex.keepAlive = !close && (head.http11() || keepAliveAsked) && !draining;
@@ -511,12 +515,10 @@ public final class Http1ServerStage implements ConnectionStage {
             }
         }
         if (body != null) {
-            ex.request = Request.of(head.method(), head.target(), head.http11() ? "HTTP/1.1" : "HTTP/1.0", h, body,
-                    conn.remoteAddress());
+            ex.request = body == Body.empty() ? request : request.withBody(body);
             call(ex);
         } else {
-            ex.request = Request.of(head.method(), head.target(), head.http11() ? "HTTP/1.1" : "HTTP/1.0", h,
-                    Body.empty(), conn.remoteAddress());
+            ex.request = request; // its body is read whole first (bodyDone)
         }
     }
 

@@ -658,4 +658,37 @@ class Http1ServerStageTest {
         assertFalse(c.output().contains("X-Sum"), c.output());
         assertFalse(c.aborted);
     }
+
+    // ================================================================ percent-decoding
+
+    @Test
+    void percentDecoding_handlerSeesDecodedPathAndQuery_rawTargetKept() {
+        // The handler sees the path and query parameters decoded as UTF-8 and the target as sent.
+        final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.text(200,
+                r.path() + "|" + r.rawPath() + "|" + r.queryParams() + "|" + r.target())));
+        c.read("GET /caf%C3%A9/a%20b?q=x+y%2Fz&n=%00 HTTP/1.1\r\nHost: h\r\n\r\n");
+        final String body = new String(responses(c.output()).get(0).getBytes(StandardCharsets.ISO_8859_1),
+                StandardCharsets.UTF_8);
+        assertEquals("200|/caf\u00e9/a b|/caf%C3%A9/a%20b|{q=[x y/z], n=[\u0000]}|/caf%C3%A9/a%20b?q=x+y%2Fz&n=%00", body);
+    }
+
+    @Test
+    void percentDecoding_badEscapesMalformedUtf8EncodedSlashOrNul_400AndClose_handlerNotCalled() {
+        // Each target that cannot be decoded, or whose decoded path would route differently, is answered 400 and the
+        // connection closed; the handler is never called.
+        final List<String> called = new ArrayList<>();
+        for (String target : new String[] {"/a%zz", "/a%4", "/a%4?x=1", "/a%2Fb", "/a%2f..%2fb", "/a%00b", "/a%C3",
+            "/a%FF", "/a%C3%28", "/%E2%82", "/?q=%zz", "/?q=%E2%82", "/?%4=x"}) {
+            final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> {
+                called.add(r.target());
+                return Response.text(200, "called");
+            }));
+            c.read("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            final List<String> r = responses(c.output());
+            assertEquals(1, r.size(), target + ": " + c.output());
+            assertTrue(r.get(0).startsWith("400 close|"), target + ": " + r.get(0));
+            assertTrue(c.closeRequested, target);
+        }
+        assertEquals(List.of(), called);
+    }
 }
