@@ -72,6 +72,16 @@ public final class Http1ServerStage implements ConnectionStage {
      * onWritingResumed. So a full queue, or one at the high watermark, is a paused one, and the
      * stage simply stops until onWritingResumed pumps again (no re-check of its own).
      *
+     * Targets are checked when a head is parsed (PercentCoding): what a handler could not decode,
+     * or would route differently (an encoded '/' or NUL in the path), is 400 before any call.
+     *
+     * Trailers. A chunked request's trailer section is parsed by the codec within the header
+     * limits; bodyDone hands it to the body stream, which completes its trailers stage before
+     * its subscriber's onComplete. A chunked response whose publisher has completed waits for its
+     * trailers stage (RB.completed: no more chunks asked for), then queues the last chunk with
+     * them and ends as before; a trailers stage that never completes holds the connection, as a
+     * publisher that never completes does.
+     *
      * Invariants.
      *  1. exchange == null  =>  inputState is HEAD or DISCARD.
      *  2. The stash never grows in DISCARD (input is dropped), and holds no buffer when empty.
