@@ -116,6 +116,21 @@ class HttpServerTest {
     }
 
     @Test
+    void curl_readsTheTrailersOfAChunkedResponse(@TempDir Path dir) throws Exception {
+        // curl reads a chunked response with trailer fields: the body is whole and the trailers reach its header dump,
+        // after the body's head fields.
+        final HttpServer s = bind(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(ClientServerTest.parts("abc", "def"), -1).withTrailers(
+                        CompletableFuture.completedStage(Headers.of("X-Sum", "abcdef-sum"))))));
+        final Path dump = dir.resolve("headers.txt");
+        final String[] r = run(List.of("curl", "-s", "-D", dump.toString(), "http://127.0.0.1:" + s.port() + "/"));
+        assertEquals("0", r[0], r[2]);
+        assertEquals("abcdef", r[1]);
+        final String headers = Files.readString(dump);
+        assertTrue(headers.indexOf("X-Sum: abcdef-sum") > headers.indexOf("Transfer-Encoding: chunked"), headers);
+    }
+
+    @Test
     void curl_keepAlive_threeRequestsOnOneConnection() throws Exception {
         // curl with three URLs uses one connection for all three, and each answer is the hello.
         final String[] r = run(List.of("curl", "-sv", base + "/", base + "/", base + "/"));
