@@ -27,9 +27,17 @@ import java.util.concurrent.Flow;
  *
  * <p>A request body's stream takes one subscriber; a second is refused with
  * {@link IllegalStateException} through its {@code onError}.
+ *
+ * <p>Trailers. A chunked message may end with trailer fields (RFC 9110 6.5), such as a
+ * checksum computed while the body streamed. {@link #trailers()} gives them: for a body the
+ * server or the client read, a stage that completes when the body has been read to its end,
+ * before the subscriber's {@code onComplete} (empty if there were none), and fails as the body
+ * does; to send them, {@link Stream#withTrailers} on a body of unknown length, which goes
+ * chunked.
  */
 public abstract sealed class Body permits Body.Bytes, Body.Stream {
     private static final Bytes EMPTY = new Bytes(new byte[0]);
+    private static final CompletionStage<Headers> NO_TRAILERS = CompletableFuture.completedStage(Headers.empty());
 
     private Body() {}
 
@@ -77,7 +85,7 @@ public abstract sealed class Body permits Body.Bytes, Body.Stream {
         if (contentLength < -1) {
             throw new IllegalArgumentException("contentLength must be -1 (unknown) or at least 0, was " + contentLength);
         }
-        return new Stream(publisher, contentLength);
+        return new Stream(publisher, contentLength, NO_TRAILERS);
     }
 
     /**
@@ -97,6 +105,17 @@ public abstract sealed class Body permits Body.Bytes, Body.Stream {
      * @return the bytes
      */
     public abstract CompletionStage<byte[]> toBytes(int maxBytes);
+
+    /**
+     * The trailer fields that follow the body. For a body read from a connection: completes
+     * once the body has been read to its end (before its subscriber hears {@code onComplete}),
+     * with the fields of a chunked message's trailer section, or empty; fails if the body does.
+     * For a body to send: what {@link Stream#withTrailers} gave, else empty. {@link Bytes}
+     * bodies have none. Any thread; the stage completes on the connection's thread.
+     *
+     * @return the trailer fields, when known
+     */
+    public abstract CompletionStage<Headers> trailers();
 
     /** A body held in memory. Immutable (its array must not be changed by anyone). */
     public static final class Bytes extends Body {
@@ -138,6 +157,11 @@ public abstract sealed class Body permits Body.Bytes, Body.Stream {
         }
 
         @Override
+        public CompletionStage<Headers> trailers() {
+            return NO_TRAILERS;
+        }
+
+        @Override
         public String toString() {
             return "Body.Bytes[" + bytes.length + " bytes]";
         }
@@ -147,10 +171,34 @@ public abstract sealed class Body permits Body.Bytes, Body.Stream {
     public static final class Stream extends Body {
         private final Flow.Publisher<ByteBuffer> publisher;
         private final long contentLength;
+        private final CompletionStage<Headers> trailers;
 
-        private Stream(Flow.Publisher<ByteBuffer> publisher, long contentLength) {
+        private Stream(Flow.Publisher<ByteBuffer> publisher, long contentLength, CompletionStage<Headers> trailers) {
             this.publisher = publisher;
             this.contentLength = contentLength;
+            this.trailers = trailers;
+        }
+
+        /**
+         * This body with trailer fields to send after its last chunk. They go out only if the
+         * message is sent chunked: a length of -1, to an HTTP/1.1 peer (and not in answer to
+         * {@code HEAD}); otherwise they are dropped. The connection waits for {@code trailers}
+         * once the publisher has completed, so it must complete then at the latest; if it fails,
+         * the message is cut off (the connection aborted), as when the body fails. Fields that
+         * frame or route the message ({@code Content-Length}, {@code Transfer-Encoding},
+         * {@code Connection}, {@code Host}, {@code Trailer}) are left out; a name that is not a
+         * token or a value with CR, LF or NUL aborts the message. Cost: none until the end.
+         *
+         * @param trailers completes with the fields (for example a digest of the body)
+         * @return a copy of this body with the trailers
+         */
+        public Stream withTrailers(CompletionStage<Headers> trailers) {
+            return new Stream(publisher, contentLength, Objects.requireNonNull(trailers, "trailers"));
+        }
+
+        @Override
+        public CompletionStage<Headers> trailers() {
+            return trailers;
         }
 
         /**

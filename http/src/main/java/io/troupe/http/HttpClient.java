@@ -34,13 +34,15 @@ import javax.net.ssl.SSLContext;
  * query, and a {@code Host} header unless the request has one. The request's
  * {@code Content-Length} and {@code Transfer-Encoding} fields are the client's: a
  * {@link Body.Bytes} body is sent with its length, a {@link Body.Stream} with its length if
- * known, else chunked. Only the version HTTP/1.1 is spoken (the request's version is ignored).
+ * known, else chunked; a chunked body sends the trailer fields of {@link Body.Stream#withTrailers}
+ * after its last chunk. Only the version HTTP/1.1 is spoken (the request's version is ignored).
  *
  * <p>Responses. The returned stage completes when the response head has arrived. A body with a
  * {@code Content-Length} up to {@link HttpClientOptions#maxBufferedBodyBytes()} is read whole
  * first ({@link Body.Bytes}); any other is a {@link Body.Stream} read from the socket only as its
  * subscriber asks ({@link Flow.Subscription#request}), so a download of any size takes the memory
- * of one read. <b>Read or cancel a streamed body</b>: its connection goes back to the pool when
+ * of one read; a chunked response's trailer fields are {@link Body#trailers()}, complete when
+ * its body has been read. <b>Read or cancel a streamed body</b>: its connection goes back to the pool when
  * the body has been read to its end, and is closed when it is cancelled. Redirects are not
  * followed unless {@link HttpClientOptions#withFollowRedirects} says so.
  *
@@ -59,7 +61,8 @@ import javax.net.ssl.SSLContext;
  * {@link java.net.SocketTimeoutException} after {@link HttpClientOptions#connectTimeout()}),
  * the TLS handshake's ({@link javax.net.ssl.SSLHandshakeException}: untrusted certificate, a
  * host name the certificate does not name), a {@link java.util.concurrent.TimeoutException}
- * after {@link HttpClientOptions#requestTimeout()}, or an {@link java.io.IOException} for a
+ * after {@link HttpClientOptions#requestTimeout()} (which also runs while the request waits for
+ * a pooled connection), or an {@link java.io.IOException} for a
  * connection that closed early or a malformed response. An HTTP error status is a response,
  * not a failure.
  *

@@ -93,8 +93,9 @@ public final class HttpClientOptions {
      * body read whole, until its end), on the actor system's clock. A request that outlives it
      * fails with {@link java.util.concurrent.TimeoutException}, and its connection is aborted
      * (an answer may still be on its way). A streamed body is not covered once the head is in:
-     * its reader sets its own pace. Time spent waiting for a pooled connection counts; such a
-     * request is failed when a connection frees after its deadline.
+     * its reader sets its own pace. Time spent waiting for a pooled connection counts: a request
+     * still waiting at its deadline fails then with a {@link java.util.concurrent.TimeoutException}
+     * and leaves the pool's queue.
      *
      * @param timeout positive
      * @return new options

@@ -13,8 +13,9 @@ import java.util.Objects;
  *   <caption>Limits</caption>
  *   <tr><th>limit</th><th>default</th><th>answer</th></tr>
  *   <tr><td>request line (method, target, version)</td><td>8 KiB</td><td>414</td></tr>
- *   <tr><td>header fields, bytes</td><td>16 KiB</td><td>431</td></tr>
- *   <tr><td>header fields, count</td><td>100</td><td>431</td></tr>
+ *   <tr><td>header fields, bytes (and, apart, a chunked body's trailer fields)</td><td>16 KiB</td><td>431</td></tr>
+ *   <tr><td>header fields, count (and trailer fields)</td><td>100</td><td>431</td></tr>
+ *   <tr><td>target: malformed percent escape or UTF-8, encoded {@code /} or NUL in the path</td><td>-</td><td>400</td></tr>
  *   <tr><td>body</td><td>16 MiB</td><td>413</td></tr>
  *   <tr><td>header read (from a request's first byte to its blank line)</td><td>10 s</td><td>408</td></tr>
  *   <tr><td>body read (no body byte while the handler wants one)</td><td>30 s</td><td>408, or close</td></tr>
@@ -89,6 +90,7 @@ public final class HttpOptions {
 
     /**
      * The most bytes of header fields (after the request line, line ends included); more is 431.
+     * A chunked body's trailer section has the same limit of its own.
      *
      * @param bytes the limit; positive
      * @return new options
@@ -100,7 +102,8 @@ public final class HttpOptions {
     }
 
     /**
-     * The most header fields; more is 431.
+     * The most header fields; more is 431. A chunked body's trailer fields have the same limit
+     * of their own.
      *
      * @param count the limit; positive
      * @return new options

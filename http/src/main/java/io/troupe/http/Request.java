@@ -1,6 +1,9 @@
 package io.troupe.http;
 
+import io.troupe.http.internal.HttpError;
+import io.troupe.http.internal.PercentCoding;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -9,8 +12,14 @@ import java.util.Objects;
  * headers and body, plus the path parameters a {@link Routes} router matched and the peer's
  * address. Immutable and thread safe (the body's stream excepted, see {@link Body}).
  *
- * <p>The server makes one per request: the strings are decoded from the wire once (ISO-8859-1,
- * no percent-decoding: {@link #path()} is as sent).
+ * <p>The server makes one per request: the strings are read from the wire once (ISO-8859-1).
+ * The target is kept as sent ({@link #target()}, {@link #rawPath()}, {@link #query()}); the
+ * path and the query parameters are also available percent-decoded as UTF-8 ({@link #path()},
+ * {@link #queryParams()}), decoded when first asked for. The server answers 400, without
+ * calling the handler, to a target whose path or query has a malformed escape ({@code %zz}, a
+ * truncated {@code %4}) or does not decode as UTF-8, and to a path with an encoded {@code /}
+ * ({@code %2F}, which would change its segments) or NUL ({@code %00}); so for a request the
+ * server made, decoding never fails.
  */
 public final class Request {
     private final String method;
@@ -22,6 +31,11 @@ public final class Request {
     private final Body body;
     private final Map<String, String> pathParams;
     private final SocketAddress remoteAddress;
+    // Decoded when first asked for. Racy single-check (as String.hash): the values are immutable
+    // and safely published (String, and an unmodifiable map reached through final fields), so a
+    // thread that sees null decodes again and gets an equal value.
+    private String decodedPath;
+    private Map<String, List<String>> queryParams;
 
     private Request(String method, String target, String path, String query, String version, Headers headers,
                     Body body, Map<String, String> pathParams, SocketAddress remoteAddress) {
@@ -95,21 +109,81 @@ public final class Request {
     }
 
     /**
-     * The target's path, up to the first {@code ?}, not percent-decoded.
+     * The target's path, up to the first {@code ?}, percent-decoded as UTF-8 ({@code /caf%C3%A9}
+     * is {@code /café}). Decoded once, on the first call (a scan only, when there is nothing to
+     * decode). For a request made with {@link #of} an encoded {@code /} decodes to {@code /}; the
+     * server refuses those before a handler sees them. Any thread.
      *
-     * @return the path
+     * @return the decoded path
+     * @throws IllegalArgumentException if the path has a malformed escape or is not UTF-8 (never
+     *     for a request the server made)
      */
     public String path() {
+        String p = decodedPath;
+        if (p == null) {
+            try {
+                p = PercentCoding.decode(path);
+            } catch (HttpError e) {
+                throw new IllegalArgumentException("the request's path cannot be decoded: " + e.getMessage(), e);
+            }
+            decodedPath = p;
+        }
+        return p;
+    }
+
+    /**
+     * The target's path as sent, up to the first {@code ?}, not decoded.
+     *
+     * @return the raw path
+     */
+    public String rawPath() {
         return path;
     }
 
     /**
-     * The target's query, after the first {@code ?}, or null if there is none.
+     * The target's query as sent, after the first {@code ?}, not decoded; null if there is none.
+     * See {@link #queryParams()} for its decoded parameters.
      *
      * @return the raw query or {@code null}
      */
     public String query() {
         return query;
+    }
+
+    /**
+     * The query's parameters, decoded as {@code application/x-www-form-urlencoded}: pairs split
+     * at {@code &} and at the first {@code =} ({@code ?flag} has the value {@code ""}),
+     * {@code +} as a space, then percent-decoding as UTF-8. Decoded once, on the first call.
+     * Any thread.
+     *
+     * @return name to values, names in the order first seen and values in order; unmodifiable,
+     *     empty if there is no query
+     * @throws IllegalArgumentException if the query has a malformed escape or is not UTF-8
+     *     (never for a request the server made)
+     */
+    public Map<String, List<String>> queryParams() {
+        Map<String, List<String>> q = queryParams;
+        if (q == null) {
+            try {
+                q = PercentCoding.queryParams(query);
+            } catch (HttpError e) {
+                throw new IllegalArgumentException("the request's query cannot be decoded: " + e.getMessage(), e);
+            }
+            queryParams = q;
+        }
+        return q;
+    }
+
+    /**
+     * One query parameter, decoded (see {@link #queryParams()}): its first value.
+     *
+     * @param name the parameter's decoded name
+     * @return its first value, or {@code null} if the query has no such parameter
+     * @throws IllegalArgumentException as {@link #queryParams()}
+     */
+    public String queryParam(String name) {
+        final List<String> values = queryParams().get(name);
+        return values == null ? null : values.get(0);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.troupe.http;
 
+import io.troupe.http.internal.HttpError;
+import io.troupe.http.internal.PercentCoding;
 import io.troupe.services.Service;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,10 +25,16 @@ import java.util.concurrent.CompletionStage;
  * }</pre>
  *
  * <p>A template is {@code /}-separated segments, each literal or a {@code {name}} that matches
- * one non-empty segment. Routes are tried in the order added; the first whose template and method
+ * one non-empty segment. The request's path is split at its {@code /} as sent
+ * ({@link Request#rawPath()}), then each segment is percent-decoded as UTF-8: a literal matches
+ * the decoded segment ({@code /caf%C3%A9} matches the template {@code /café}) and a parameter's
+ * value is decoded ({@code /files/a%20b} gives {@code a b}); an encoded {@code /} stays inside
+ * its segment. Routes are tried in the order added; the first whose template and method
  * match is called, with the parameters on the request ({@link Request#pathParams}). A path that
  * matches no template is 404; one that matches only with other methods is 405 with an
  * {@code Allow} field. {@code HEAD} falls back to a {@code GET} route (the server drops the body).
+ * A path that cannot be decoded (only in a request made by hand: the server refuses those) is
+ * 400.
  *
  * <p>Cost: linear in the routes, splitting the path once per request. Immutable and thread safe.
  */
@@ -50,7 +58,14 @@ public final class Routes implements Service<Request, Response> {
 
     @Override
     public CompletionStage<Response> call(Request request) {
-        final String[] path = split(request.path());
+        final String[] path = split(request.rawPath());
+        try {
+            for (int i = 0; i < path.length; i++) {
+                path[i] = PercentCoding.decode(path[i]);
+            }
+        } catch (HttpError e) {
+            return CompletableFuture.completedFuture(Response.text(400, "400 Bad Request: " + e.getMessage() + "\n"));
+        }
         Set<String> allowed = null;
         for (Route r : routes) {
             final Map<String, String> params = match(r.segments, path);

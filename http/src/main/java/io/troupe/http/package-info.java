@@ -14,6 +14,14 @@
  * hands a stream to an actor as messages with credit. Reading and writing follow demand, so an
  * upload or a download of any size holds a bounded amount of memory.
  *
+ * <p>Targets. {@link io.troupe.http.Request#path()} and {@link io.troupe.http.Request#queryParams()}
+ * are percent-decoded as UTF-8 (the raw target is kept); a target that cannot be decoded, or
+ * whose path has an encoded {@code /} or NUL, is answered 400 before any handler runs, and
+ * {@link io.troupe.http.Routes} matches decoded segments. Trailers. A chunked message's trailer
+ * fields are read within the header limits and given by {@link io.troupe.http.Body#trailers()}
+ * once the body has been read; a streamed response sends those of
+ * {@link io.troupe.http.Body.Stream#withTrailers}.
+ *
  * <p>Limits and deadlines, each with a default and the status it answers, are in
  * {@link io.troupe.http.HttpOptions}.
  *

@@ -93,6 +93,11 @@ class ClientServerTest {
                         Response.of(200).withBody(countingPattern(Long.parseLong(r.pathParam("n")), serverBytes))))
                 .post("/sha", this::countingSha)
                 .get("/redirect", Services.sync(r -> Response.of(302).withHeader("Location", "/")))
+                .get("/echo/{p}", Services.sync(r -> Response.text(200, r.pathParam("p") + "|" + r.queryParam("q"))))
+                .post("/trailers", r -> r.body().toBytes(1 << 20).thenCombine(r.body().trailers(), (b, t) ->
+                        Response.of(200).withBody(Body.stream(parts("got ", new String(b, StandardCharsets.UTF_8)), -1)
+                                .withTrailers(CompletableFuture.completedStage(
+                                        Headers.of("X-Got-Sum", String.valueOf(t.get("X-Sum")), "X-Fields", String.valueOf(t.size())))))))
                 .build();
         return request -> {
             perPeer.merge(String.valueOf(request.remoteAddress()), 1, Integer::sum);
@@ -472,4 +477,117 @@ class ClientServerTest {
         return result;
     }
 
+
+    /** A publisher of these texts as chunks, one per request(1). */
+    static Flow.Publisher<ByteBuffer> parts(String... texts) {
+        return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            private int next;
+            private boolean done;
+
+            @Override
+            public synchronized void request(long n) {
+                for (long i = 0; i < n && !done; i++) {
+                    if (next < texts.length) {
+                        subscriber.onNext(ByteBuffer.wrap(texts[next++].getBytes(StandardCharsets.UTF_8)));
+                    }
+                    if (next == texts.length) {
+                        done = true;
+                        subscriber.onComplete();
+                    }
+                }
+            }
+
+            @Override
+            public synchronized void cancel() {
+                done = true;
+            }
+        });
+    }
+
+    @Test
+    void trailers_bothWays_clientSendsThem_serverReadsThem_andAnswersWithItsOwn() throws Exception {
+        // Our client sends a chunked upload with a trailer field; our server's handler reads it after the body and
+        // answers a chunked body with trailers of its own, which the client reads, complete when the body has ended.
+        try (HttpClient client = client(HttpClientOptions.defaults())) {
+            final Body upload = Body.stream(parts("abc", "def"), -1)
+                    .withTrailers(CompletableFuture.supplyAsync(() -> Headers.of("X-Sum", "sum-of-abcdef")));
+            final Response r = join(client.send("POST", base + "/trailers", Headers.empty(), upload));
+            assertEquals(200, r.status());
+            assertEquals("got abcdef", text(r));
+            final Headers t = r.body().trailers().toCompletableFuture().getNow(null);
+            assertEquals(Headers.of("X-Got-Sum", "sum-of-abcdef", "X-Fields", "1").toString(), String.valueOf(t));
+            assertEquals("hello\n", text(join(client.get(base + "/"))));
+            assertEquals(1, client.stats().connectionsOpened(), "the connection is kept after trailers both ways");
+        }
+    }
+
+    @Test
+    void requestTimeout_runsWhileWaitingForAPooledConnection_waiterLeavesTheQueue() throws Exception {
+        // With one connection per origin, busy with a streamed answer nobody reads, a second request waits for it; on a
+        // ManualClock its request timeout runs while it waits: it fails with TimeoutException at its deadline, not
+        // before, and the pool's queue is empty afterwards; the busy connection is untouched.
+        final ManualClock clock = new ManualClock();
+        system = ActorSystem.builder("client-wait").clock(clock).build();
+        try (HttpClient client = client(HttpClientOptions.defaults().withMaxConnectionsPerOrigin(1)
+                .withRequestTimeout(Duration.ofSeconds(10)))) {
+            final CompletableFuture<Response> first = client.get(base + "/gate").toCompletableFuture();
+            gates.poll(WAIT, TimeUnit.SECONDS).complete(Response.of(200).withBody(Body.stream(s -> s.onSubscribe(
+                    new Flow.Subscription() {
+                        @Override public void request(long n) {}
+                        @Override public void cancel() {}
+                    }), -1)));
+            final Response held = first.get(WAIT, TimeUnit.SECONDS); // the head is in: no request timer on it now
+            final int timersBefore = clock.pendingTimers();
+            final CompletableFuture<Response> waiting = client.get(base + "/").toCompletableFuture();
+            assertEquals(1, client.stats().waitingRequests());
+            assertTrue(clock.awaitPendingTimers(timersBefore + 1, Duration.ofSeconds(WAIT)), "the wait is timed");
+            clock.advance(Duration.ofMillis(9_999));
+            assertEquals(1, client.stats().waitingRequests());
+            assertTrue(!waiting.isDone(), "not before its deadline");
+            clock.advance(Duration.ofMillis(1));
+            final ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(WAIT, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, e.getCause(), e.toString());
+            assertEquals(new HttpClient.Stats(1, 0, 0, 1, 0), client.stats());
+            ((Body.Stream) held.body()).publisher().subscribe(new Flow.Subscriber<ByteBuffer>() {
+                @Override public void onSubscribe(Flow.Subscription s) {
+                    s.cancel();
+                }
+                @Override public void onNext(ByteBuffer item) {}
+                @Override public void onError(Throwable t) {}
+                @Override public void onComplete() {}
+            });
+            TestTls.until(() -> client.stats().openConnections() == 0, WAIT * 1000, () -> client.stats().toString());
+            assertEquals("hello\n", text(join(client.get(base + "/"))));
+        }
+    }
+
+    @Test
+    void waitingRequestCancelledByItsCaller_leavesTheQueueAtOnce() throws Exception {
+        // A request waiting for the one busy connection, cancelled by its caller, leaves the pool's queue at once
+        // (it would otherwise stay until a connection freed up); the next waiter is still served in turn.
+        try (HttpClient client = client(HttpClientOptions.defaults().withMaxConnectionsPerOrigin(1))) {
+            final CompletableFuture<Response> first = client.get(base + "/gate").toCompletableFuture();
+            final CompletableFuture<Response> gate = gates.poll(WAIT, TimeUnit.SECONDS);
+            final CompletableFuture<Response> cancelled = client.get(base + "/").toCompletableFuture();
+            final CompletableFuture<Response> served = client.get(base + "/").toCompletableFuture();
+            assertEquals(2, client.stats().waitingRequests());
+            assertTrue(cancelled.cancel(false));
+            assertEquals(1, client.stats().waitingRequests());
+            gate.complete(Response.text(200, "released\n"));
+            assertEquals("released\n", text(first.get(WAIT, TimeUnit.SECONDS)));
+            assertEquals("hello\n", text(served.get(WAIT, TimeUnit.SECONDS)));
+            assertEquals(0, client.stats().waitingRequests());
+            assertEquals(2, perPeer.values().stream().mapToInt(Integer::intValue).sum(), "the cancelled one was never sent");
+        }
+    }
+
+    @Test
+    void percentEncodedTarget_overTheWire_decodedForTheRoute_badOne400() throws Exception {
+        // Over a real socket: the route's parameter and the query parameter arrive decoded as UTF-8; an encoded '/' in
+        // the path is answered 400.
+        try (HttpClient client = client(HttpClientOptions.defaults())) {
+            assertEquals("caf\u00e9 x|a b&c", text(join(client.get(base + "/echo/caf%C3%A9%20x?q=a+b%26c"))));
+            assertEquals(400, join(client.get(base + "/echo/a%2Fb")).status());
+        }
+    }
 }

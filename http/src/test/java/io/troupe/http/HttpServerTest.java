@@ -10,6 +10,7 @@ import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
 import io.troupe.services.Service;
+import io.troupe.services.Services;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -97,6 +98,36 @@ class HttpServerTest {
             n++;
         }
         return n;
+    }
+
+    @Test
+    void curl_percentEncodedTarget_decodedForTheHandler_encodedSlash400() throws Exception {
+        // curl sends the target as given (--path-as-is): the route's parameter and the query parameter reach the
+        // handler decoded as UTF-8 ('+' a space in the query); an encoded '/' in the path is answered 400.
+        final HttpServer s = bind(HttpOptions.defaults(), Routes.builder().get("/files/{name}",
+                Services.sync(r -> Response.text(200, r.pathParam("name") + "|" + r.queryParam("q")))).build());
+        final String b = "http://127.0.0.1:" + s.port();
+        String[] r = run(List.of("curl", "-s", "--path-as-is", b + "/files/caf%C3%A9%20menu.txt?q=%E2%82%AC+5"));
+        assertEquals("0", r[0], r[2]);
+        assertEquals("caf\u00e9 menu.txt|\u20ac 5", r[1]);
+        r = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--path-as-is", b + "/files/a%2Fb"));
+        assertEquals("0", r[0], r[2]);
+        assertEquals("400", r[1]);
+    }
+
+    @Test
+    void curl_readsTheTrailersOfAChunkedResponse(@TempDir Path dir) throws Exception {
+        // curl reads a chunked response with trailer fields: the body is whole and the trailers reach its header dump,
+        // after the body's head fields.
+        final HttpServer s = bind(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(ClientServerTest.parts("abc", "def"), -1).withTrailers(
+                        CompletableFuture.completedStage(Headers.of("X-Sum", "abcdef-sum"))))));
+        final Path dump = dir.resolve("headers.txt");
+        final String[] r = run(List.of("curl", "-s", "-D", dump.toString(), "http://127.0.0.1:" + s.port() + "/"));
+        assertEquals("0", r[0], r[2]);
+        assertEquals("abcdef", r[1]);
+        final String headers = Files.readString(dump);
+        assertTrue(headers.indexOf("X-Sum: abcdef-sum") > headers.indexOf("Transfer-Encoding: chunked"), headers);
     }
 
     @Test

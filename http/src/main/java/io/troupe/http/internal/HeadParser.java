@@ -19,41 +19,10 @@ final class HeadParser {
     /** A parsed head. */
     record Head(String method, String target, boolean http11, Headers headers) {}
 
-    private static final boolean[] TCHAR = new boolean[128];
-
-    static {
-        for (int c = '0'; c <= '9'; c++) {
-            TCHAR[c] = true;
-        }
-        for (int c = 'a'; c <= 'z'; c++) {
-            TCHAR[c] = true;
-            TCHAR[c - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
-    }
-
     private static final String[] COMMON_METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"};
-    private static final String[] COMMON_NAMES = {"Host", "User-Agent", "Accept", "Content-Length", "Content-Type",
-        "Connection", "Transfer-Encoding", "Expect", "Accept-Encoding", "Accept-Language", "host", "user-agent",
-        "accept", "content-length", "content-type", "connection", "transfer-encoding", "expect"};
-    private static final byte[][] COMMON_METHOD_BYTES = bytes(COMMON_METHODS);
-    private static final byte[][] COMMON_NAME_BYTES = bytes(COMMON_NAMES);
+    private static final byte[][] COMMON_METHOD_BYTES = Http1Codec.bytes(COMMON_METHODS);
 
     private HeadParser() {}
-
-    private static byte[][] bytes(String[] strings) {
-        final byte[][] out = new byte[strings.length][];
-        for (int i = 0; i < strings.length; i++) {
-            out[i] = strings[i].getBytes(StandardCharsets.ISO_8859_1);
-        }
-        return out;
-    }
-
-    static boolean isTchar(int b) {
-        return b >= 0 && b < 128 && TCHAR[b];
-    }
 
     /**
      * Parses the head in {@code b[from, to)}, which ends with its blank line.
@@ -67,7 +36,7 @@ final class HeadParser {
         final int contentEnd = b[lineEnd - 1] == '\r' && lineEnd - 1 >= i ? lineEnd - 1 : lineEnd;
         int sp = i;
         while (sp < contentEnd && b[sp] != ' ') {
-            if (!isTchar(b[sp])) {
+            if (!Http1Codec.isTchar(b[sp])) {
                 throw new HttpError(400, "the method is not a token");
             }
             sp++;
@@ -75,7 +44,7 @@ final class HeadParser {
         if (sp == i || sp == contentEnd) {
             throw new HttpError(400, "malformed request line");
         }
-        final String method = string(b, i, sp, COMMON_METHOD_BYTES, COMMON_METHODS);
+        final String method = Http1Codec.string(b, i, sp, COMMON_METHOD_BYTES, COMMON_METHODS);
         i = sp + 1;
         sp = i;
         while (sp < contentEnd && b[sp] != ' ') {
@@ -101,38 +70,10 @@ final class HeadParser {
             if (cEnd == i) {
                 break; // the blank line
             }
-            if (b[i] == ' ' || b[i] == '\t') {
-                throw new HttpError(400, "obsolete line folding in a header field");
-            }
-            int colon = i;
-            while (colon < cEnd && b[colon] != ':') {
-                if (!isTchar(b[colon])) {
-                    throw new HttpError(400, "a header field name is not a token (white space before the colon?)");
-                }
-                colon++;
-            }
-            if (colon == i || colon == cEnd) {
-                throw new HttpError(400, "a header field has no name or no colon");
-            }
-            int vs = colon + 1;
-            while (vs < cEnd && (b[vs] == ' ' || b[vs] == '\t')) {
-                vs++;
-            }
-            int ve = cEnd;
-            while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-                ve--;
-            }
-            for (int k = vs; k < ve; k++) {
-                final int c = b[k] & 0xff;
-                if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                    throw new HttpError(400, "control character in a header field value");
-                }
-            }
-            if (headers.size() == maxHeaderCount) {
+            Http1Codec.parseField(b, i, cEnd, headers);
+            if (headers.size() > maxHeaderCount) {
                 throw new HttpError(431, "more than " + maxHeaderCount + " header fields");
             }
-            headers.add(string(b, i, colon, COMMON_NAME_BYTES, COMMON_NAMES),
-                    new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1));
             i = end + 1;
         }
         return new Head(method, target, http11, headers.build());
@@ -164,24 +105,5 @@ final class HeadParser {
 
     private static boolean digit(byte c) {
         return c >= '0' && c <= '9';
-    }
-
-    /** The string of {@code b[from, to)}, shared if it is one of {@code known}. */
-    private static String string(byte[] b, int from, int to, byte[][] knownBytes, String[] known) {
-        final int len = to - from;
-        outer:
-        for (int k = 0; k < knownBytes.length; k++) {
-            final byte[] kb = knownBytes[k];
-            if (kb.length != len) {
-                continue;
-            }
-            for (int j = 0; j < len; j++) {
-                if (kb[j] != b[from + j]) {
-                    continue outer;
-                }
-            }
-            return known[k];
-        }
-        return new String(b, from, len, StandardCharsets.ISO_8859_1);
     }
 }

@@ -45,17 +45,19 @@ public final class Http1ServerStage implements ConnectionStage {
      * is no longer current (deadline passed, connection closed) is dropped.
      *
      * Input. Reads are parsed in place (the lent buffer). What cannot be used now is copied into
-     * `pending`: a head split across reads (reading goes on), or bytes behind something that
-     * must wait (a pipelined request behind a response in flight, or body bytes nobody asked
-     * for yet): then reading is suspended, so `pending` holds at most one read past a partial
-     * head. When `pending` has bytes, a new read is appended to it and parsing runs on it.
-     * `pending` is null whenever it is empty, so an idle connection holds no buffer.
+     * the stash (`codec`, Http1Codec): a head split across reads (reading goes on), or bytes
+     * behind something that must wait (a pipelined request behind a response in flight, or body
+     * bytes nobody asked for yet): then reading is suspended, so the stash holds at most one
+     * read past a partial head. When the stash has bytes, a new read is appended to it and
+     * parsing runs on it. The stash is released whenever it is empty, so an idle connection
+     * holds no buffer.
      *
      * Input states (inputState):
-     *   HEAD       -> BODY_FIXED | CHUNK_SIZE   // head parsed, with a body
+     *   HEAD       -> BODY_FIXED | CHUNKED      // head parsed, with a body
      *   HEAD       -> BODY_DONE                 // head parsed, no body
      *   BODY_FIXED -> BODY_DONE                 // Content-Length bytes read
-     *   CHUNK_SIZE -> CHUNK_DATA -> CHUNK_END -> CHUNK_SIZE ... -> TRAILERS -> BODY_DONE
+     *   CHUNKED    -> BODY_DONE                 // the last chunk and the trailer section read (the
+     *                                           // chunk framing's own states are the codec's)
      *   BODY_DONE  -> HEAD                      // the response is fully handed to the connection
      *   any        -> DISCARD                   // an error answer or Connection: close; input is ignored
      *
@@ -64,11 +66,25 @@ public final class Http1ServerStage implements ConnectionStage {
      * answered in order by construction). Bytes go through `outQueue`, written as the write
      * queue has room (never refused); a streamed body asks its publisher for the next chunk only
      * when `outQueue` is empty and the write queue is below its high watermark, so a download
-     * holds at most one chunk plus the write queue.
+     * holds at most one chunk plus the write queue. Waiting for room rests on the connection's
+     * contract (io-actors, Connection.isWritingPaused): a write that brings the queue to its high
+     * watermark pauses writing in that same turn, and every pause is followed by
+     * onWritingResumed. So a full queue, or one at the high watermark, is a paused one, and the
+     * stage simply stops until onWritingResumed pumps again (no re-check of its own).
+     *
+     * Targets are checked when a head is parsed (PercentCoding): what a handler could not decode,
+     * or would route differently (an encoded '/' or NUL in the path), is 400 before any call.
+     *
+     * Trailers. A chunked request's trailer section is parsed by the codec within the header
+     * limits; bodyDone hands it to the body stream, which completes its trailers stage before
+     * its subscriber's onComplete. A chunked response whose publisher has completed waits for its
+     * trailers stage (RB.completed: no more chunks asked for), then queues the last chunk with
+     * them and ends as before; a trailers stage that never completes holds the connection, as a
+     * publisher that never completes does.
      *
      * Invariants.
      *  1. exchange == null  =>  inputState is HEAD or DISCARD.
-     *  2. pending == null or pendingStart < pendingEnd.
+     *  2. The stash never grows in DISCARD (input is dropped), and holds no buffer when empty.
      *  3. A response head is written at most once per exchange, after the 100 Continue if any.
      *
      * Deadlines run on the connection's timers (the system clock: a ManualClock in tests):
@@ -94,29 +110,21 @@ public final class Http1ServerStage implements ConnectionStage {
     private static final int HEAD = 0;
     /** Reading a Content-Length body. */
     private static final int BODY_FIXED = 1;
-    /** Reading a chunk-size line. */
-    private static final int CHUNK_SIZE = 2;
-    /** Reading a chunk's data. */
-    private static final int CHUNK_DATA = 3;
-    /** Reading the CRLF after a chunk's data. */
-    private static final int CHUNK_END = 4;
-    /** Reading the trailer fields after the last chunk. */
-    private static final int TRAILERS = 5;
+    /** Reading a chunked body (chunk framing, data, trailer section). */
+    private static final int CHUNKED = 2;
     /** The request is read; its response is not finished yet. */
-    private static final int BODY_DONE = 6;
+    private static final int BODY_DONE = 3;
     /** Input is ignored: the connection is closing. */
-    private static final int DISCARD = 7;
+    private static final int DISCARD = 4;
 
     private static final Object HEADER_TIMER = "http-header-read";
     private static final Object BODY_TIMER = "http-body-read";
     private static final Object REQUEST_TIMER = "http-request";
     private static final Object IDLE_TIMER = "http-idle";
 
-    private static final int MAX_CHUNK_LINE_BYTES = 1024;
     private static final int INLINE_BODY_BYTES = 8 * 1024;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final HttpOptions options;
@@ -128,9 +136,8 @@ public final class Http1ServerStage implements ConnectionStage {
     private int inputState = HEAD;
 
     // ---- input
-    private byte[] pending;
-    private int pendingStart;
-    private int pendingEnd;
+    /** The stash of input bytes kept between reads, and the chunked body's framing. */
+    private final Http1Codec codec = new Http1Codec();
     /** Bytes of the current partial head already scanned (all complete lines), from its start. */
     private int headScanned;
     /** Where the request line ends in the partial head (-1: not seen yet). */
@@ -139,12 +146,6 @@ public final class Http1ServerStage implements ConnectionStage {
     private boolean inProcess;
     private long bodyRemaining;
     private long bodyReceived;
-    private int chunkLineBytes;
-    private long chunkSize;
-    private int chunkDigits;
-    private boolean chunkExtension;
-    private int trailerBytes;
-    private int trailerLineBytes;
     private long lastBodyNanos;
     private boolean bodyTimerOn;
 
@@ -157,8 +158,6 @@ public final class Http1ServerStage implements ConnectionStage {
 
     // ---- output
     private final ArrayDeque<ByteBuffer> outQueue = new ArrayDeque<>(0);
-    /** A pumpOutput is scheduled for the next turn (see waitForRoom). */
-    private boolean recheckScheduled;
 
     /**
      * A stage for one connection.
@@ -195,6 +194,8 @@ public final class Http1ServerStage implements ConnectionStage {
         long responseLength = -1;
         boolean chunkedResponse;
         long responseBytes;
+        /** The streamed response body's trailers (sent if it goes chunked). */
+        CompletionStage<Headers> responseTrailers;
     }
 
     /** Per-thread scratch arrays: the head being parsed and the response head being encoded. */
@@ -224,14 +225,14 @@ public final class Http1ServerStage implements ConnectionStage {
         if (inputState == DISCARD) {
             return;
         }
-        if (pending != null) {
-            append(data);
+        if (codec.hasStash()) {
+            codec.stash(data);
             runPending();
             return;
         }
         final boolean blocked = process(data);
         if (data.hasRemaining() && inputState != DISCARD) {
-            stash(data);
+            codec.stash(data);
         }
         afterInput(blocked);
     }
@@ -247,7 +248,7 @@ public final class Http1ServerStage implements ConnectionStage {
         if (inputState != BODY_DONE && inputState != DISCARD) {
             // the client went away mid-request: what the handler reads ends in an error
             inputState = DISCARD;
-            pending = null;
+            codec.clearStash();
             if (body != null) {
                 body.fail(new ClosedChannelException());
             }
@@ -279,7 +280,7 @@ public final class Http1ServerStage implements ConnectionStage {
     public void onClosed(Connection connection, Tcp.ConnectionClosed why) {
         closed = true;
         inputState = DISCARD;
-        pending = null;
+        codec.clearStash();
         outQueue.clear();
         final Exchange ex = exchange;
         exchange = null;
@@ -306,44 +307,15 @@ public final class Http1ServerStage implements ConnectionStage {
         }
     }
 
-    private void append(ByteBuffer data) {
-        final int n = data.remaining();
-        if (pendingEnd + n > pending.length) {
-            final int live = pendingEnd - pendingStart;
-            final byte[] bigger = live + n > pending.length ? new byte[Math.max(live + n, pending.length * 2)] : pending;
-            System.arraycopy(pending, pendingStart, bigger, 0, live);
-            pending = bigger;
-            pendingStart = 0;
-            pendingEnd = live;
-        }
-        data.get(pending, pendingEnd, n);
-        pendingEnd += n;
-    }
-
-    private void stash(ByteBuffer data) {
-        final int n = data.remaining();
-        pending = new byte[Math.max(n, 256)];
-        pendingStart = 0;
-        pendingEnd = n;
-        data.get(pending, 0, n);
-    }
-
-    /** Parses what `pending` holds; used after an append and when the stage may move on again. */
+    /** Parses what the stash holds; used after an append and when the stage may move on again. */
     private void runPending() {
-        if (pending == null) {
+        if (!codec.hasStash()) {
             afterInput(false);
             return;
         }
-        final ByteBuffer in = ByteBuffer.wrap(pending, pendingStart, pendingEnd - pendingStart);
+        final ByteBuffer in = codec.stashed();
         final boolean blocked = process(in);
-        if (pending != null) { // process may have dropped it (DISCARD)
-            pendingStart = in.position();
-            if (pendingStart == pendingEnd) {
-                pending = null;
-                pendingStart = 0;
-                pendingEnd = 0;
-            }
-        }
+        codec.unstash(in); // no effect if process dropped the stash (DISCARD)
         afterInput(blocked);
     }
 
@@ -366,10 +338,7 @@ public final class Http1ServerStage implements ConnectionStage {
                         }
                         break;
                     case BODY_FIXED:
-                    case CHUNK_SIZE:
-                    case CHUNK_DATA:
-                    case CHUNK_END:
-                    case TRAILERS:
+                    case CHUNKED:
                         if (!in.hasRemaining()) {
                             return false;
                         }
@@ -516,6 +485,10 @@ public final class Http1ServerStage implements ConnectionStage {
             throw new HttpError(413, "Content-Length " + contentLength + " is over the limit of "
                     + options.maxBodyBytes() + " bytes");
         }
+        final Request request = Request.of(head.method(), head.target(), head.http11() ? "HTTP/1.1" : "HTTP/1.0", h,
+                Body.empty(), conn.remoteAddress());
+        PercentCoding.checkedPath(request.rawPath()); // 400 for what a handler could not decode, or would misroute
+        PercentCoding.checkQuery(request.query());
         final Exchange ex = new Exchange();
         ex.http11 = head.http11();
         ex.keepAlive = !close && (head.http11() || keepAliveAsked) && !draining;
@@ -526,12 +499,9 @@ public final class Http1ServerStage implements ConnectionStage {
         final Body body;
         if (transferEncoding != null) {
             ex.bodyStream = new RequestBodyStream(this, ex);
-            body = Body.stream(ex.bodyStream, -1);
-            inputState = CHUNK_SIZE;
-            chunkLineBytes = 0;
-            chunkSize = 0;
-            chunkDigits = 0;
-            chunkExtension = false;
+            body = Body.stream(ex.bodyStream, -1).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
+            inputState = CHUNKED;
+            codec.startChunked(options.maxBodyBytes(), options.maxHeaderBytes(), options.maxHeaderCount());
         } else if (contentLength > 0) {
             bodyRemaining = contentLength;
             inputState = BODY_FIXED;
@@ -541,7 +511,7 @@ public final class Http1ServerStage implements ConnectionStage {
                 sendContinue(ex);
             } else {
                 ex.bodyStream = new RequestBodyStream(this, ex);
-                body = Body.stream(ex.bodyStream, contentLength);
+                body = Body.stream(ex.bodyStream, contentLength).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
             }
         } else {
             body = Body.empty();
@@ -555,12 +525,10 @@ public final class Http1ServerStage implements ConnectionStage {
             }
         }
         if (body != null) {
-            ex.request = Request.of(head.method(), head.target(), head.http11() ? "HTTP/1.1" : "HTTP/1.0", h, body,
-                    conn.remoteAddress());
+            ex.request = body == Body.empty() ? request : request.withBody(body);
             call(ex);
         } else {
-            ex.request = Request.of(head.method(), head.target(), head.http11() ? "HTTP/1.1" : "HTTP/1.0", h,
-                    Body.empty(), conn.remoteAddress());
+            ex.request = request; // its body is read whole first (bodyDone)
         }
     }
 
@@ -588,101 +556,42 @@ public final class Http1ServerStage implements ConnectionStage {
         final Exchange ex = exchange;
         lastBodyNanos = now();
         while (in.hasRemaining()) {
-            switch (inputState) {
-                case BODY_FIXED:
-                case CHUNK_DATA: {
-                    final int n = (int) Math.min(in.remaining(), bodyRemaining);
-                    final int used = deliver(ex, in, n);
-                    bodyRemaining -= used;
-                    bodyReceived += used;
-                    if (used < n) {
-                        return false;
-                    }
-                    if (bodyRemaining == 0) {
-                        if (inputState == BODY_FIXED) {
-                            bodyDone(ex);
-                            return true;
-                        }
-                        inputState = CHUNK_END;
-                        chunkLineBytes = 0;
-                    }
-                    break;
+            if (inputState == BODY_FIXED) {
+                final int n = (int) Math.min(in.remaining(), bodyRemaining);
+                final int used = deliver(ex, in, n);
+                bodyRemaining -= used;
+                bodyReceived += used;
+                if (used < n) {
+                    return false;
                 }
-                case CHUNK_SIZE: {
-                    final byte b = in.get();
-                    if (++chunkLineBytes > MAX_CHUNK_LINE_BYTES) {
-                        failBody(400, "a chunk-size line is longer than " + MAX_CHUNK_LINE_BYTES + " bytes");
-                        return true;
-                    }
-                    if (b == '\n') {
-                        if (chunkDigits == 0) {
-                            failBody(400, "a chunk-size line has no size");
-                            return true;
-                        }
-                        if (chunkSize == 0) {
-                            inputState = TRAILERS;
-                            trailerBytes = 0;
-                            trailerLineBytes = 0;
-                        } else {
-                            if (bodyReceived + chunkSize > options.maxBodyBytes()) {
-                                failBody(413, "the chunked body is over the limit of " + options.maxBodyBytes() + " bytes");
-                                return true;
-                            }
-                            inputState = CHUNK_DATA;
-                            bodyRemaining = chunkSize;
-                        }
-                        chunkLineBytes = 0;
-                        chunkSize = 0;
-                        chunkDigits = 0;
-                        chunkExtension = false;
-                    } else if (chunkExtension || b == '\r') {
-                        // extensions are ignored; a CR may only end the line
-                        if (b == '\r') {
-                            chunkExtension = true;
-                        }
-                    } else if (b == ';' || b == ' ' || b == '\t') {
-                        chunkExtension = true;
-                    } else {
-                        final int d = Character.digit(b, 16);
-                        if (d < 0 || chunkDigits == 15) {
-                            failBody(400, "invalid chunk size");
-                            return true;
-                        }
-                        chunkSize = chunkSize * 16 + d;
-                        chunkDigits++;
-                    }
-                    break;
-                }
-                case CHUNK_END: {
-                    final byte b = in.get();
-                    if (b == '\n') {
-                        inputState = CHUNK_SIZE;
-                        chunkLineBytes = 0;
-                    } else if (b != '\r' || chunkLineBytes++ > 0) {
-                        failBody(400, "chunk data is not followed by CRLF");
-                        return true;
-                    }
-                    break;
-                }
-                case TRAILERS: {
-                    final byte b = in.get();
-                    if (++trailerBytes > options.maxHeaderBytes()) {
-                        failBody(431, "the trailer fields are longer than " + options.maxHeaderBytes() + " bytes");
-                        return true;
-                    }
-                    if (b == '\n') {
-                        if (trailerLineBytes == 0) {
-                            bodyDone(ex);
-                            return true;
-                        }
-                        trailerLineBytes = 0;
-                    } else if (b != '\r' || trailerLineBytes > 0) {
-                        trailerLineBytes++;
-                    }
-                    break;
-                }
-                default:
+                if (bodyRemaining == 0) {
+                    bodyDone(ex, Headers.empty());
                     return true;
+                }
+                continue;
+            }
+            if (inputState != CHUNKED) {
+                return true;
+            }
+            final int framing;
+            try {
+                framing = codec.readChunked(in);
+            } catch (HttpError e) {
+                failBody(e.status, e.getMessage());
+                return true;
+            }
+            if (framing == Http1Codec.END) {
+                bodyDone(ex, codec.trailers());
+                return true;
+            }
+            if (framing == Http1Codec.DATA) {
+                final int n = (int) Math.min(in.remaining(), codec.chunkDataLeft());
+                final int used = deliver(ex, in, n);
+                codec.chunkDataTaken(used);
+                bodyReceived += used;
+                if (used < n) {
+                    return false;
+                }
             }
         }
         return true;
@@ -698,7 +607,8 @@ public final class Http1ServerStage implements ConnectionStage {
         return ex.bodyStream.deliver(in, n);
     }
 
-    private void bodyDone(Exchange ex) {
+    /** The request body has been read to its end; {@code trailers} are its trailer fields (chunked), or empty. */
+    private void bodyDone(Exchange ex, Headers trailers) {
         inputState = BODY_DONE;
         if (bodyTimerOn) {
             bodyTimerOn = false;
@@ -709,7 +619,7 @@ public final class Http1ServerStage implements ConnectionStage {
             ex.bufferedBody = null;
             call(ex);
         } else if (ex.bodyStream != null) {
-            ex.bodyStream.complete();
+            ex.bodyStream.complete(trailers);
             if (ex.called && !ex.answered && exchange == ex) {
                 startRequestTimer(ex);
             }
@@ -726,7 +636,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         sendContinue(ex);
-        if (pending != null) {
+        if (codec.hasStash()) {
             runPending();
         } else {
             afterInput(false);
@@ -747,7 +657,7 @@ public final class Http1ServerStage implements ConnectionStage {
         headScanned = 0;
         requestLineEnd = -1;
         inputState = DISCARD;
-        pending = null;
+        codec.clearStash();
         writeErrorAndClose(status, detail, false);
     }
 
@@ -755,7 +665,7 @@ public final class Http1ServerStage implements ConnectionStage {
     private void failBody(int status, String detail) {
         final Exchange ex = exchange;
         inputState = DISCARD;
-        pending = null;
+        codec.clearStash();
         if (ex != null && ex.bodyStream != null) {
             ex.bodyStream.fail(new java.io.IOException("request body: " + detail));
         }
@@ -901,6 +811,7 @@ public final class Http1ServerStage implements ConnectionStage {
         }
         ex.responseLength = length;
         ex.chunkedResponse = chunked;
+        ex.responseTrailers = stream.trailers();
         final int len = encodeHead(s, response, ex.keepAlive, noBody ? -1 : length, chunked, ex.http11);
         outQueue.add(ByteBuffer.wrap(Arrays.copyOf(s.out, len)));
         final ResponseBodySubscriber subscriber = new ResponseBodySubscriber(this, ex);
@@ -921,8 +832,7 @@ public final class Http1ServerStage implements ConnectionStage {
             final ByteBuffer b = outQueue.peek();
             final int room = writeQueueMaxBytes - conn.queuedBytes();
             if (room <= 0) {
-                waitForRoom();
-                return;
+                return; // the queue is full, so writing is paused: onWritingResumed pumps again
             }
             if (b.remaining() <= room) {
                 if (!conn.write(b)) {
@@ -935,7 +845,7 @@ public final class Http1ServerStage implements ConnectionStage {
                     return;
                 }
                 b.position(b.position() + room);
-                return;
+                return; // the queue is full now, so writing is paused: onWritingResumed pumps again
             }
         }
         final Exchange ex = exchange;
@@ -949,25 +859,7 @@ public final class Http1ServerStage implements ConnectionStage {
             finishResponse(ex);
         } else if (conn.queuedBytes() < highWatermarkBytes) {
             rb.requestMore();
-        } else {
-            waitForRoom();
-        }
-    }
-
-    /**
-     * The write queue is full (or over its high watermark) now, inside the turn. Writing resumes
-     * on WritingResumed, but that comes only if the queue is still over the watermark when the
-     * turn ends: the flush at the end of the turn may drain it below, and then no WritingPaused
-     * (nor Resumed) is told. So look again in the next turn unless paused already.
-     */
-    private void waitForRoom() {
-        if (!recheckScheduled && !conn.isWritingPaused()) {
-            recheckScheduled = true;
-            conn.execute(() -> {
-                recheckScheduled = false;
-                pumpOutput();
-            });
-        }
+        } // else the queue is at its high watermark, so writing is paused: onWritingResumed asks for more
     }
 
     /** A chunk of the response body, in the turn. */
@@ -988,9 +880,9 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         if (ex.chunkedResponse) {
-            outQueue.add(ByteBuffer.wrap((Long.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+            outQueue.add(Http1Codec.chunkSizeLine(n));
             outQueue.add(chunk);
-            outQueue.add(ByteBuffer.wrap(CRLF));
+            outQueue.add(Http1Codec.chunkEnd());
         } else {
             outQueue.add(chunk);
         }
@@ -1013,10 +905,54 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         if (ex.chunkedResponse && !rb.skip) {
-            outQueue.add(ByteBuffer.wrap(LAST_CHUNK));
+            rb.completed = true; // no more chunks asked for while the trailers come
+            final CompletableFuture<Headers> trailers = doneOrNull(ex.responseTrailers);
+            if (trailers == null) {
+                ex.responseTrailers.whenComplete((h, t) -> conn.execute(() -> onResponseTrailers(ex, h, t)));
+                return;
+            }
+            Headers h = null;
+            Throwable t = null;
+            try {
+                h = trailers.getNow(null);
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                t = e;
+            }
+            onResponseTrailers(ex, h, t);
+            return;
         }
         rb.ended = true;
         pumpOutput();
+    }
+
+    /** The response body's trailers are known (or failed), in the turn: the last chunk carries them. */
+    private void onResponseTrailers(Exchange ex, Headers trailers, Throwable failure) {
+        if (ex != exchange || closed) {
+            return;
+        }
+        if (failure != null || trailers == null) {
+            abortResponse(ex, "the response trailers failed: " + (failure == null ? "null trailers" : failure));
+            return;
+        }
+        final ByteBuffer last;
+        try {
+            last = Http1Codec.lastChunk(trailers);
+        } catch (IllegalArgumentException e) {
+            abortResponse(ex, "the response trailers cannot be sent: " + e.getMessage());
+            return;
+        }
+        outQueue.add(last);
+        ex.responseBody.ended = true;
+        pumpOutput();
+    }
+
+    /** The stage's future if it has completed (a minimal stage's copy), else null: no hop for trailers known at once. */
+    private static CompletableFuture<Headers> doneOrNull(CompletionStage<Headers> stage) {
+        if (stage instanceof CompletableFuture<Headers> cf) {
+            final CompletableFuture<Headers> f = cf.getClass() == CompletableFuture.class ? cf : cf.toCompletableFuture();
+            return f.isDone() ? f : null;
+        }
+        return null;
     }
 
     private void abortResponse(Exchange ex, String why) {
@@ -1038,7 +974,7 @@ public final class Http1ServerStage implements ConnectionStage {
         }
         if (!ex.keepAlive || draining || peerClosed) {
             inputState = DISCARD;
-            pending = null;
+            codec.clearStash();
             conn.close();
             return;
         }
@@ -1056,7 +992,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         headTimerOn = false;
-        if (inputState == HEAD && exchange == null && pending != null) {
+        if (inputState == HEAD && exchange == null && codec.hasStash()) {
             failHead(408, "the request head did not arrive within " + options.headerReadTimeout().toMillis() + " ms");
         }
     }
@@ -1072,7 +1008,7 @@ public final class Http1ServerStage implements ConnectionStage {
         }
         final long timeout = options.bodyReadTimeout().toNanos();
         final long quiet = now() - lastBodyNanos;
-        final boolean waitingForReader = pending != null; // bytes are here; the handler has not asked
+        final boolean waitingForReader = codec.hasStash(); // bytes are here; the handler has not asked
         if (!waitingForReader && quiet >= timeout) {
             bodyTimerOn = false;
             failBody(408, "the request body stalled for " + options.bodyReadTimeout().toMillis() + " ms");
@@ -1087,7 +1023,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         final long timeout = options.idleTimeout().toNanos();
-        if (exchange == null && pending == null && inputState == HEAD) {
+        if (exchange == null && !codec.hasStash() && inputState == HEAD) {
             final long idle = now() - idleSinceNanos;
             if (idle >= timeout) {
                 inputState = DISCARD;
@@ -1213,6 +1149,8 @@ public final class Http1ServerStage implements ConnectionStage {
         private boolean ended;
         private Throwable failure;
         private boolean completed;
+        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
+        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
 
         RequestBodyStream(Http1ServerStage stage, Exchange exchange) {
             this.stage = stage;
@@ -1293,8 +1231,10 @@ public final class Http1ServerStage implements ConnectionStage {
             return n;
         }
 
-        void complete() {
+        /** The body has been read: its trailers first, then the subscriber's onComplete. */
+        void complete(Headers trailerFields) {
             completed = true;
+            trailers.complete(trailerFields);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onComplete();
@@ -1306,6 +1246,7 @@ public final class Http1ServerStage implements ConnectionStage {
                 return;
             }
             failure = t;
+            trailers.completeExceptionally(t);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onError(t);
@@ -1328,6 +1269,8 @@ public final class Http1ServerStage implements ConnectionStage {
         boolean outstanding;
         boolean ended;
         boolean skip;
+        /** The publisher has completed (the chunked response waits for its trailers). */
+        boolean completed;
 
         ResponseBodySubscriber(Http1ServerStage stage, Exchange exchange) {
             this.stage = stage;
@@ -1354,7 +1297,7 @@ public final class Http1ServerStage implements ConnectionStage {
         /** In the turn: asks for one more chunk if none is on its way. */
         void requestMore() {
             final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !ended && !skip && !cancelled) {
+            if (s != null && !outstanding && !ended && !completed && !skip && !cancelled) {
                 outstanding = true;
                 s.request(1);
             }

@@ -32,15 +32,27 @@ final class FakeConnection implements Connection {
     int queued;
     boolean closedTold;
     /**
-     * Models the write queue when on: writes add to {@link #queued}, each turn ends with a flush
-     * of at most {@link #flushPerTurn} bytes, then the watermarks are checked as the real
-     * connection does (after the flush), and a paused queue drains in turns of its own.
+     * Models the write queue when on, after io-actors' contract for stages (TcpConnection: a
+     * stage's write, endStageTurn, flush): a write that does not fit in {@link #maxQueue} is
+     * refused (counted in {@link #refused}); a write that brings the queue to the high watermark
+     * pauses writing at once, in the turn ({@link #isWritingPaused}); the turn's end tells
+     * onWritingPaused, then flushes at most {@link #flushPerTurn} bytes, and a paused queue that
+     * reaches the low watermark tells onWritingResumed (so every pause is followed by a resume);
+     * a paused queue drains in turns of its own (the socket became writable).
      */
     boolean modelQueue;
     int flushPerTurn;
+    int maxQueue = 1024 * 1024;
     int highWatermark = 512 * 1024;
     int lowWatermark = 128 * 1024;
     boolean paused;
+    /** A pause set by a write in this turn, told when the turn ends. */
+    private boolean pauseUntold;
+    /** The stage wrote in this turn: the turn's end flushes (again, if a told event wrote more). */
+    private boolean wroteInTurn;
+    int refused;
+    int pausesTold;
+    int resumesTold;
 
     FakeConnection(ActorSystem system, ConnectionStage stage) {
         this.system = system;
@@ -83,20 +95,25 @@ final class FakeConnection implements Connection {
         }
     }
 
-    /** The end of a turn: flush, then the watermarks (as TcpConnection.endStageTurn does). */
+    /** The end of a turn, as TcpConnection.endStageTurn: tell a pause set in the turn, flush, tell a resume. */
     private void endTurn() {
         if (!modelQueue) {
             return;
         }
-        queued -= Math.min(queued, flushPerTurn);
-        if (!paused && queued >= highWatermark) {
-            paused = true;
-            stage.onWritingPaused(this);
-        } else if (paused && queued <= lowWatermark) {
-            paused = false;
-            stage.onWritingResumed(this);
-            endTurn();
-        }
+        do {
+            wroteInTurn = false;
+            if (pauseUntold) {
+                pauseUntold = false;
+                pausesTold++;
+                stage.onWritingPaused(this);
+            }
+            queued -= Math.min(queued, flushPerTurn);
+            if (paused && !pauseUntold && queued <= lowWatermark) {
+                paused = false;
+                resumesTold++;
+                stage.onWritingResumed(this);
+            }
+        } while (wroteInTurn);
     }
 
     /** Fires the timer under {@code key} (as if its deadline passed); false if none is set. */
@@ -130,13 +147,19 @@ final class FakeConnection implements Connection {
         final ByteBuffer d = data.duplicate();
         final byte[] b = new byte[d.remaining()];
         d.get(b);
-        written.writeBytes(b);
         if (modelQueue) {
-            if (queued + b.length > 1024 * 1024) {
-                throw new AssertionError("a write of " + b.length + " bytes over the write queue's bound, " + queued + " queued");
+            if (queued + b.length > maxQueue) {
+                refused++;
+                return false;
             }
             queued += b.length;
+            wroteInTurn = true;
+            if (!paused && queued >= highWatermark) {
+                paused = true;
+                pauseUntold = true;
+            }
         }
+        written.writeBytes(b);
         return true;
     }
 
@@ -182,6 +205,11 @@ final class FakeConnection implements Connection {
     @Override
     public boolean isWritingPaused() {
         return paused;
+    }
+
+    @Override
+    public int writeRoomBytes() {
+        return !isOpen() ? 0 : modelQueue ? maxQueue - queued : Integer.MAX_VALUE;
     }
 
     @Override

@@ -87,7 +87,7 @@ class Http1ServerStageTest {
                     final int size = Integer.parseInt(raw.substring(i, le), 16);
                     i = le + 2;
                     if (size == 0) {
-                        i += 2;
+                        i = raw.indexOf("\r\n\r\n", i - 2) + 4; // past the trailer section, if any
                         break;
                     }
                     sb.append(raw, i, i + size);
@@ -98,6 +98,22 @@ class Http1ServerStageTest {
             out.add(status + (head.toLowerCase().contains("connection: close") ? " close" : "") + "|" + body);
         }
         return out;
+    }
+
+    /** Compares long texts in order, reporting where they first differ instead of printing them whole. */
+    static void assertSameText(List<String> expected, List<String> actual) {
+        assertEquals(expected.size(), actual.size(), "responses");
+        for (int i = 0; i < expected.size(); i++) {
+            final String e = expected.get(i);
+            final String a = actual.get(i);
+            int k = 0;
+            while (k < Math.min(e.length(), a.length()) && e.charAt(k) == a.charAt(k)) {
+                k++;
+            }
+            assertTrue(k == e.length() && k == a.length(), "response " + i + ": " + e.length() + " chars expected, "
+                    + a.length() + " read, first difference at " + k + ": "
+                    + a.substring(Math.max(0, k - 20), Math.min(a.length(), k + 20)));
+        }
     }
 
     private static final String GET = "GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Id: 1\r\n\r\n";
@@ -462,9 +478,10 @@ class Http1ServerStageTest {
     }
 
     @Test
-    void streamedDownload_queueOverWatermarkInTurnButFlushedBelow_stillCompletes() {
-        // A download whose write queue passes the high watermark inside a turn but is flushed below it at the
-        // turn's end (so no WritingPaused/Resumed is told) still completes: every byte written, none refused.
+    void streamedDownload_pausedInTheTurnThatReachesTheWatermark_resumedAfterEveryPause_completes() {
+        // A streamed download against io-actors' write contract (the queue pauses in the turn that reaches the high
+        // watermark; every pause is told and followed by a resume): every byte written in order, none refused, and
+        // the stage waited for each resume (as many resumes as pauses, at least one).
         final int chunk = 128 * 1024;
         final int chunks = 40;
         final String[] parts = new String[chunks];
@@ -476,9 +493,30 @@ class Http1ServerStageTest {
         c.modelQueue = true;
         c.flushPerTurn = 100 * 1024; // the socket takes less than a chunk per turn: the queue grows slowly
         c.read(GET);
-        final List<String> r = responses(c.output());
-        assertEquals(1, r.size());
-        assertEquals("200|" + String.join("", parts), r.get(0));
+        assertSameText(List.of("200|" + String.join("", parts)), responses(c.output()));
+        assertEquals(0, c.refused);
+        assertTrue(c.pausesTold >= 1, "the queue reached its high watermark");
+        assertEquals(c.pausesTold, c.resumesTold);
+        assertFalse(c.paused);
+    }
+
+    @Test
+    void bytesDownload_queueFullInTheTurn_flushedBelowTheLowWatermarkAtItsEnd_completes() {
+        // A 3 MiB response fills the write queue inside a turn, and each turn's flush drains it below the low
+        // watermark at once: the pause set in the turn is told and resumed at the turn's end, and the stage writes on
+        // from that resume alone (no re-check of its own): every byte written in order, none refused.
+        final byte[] big = new byte[3 * 1024 * 1024];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) ('a' + (i / 1000) % 26);
+        }
+        final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(Body.of(big))));
+        c.modelQueue = true;
+        c.flushPerTurn = 1024 * 1024; // a turn's flush empties the whole queue
+        c.read(GET);
+        assertSameText(List.of("200|" + new String(big, StandardCharsets.ISO_8859_1)), responses(c.output()));
+        assertEquals(0, c.refused);
+        assertTrue(c.pausesTold >= 3, "each megabyte filled the queue: " + c.pausesTold);
+        assertEquals(c.pausesTold, c.resumesTold);
     }
 
     @Test
@@ -521,5 +559,136 @@ class Http1ServerStageTest {
         second.next();
         c.runTasks();
         probe.expectMessageClass(io.troupe.http.BodyMessage.End.class, Duration.ofSeconds(10));
+    }
+
+    // ================================================================ trailers
+
+    /** Answers "body=<body> trailers=<fields>", the trailers read once the body has been read (getNow: already there). */
+    static final Service<Request, Response> TRAILERS_ECHO = request -> request.body().toBytes(1 << 20)
+            .thenApply(b -> Response.text(200, "body=" + new String(b, StandardCharsets.ISO_8859_1) + " trailers="
+                    + request.body().trailers().toCompletableFuture().getNow(null)));
+
+    @Test
+    void chunkedRequest_trailersParsed_readableWhenTheBodyEnds_splitAtEveryByte() {
+        // A chunked request's trailer fields reach the handler, in order, already complete when its body's reader
+        // hears the end; the same at every split of the request, and a pipelined request after it is served.
+        final String wire = "POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\nX-Sum: 900150983cd24fb0\r\nX-Two:  2 \r\n\r\n";
+        final List<String> expected = List.of("200|body=abc trailers=Headers[X-Sum: 900150983cd24fb0, X-Two: 2]",
+                "200|body= trailers=Headers[]");
+        final String next = "POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n";
+        final byte[] all = (wire + next).getBytes(StandardCharsets.ISO_8859_1);
+        for (int cut = 1; cut < all.length; cut++) {
+            final FakeConnection c = connect(HttpOptions.defaults(), TRAILERS_ECHO);
+            c.read(all, 0, cut);
+            c.read(all, cut, all.length);
+            assertEquals(expected, responses(c.output()), "cut at " + cut);
+        }
+    }
+
+    @Test
+    void chunkedRequest_trailersOverTheLimits_431_malformed_400() {
+        // Trailer fields count against the header limits (bytes, count: 431 and close); a malformed one is 400.
+        assertRefused(HttpOptions.defaults().withMaxHeaderBytes(64),
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Big: " + "b".repeat(80) + "\r\n\r\n",
+                "431");
+        assertRefused(HttpOptions.defaults().withMaxHeaderCount(2),
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", "431");
+        assertRefused(HttpOptions.defaults(),
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Name: 1\r\n\r\n", "400");
+    }
+
+    @Test
+    void chunkedRequest_bodyFailsMidway_trailersFailToo() {
+        // A client gone before the trailer section: the trailers' stage fails, as the body does.
+        final AtomicReference<Request> seen = new AtomicReference<>();
+        final FakeConnection c = connect(HttpOptions.defaults(), r -> {
+            seen.set(r);
+            return new CompletableFuture<>();
+        });
+        c.read("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+        c.stage.onPeerClosed(c);
+        c.runTasks();
+        assertTrue(seen.get().body().trailers().toCompletableFuture().isCompletedExceptionally());
+    }
+
+    @Test
+    void streamedResponse_trailersAfterTheLastChunk_knownAtOnceOrLater_thenTheNextResponse() {
+        // A chunked response's trailers go out after its last chunk: at once when known, or when their stage
+        // completes later (the connection waits, then serves the pipelined request); fields that frame the message
+        // are left out.
+        final CompletableFuture<io.troupe.http.Headers> later = new CompletableFuture<>();
+        final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                r.path().equals("/now")
+                        ? Body.stream(chunks("ab", "cd"), -1).withTrailers(CompletableFuture.completedStage(
+                                io.troupe.http.Headers.of("X-Sum", "abcd").with("Content-Length", "9")))
+                        : Body.stream(chunks("ef"), -1).withTrailers(later))));
+        c.read("GET /now HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertTrue(c.output().endsWith("2\r\ncd\r\n0\r\nX-Sum: abcd\r\n\r\n"), c.output());
+        c.take();
+        c.read("GET /later HTTP/1.1\r\nHost: h\r\n\r\nGET /now HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertTrue(c.output().endsWith("2\r\nef\r\n"), "waits for the trailers: " + c.output());
+        later.complete(io.troupe.http.Headers.of("X-Late", "1"));
+        c.runTasks();
+        final String out = c.output();
+        assertTrue(out.contains("2\r\nef\r\n0\r\nX-Late: 1\r\n\r\nHTTP/1.1 200"), out);
+        assertEquals(List.of("200|ef", "200|abcd"), responses(out));
+        assertFalse(c.closeRequested || c.aborted);
+    }
+
+    @Test
+    void streamedResponse_trailersFailOrUnsendable_connectionAborted_knownLength_dropped() {
+        // Trailers that fail, or that hold a line break, cut the response off (abort); on a response with a
+        // Content-Length they are not sent at all.
+        FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab"), -1).withTrailers(CompletableFuture.failedStage(new IllegalStateException("no sum"))))));
+        c.read(GET);
+        assertTrue(c.aborted);
+        assertFalse(c.output().contains("0\r\n\r\n"), c.output());
+        c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab"), -1).withTrailers(CompletableFuture.completedStage(
+                        io.troupe.http.Headers.of("X-Bad", "a\r\nInjected: 1"))))));
+        c.read(GET);
+        assertTrue(c.aborted);
+        assertFalse(c.output().contains("Injected"), c.output());
+        c = connect(HttpOptions.defaults(), Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab"), 2).withTrailers(CompletableFuture.completedStage(io.troupe.http.Headers.of("X-Sum", "ab"))))));
+        c.read(GET);
+        assertEquals(List.of("200|ab"), responses(c.output()));
+        assertFalse(c.output().contains("X-Sum"), c.output());
+        assertFalse(c.aborted);
+    }
+
+    // ================================================================ percent-decoding
+
+    @Test
+    void percentDecoding_handlerSeesDecodedPathAndQuery_rawTargetKept() {
+        // The handler sees the path and query parameters decoded as UTF-8 and the target as sent.
+        final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> Response.text(200,
+                r.path() + "|" + r.rawPath() + "|" + r.queryParams() + "|" + r.target())));
+        c.read("GET /caf%C3%A9/a%20b?q=x+y%2Fz&n=%00 HTTP/1.1\r\nHost: h\r\n\r\n");
+        final String body = new String(responses(c.output()).get(0).getBytes(StandardCharsets.ISO_8859_1),
+                StandardCharsets.UTF_8);
+        assertEquals("200|/caf\u00e9/a b|/caf%C3%A9/a%20b|{q=[x y/z], n=[\u0000]}|/caf%C3%A9/a%20b?q=x+y%2Fz&n=%00", body);
+    }
+
+    @Test
+    void percentDecoding_badEscapesMalformedUtf8EncodedSlashOrNul_400AndClose_handlerNotCalled() {
+        // Each target that cannot be decoded, or whose decoded path would route differently, is answered 400 and the
+        // connection closed; the handler is never called.
+        final List<String> called = new ArrayList<>();
+        for (String target : new String[] {"/a%zz", "/a%4", "/a%4?x=1", "/a%2Fb", "/a%2f..%2fb", "/a%00b", "/a%C3",
+            "/a%FF", "/a%C3%28", "/%E2%82", "/?q=%zz", "/?q=%E2%82", "/?%4=x"}) {
+            final FakeConnection c = connect(HttpOptions.defaults(), Services.sync(r -> {
+                called.add(r.target());
+                return Response.text(200, "called");
+            }));
+            c.read("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            final List<String> r = responses(c.output());
+            assertEquals(1, r.size(), target + ": " + c.output());
+            assertTrue(r.get(0).startsWith("400 close|"), target + ": " + r.get(0));
+            assertTrue(c.closeRequested, target);
+        }
+        assertEquals(List.of(), called);
     }
 }

@@ -19,6 +19,8 @@ public final class ClientExchange {
     final long deadlineNanos;
     /** Attempts made so far on connections that failed before sending (or idempotent, reused). */
     int attempts;
+    /** In its origin's waiting queue; guarded by that OriginPool's monitor. */
+    boolean waiting;
 
     /**
      * An exchange.

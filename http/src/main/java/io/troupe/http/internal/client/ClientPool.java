@@ -1,6 +1,9 @@
 package io.troupe.http.internal.client;
 
+import io.troupe.actors.Actor;
+import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
+import io.troupe.actors.SpawnOptions;
 import io.troupe.http.HttpClientOptions;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
@@ -8,10 +11,12 @@ import io.troupe.io.Tls;
 import io.troupe.io.TlsSettings;
 import io.troupe.services.OverloadedException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +37,17 @@ public final class ClientPool {
      *  2. idle is a subset of the open stages that run no exchange.
      *  3. waiters is non-empty only while open == max (or the client is closing).
      *  4. Each stage calls stageClosed exactly once (from onClosed or onConnectFailed).
+     *  5. exchange.waiting <=> the exchange is in its origin's waiters. A waiting exchange leaves
+     *     the queue exactly once: handed to a connection (released, stageClosed), or taken out
+     *     by its deadline (expire), by its caller's cancel (leave) or by close().
+     *
+     * Waiting has the request deadline too. An exchange that must wait is watched by the pool's
+     * wait timer (a system actor, spawned on the first wait, whose timers run on the actor
+     * system's clock): at the exchange's deadline the timer takes it out of the queue, if it is
+     * still there, and fails it with TimeoutException. Once the exchange's stage completes (in
+     * any way) it leaves the queue if it is still in it and its timer is cancelled. So nothing
+     * waits past its deadline and nothing stays queued for a caller who is gone. Once handed to a
+     * connection, the stage's own request timer runs to the same deadline.
      *
      * Memory ordering. A stage's fields set in its turn before released() are visible to the
      * thread that takes it from idle (the monitor); the exchange handed to it travels through the
@@ -47,6 +63,9 @@ public final class ClientPool {
     private final AtomicLong connectionsOpened = new AtomicLong();
     private final AtomicLong peakBufferedBodyBytes = new AtomicLong();
     private volatile boolean closed;
+    /** Fails waiting exchanges at their deadline; spawned on the first wait (see the overview). */
+    private volatile ActorRef<WaitTimer.Msg> waitTimer;
+    private static final AtomicLong WAIT_TIMERS = new AtomicLong();
 
     /**
      * A pool.
@@ -173,6 +192,9 @@ public final class ClientPool {
             final List<Http1ClientStage> idle;
             synchronized (p) {
                 failed = new ArrayList<>(p.waiters);
+                for (ClientExchange e : failed) {
+                    e.waiting = false;
+                }
                 p.waiters.clear();
                 idle = new ArrayList<>(p.idle);
                 p.idle.clear();
@@ -182,6 +204,77 @@ public final class ClientPool {
             }
             for (Http1ClientStage s : idle) {
                 s.closeFromOutside();
+            }
+        }
+        final ActorRef<WaitTimer.Msg> timer = waitTimer;
+        if (timer != null) {
+            system.stop(timer);
+        }
+    }
+
+    /** After {@code e} entered the waiting queue (outside the lock): arms its deadline, and its leaving on completion. */
+    private void watchWaiter(OriginPool pool, ClientExchange e) {
+        final long delayNanos = e.deadlineNanos - system.clock().nanoTime();
+        if (delayNanos <= 0) {
+            pool.expire(e);
+            return;
+        }
+        final ActorRef<WaitTimer.Msg> timer;
+        try {
+            timer = waitTimer();
+        } catch (IllegalStateException systemClosed) {
+            pool.leave(e);
+            e.result.completeExceptionally(systemClosed);
+            return;
+        }
+        timer.send(new WaitTimer.Watch(pool, e, Duration.ofNanos(delayNanos))); // lossless: a lost watch would let it wait on
+        e.result.whenComplete((r, t) -> {
+            pool.leave(e);
+            timer.tell(new WaitTimer.Unwatch(e));
+        });
+    }
+
+    private ActorRef<WaitTimer.Msg> waitTimer() {
+        ActorRef<WaitTimer.Msg> t = waitTimer;
+        if (t == null) {
+            synchronized (this) {
+                t = waitTimer;
+                if (t == null) {
+                    t = system.spawnSystemActor(WaitTimer::new,
+                            SpawnOptions.named("http-client-waits-" + WAIT_TIMERS.incrementAndGet()));
+                    waitTimer = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /**
+     * The pool's wait timer: one keyed timer per waiting exchange, on the actor system's clock.
+     * An actor, so confined to its own turns; the pools it calls lock themselves.
+     */
+    static final class WaitTimer extends Actor<WaitTimer.Msg> {
+        sealed interface Msg {}
+
+        /** Fail {@code exchange} after {@code delay} if it is still waiting in {@code pool}. */
+        record Watch(OriginPool pool, ClientExchange exchange, Duration delay) implements Msg {}
+
+        /** {@code exchange} is done: forget its timer. */
+        record Unwatch(ClientExchange exchange) implements Msg {}
+
+        /** The deadline of {@code exchange} has come. */
+        record Expired(OriginPool pool, ClientExchange exchange) implements Msg {}
+
+        @Override
+        protected void receive(Msg message) {
+            if (message instanceof Watch w) {
+                if (!w.exchange().result.isDone()) {
+                    context().timers().startSingleTimer(w.exchange(), new Expired(w.pool(), w.exchange()), w.delay());
+                }
+            } else if (message instanceof Unwatch u) {
+                context().timers().cancel(u.exchange());
+            } else if (message instanceof Expired x) {
+                x.pool().expire(x.exchange());
             }
         }
     }
@@ -214,6 +307,7 @@ public final class ClientPool {
         void acquire(ClientExchange exchange) {
             Http1ClientStage stage = null;
             boolean connect = false;
+            boolean queued = false;
             RuntimeException reject = null;
             synchronized (this) {
                 if (closed) {
@@ -225,6 +319,8 @@ public final class ClientPool {
                     connect = true;
                 } else if (waiters.size() < options.maxWaitingRequestsPerOrigin()) {
                     waiters.add(exchange);
+                    exchange.waiting = true;
+                    queued = true;
                 } else {
                     reject = new OverloadedException("the HTTP client has " + open + " connections to " + origin
                             + " busy and " + waiters.size() + " requests waiting (the bound)");
@@ -236,7 +332,36 @@ public final class ClientPool {
                 stage.dispatch(exchange);
             } else if (connect) {
                 connect(this, exchange);
+            } else if (queued) {
+                watchWaiter(this, exchange);
             }
+        }
+
+        /** Takes the next waiting exchange out of the queue; under the monitor. */
+        private ClientExchange pollWaiter() {
+            final ClientExchange next = waiters.poll();
+            if (next != null) {
+                next.waiting = false;
+            }
+            return next;
+        }
+
+        /** Its deadline has come: out of the queue and failed, if it is still waiting. Any thread. */
+        void expire(ClientExchange exchange) {
+            if (leave(exchange)) {
+                exchange.result.completeExceptionally(new TimeoutException("no connection to " + origin
+                        + " was free within the " + options.requestTimeout().toMillis() + " ms request timeout"));
+            }
+        }
+
+        /** Takes {@code exchange} out of the queue if it is still waiting; true if it was. Any thread. */
+        synchronized boolean leave(ClientExchange exchange) {
+            if (!exchange.waiting) {
+                return false;
+            }
+            exchange.waiting = false;
+            waiters.remove(exchange);
+            return true;
         }
 
         /** From a stage's turn: it is free and may be reused. The next exchange for it, or null (it is idle now, or must close). */
@@ -244,7 +369,7 @@ public final class ClientPool {
             if (closed) {
                 return null;
             }
-            final ClientExchange next = waiters.poll();
+            final ClientExchange next = pollWaiter();
             if (next == null) {
                 idle.addLast(stage);
             }
@@ -264,7 +389,7 @@ public final class ClientPool {
                 idle.remove(stage);
                 if (!closed && !waiters.isEmpty() && open < options.maxConnectionsPerOrigin()) {
                     open++;
-                    next = waiters.poll();
+                    next = pollWaiter();
                 }
             }
             if (next != null) {

@@ -3,6 +3,8 @@ package io.troupe.http.internal.client;
 import io.troupe.http.Body;
 import io.troupe.http.Headers;
 import io.troupe.http.Response;
+import io.troupe.http.internal.Http1Codec;
+import io.troupe.http.internal.HttpError;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
@@ -15,6 +17,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,17 +50,21 @@ public final class Http1ClientStage implements ConnectionStage {
      *   ACTIVE -> ACTIVE                                             // released() handed a waiting exchange
      *   any    -> CLOSING (closing) -> CLOSED (closed)               // no keep-alive, idle timeout, timeout, error
      *
-     * Input states (inState): HEAD -> BODY_FIXED | CHUNK_SIZE | BODY_EOF | DONE;
-     *   CHUNK_SIZE -> CHUNK_DATA -> CHUNK_END -> CHUNK_SIZE ... -> TRAILERS -> DONE.
+     * Input states (inState): HEAD -> BODY_FIXED | CHUNKED | BODY_EOF | DONE; each body state
+     *   -> DONE. The chunk framing's own states (size line, data, CRLF, trailers) are the
+     *   codec's (Http1Codec, shared with the server stage).
      *
      * Invariants.
      *  1. At most one exchange runs (ex); the next request is written only after the response
      *     to the previous one was read in full (no pipelining).
-     *  2. stash == null or stashStart < stashEnd; while stash != null reading is suspended, so
-     *     the stash holds at most what one socket read (one TLS read turn) brought past the point
-     *     where the body's subscriber had no demand.
+     *  2. While the codec's stash holds bytes reading is suspended, so the stash holds at most
+     *     what one socket read (one TLS read turn) brought past the point where the body's
+     *     subscriber had no demand; it holds no buffer when empty.
      *  3. An upload chunk is asked for only when `out` is empty and the write queue is below its
-     *     high watermark: an upload holds one chunk plus the write queue.
+     *     high watermark: an upload holds one chunk plus the write queue. A full queue, or one at
+     *     the high watermark, is a paused one (io-actors pauses writing in the turn whose write
+     *     reaches the watermark, and tells onWritingResumed after every pause): pump() then just
+     *     stops, and onWritingResumed pumps again.
      *
      * Memory ordering: see ClientPool; body stream demand is an AtomicLong, its wake-up an execute().
      *
@@ -67,24 +77,16 @@ public final class Http1ClientStage implements ConnectionStage {
     private static final int HEAD = 0;
     /** Reading a Content-Length body. */
     private static final int BODY_FIXED = 1;
-    /** Reading a chunk-size line. */
-    private static final int CHUNK_SIZE = 2;
-    /** Reading a chunk's data. */
-    private static final int CHUNK_DATA = 3;
-    /** Reading the CRLF after a chunk's data. */
-    private static final int CHUNK_END = 4;
-    /** Reading trailer fields. */
-    private static final int TRAILERS = 5;
+    /** Reading a chunked body (framing, data, trailer section: see Http1Codec). */
+    private static final int CHUNKED = 2;
     /** Reading a body that ends where the connection does. */
-    private static final int BODY_EOF = 6;
+    private static final int BODY_EOF = 3;
     /** The response is read in full. */
-    private static final int DONE = 7;
+    private static final int DONE = 4;
 
     private static final Object REQUEST_TIMER = "http-client-request";
     private static final Object IDLE_TIMER = "http-client-idle";
     private static final byte[] NO_BYTES = new byte[0];
-    private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     private final ClientPool owner;
     private final ClientPool.OriginPool pool;
@@ -109,11 +111,6 @@ public final class Http1ClientStage implements ConnectionStage {
     private byte[] head;
     private int headLen;
     private long bodyRemaining;
-    private long chunkSize;
-    private int lineBytes;
-    private int trailerBytes;
-    private boolean chunkExt;
-    private int chunkDigits;
     private byte[] bodyBuf;
     private int bodyLen;
     private int status;
@@ -121,9 +118,8 @@ public final class Http1ClientStage implements ConnectionStage {
     private ResponseBodyStream bodyStream;
     /** The latest response body stream, whose subscribe onClosed may have to finish. */
     private ResponseBodyStream lastBodyStream;
-    private byte[] stash;
-    private int stashStart;
-    private int stashEnd;
+    /** The stash of input bytes the body's subscriber has not asked for yet, and the chunk framing. */
+    private final Http1Codec codec = new Http1Codec();
     private boolean readingSuspended;
     /** Tells the exchange's end (completes a whole body, or ends a stream); run by finishExchange. */
     private Runnable onFinished;
@@ -131,11 +127,14 @@ public final class Http1ClientStage implements ConnectionStage {
     // ---- output
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(0);
     private UploadSubscriber upload;
+    /** The streamed request body's trailers (sent after the last chunk of a chunked upload). */
+    private CompletionStage<Headers> uploadTrailers;
+    /** The upload's publisher completed; its trailers are awaited (no more chunks are asked for). */
+    private boolean uploadCompleted;
     private boolean uploadDone;
     private boolean chunkedUpload;
     private long uploadLength;
     private long uploadBytes;
-    private boolean recheckScheduled;
 
     Http1ClientStage(ClientPool owner, ClientPool.OriginPool pool, ClientExchange first) {
         this.owner = owner;
@@ -234,8 +233,9 @@ public final class Http1ClientStage implements ConnectionStage {
             return;
         }
         gotAnything = true;
-        if (stash != null) {
-            append(data);
+        if (codec.hasStash()) {
+            codec.stash(data);
+            owner.recordBuffered(codec.stashedBytes());
             return; // reading is suspended; the stash is drained as demand comes
         }
         process(data);
@@ -359,6 +359,8 @@ public final class Http1ClientStage implements ConnectionStage {
         } else {
             uploadDone = false;
             upload = new UploadSubscriber(this, e);
+            uploadTrailers = body.trailers();
+            uploadCompleted = false;
             pump();
             ((Body.Stream) body).publisher().subscribe(upload);
         }
@@ -373,46 +375,27 @@ public final class Http1ClientStage implements ConnectionStage {
             final ByteBuffer b = out.peek();
             final int room = conn.writeRoomBytes();
             if (room <= 0) {
-                waitForRoom();
-                return;
+                return; // the queue is full, so writing is paused: onWritingResumed pumps again
             }
             if (b.remaining() <= room) {
                 if (!conn.write(b)) {
-                    waitForRoom();
-                    return;
+                    return; // a write that fits is refused only when the connection is closing
                 }
                 out.poll();
                 sentAnything = true;
             } else {
                 if (!conn.write(b.slice(b.position(), room))) {
-                    waitForRoom();
                     return;
                 }
                 sentAnything = true;
                 b.position(b.position() + room);
-                waitForRoom();
-                return;
+                return; // the queue is full now, so writing is paused: onWritingResumed pumps again
             }
         }
         final UploadSubscriber u = upload;
-        if (u != null && !uploadDone && ex == u.exchange) {
-            if (conn.queuedBytes() < highWatermarkBytes) {
-                u.requestMore();
-            } else {
-                waitForRoom();
-            }
-        }
-    }
-
-    /** See Http1ServerStage.waitForRoom: the end-of-turn flush may drain below the watermark unannounced. */
-    private void waitForRoom() {
-        if (!recheckScheduled && !conn.isWritingPaused()) {
-            recheckScheduled = true;
-            conn.execute(() -> {
-                recheckScheduled = false;
-                pump();
-            });
-        }
+        if (u != null && !uploadDone && !uploadCompleted && ex == u.exchange && conn.queuedBytes() < highWatermarkBytes) {
+            u.requestMore();
+        } // else at the high watermark writing is paused: onWritingResumed asks for more
     }
 
     void onUploadChunk(ClientExchange e, ByteBuffer chunk) {
@@ -431,9 +414,9 @@ public final class Http1ClientStage implements ConnectionStage {
             return;
         }
         if (chunkedUpload) {
-            out.add(ByteBuffer.wrap((Long.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+            out.add(Http1Codec.chunkSizeLine(n));
             out.add(chunk);
-            out.add(ByteBuffer.wrap(CRLF));
+            out.add(Http1Codec.chunkEnd());
         } else {
             out.add(chunk);
         }
@@ -441,7 +424,7 @@ public final class Http1ClientStage implements ConnectionStage {
     }
 
     void onUploadEnd(ClientExchange e, Throwable failure) {
-        if (e != ex || closed || closing || uploadDone) {
+        if (e != ex || closed || closing || uploadDone || uploadCompleted) {
             return;
         }
         if (failure != null) {
@@ -453,7 +436,43 @@ public final class Http1ClientStage implements ConnectionStage {
             return;
         }
         if (chunkedUpload) {
-            out.add(ByteBuffer.wrap(LAST_CHUNK));
+            uploadCompleted = true;
+            final CompletionStage<Headers> trailers = uploadTrailers;
+            if (trailers instanceof CompletableFuture<Headers> cf) {
+                final CompletableFuture<Headers> f = cf.getClass() == CompletableFuture.class ? cf : cf.toCompletableFuture();
+                if (f.isDone()) {
+                    Headers h = null;
+                    Throwable t = null;
+                    try {
+                        h = f.getNow(null);
+                    } catch (CompletionException | CancellationException x) {
+                        t = x;
+                    }
+                    onUploadTrailers(e, h, t);
+                    return;
+                }
+            }
+            trailers.whenComplete((h, t) -> conn.execute(() -> onUploadTrailers(e, h, t)));
+            return;
+        }
+        uploadDone = true;
+        pump();
+    }
+
+    /** The request body's trailers are known (or failed), in the turn: the last chunk carries them. */
+    private void onUploadTrailers(ClientExchange e, Headers trailers, Throwable failure) {
+        if (e != ex || closed || closing || uploadDone) {
+            return;
+        }
+        if (failure != null || trailers == null) {
+            abortExchange(new IOException("the request trailers failed: " + failure, failure));
+            return;
+        }
+        try {
+            out.add(Http1Codec.lastChunk(trailers));
+        } catch (IllegalArgumentException x) {
+            abortExchange(new IOException("the request trailers cannot be sent: " + x.getMessage(), x));
+            return;
         }
         uploadDone = true;
         pump();
@@ -461,37 +480,19 @@ public final class Http1ClientStage implements ConnectionStage {
 
     // ================================================================ the response
 
-    private void append(ByteBuffer data) {
-        final int n = data.remaining();
-        if (stashEnd + n > stash.length) {
-            final int live = stashEnd - stashStart;
-            final byte[] bigger = new byte[Math.max(live + n, stash.length)];
-            System.arraycopy(stash, stashStart, bigger, 0, live);
-            stash = bigger;
-            stashStart = 0;
-            stashEnd = live;
-        }
-        data.get(stash, stashEnd, n);
-        stashEnd += n;
-        owner.recordBuffered(stashEnd - stashStart);
-    }
-
     /** After input was processed: keep what could not be used, finish a complete exchange. */
     private void afterInput(ByteBuffer in) {
         if (inState == DONE) {
-            final boolean extra = in.hasRemaining();
-            if (extra) {
-                stash = null;
+            if (in.hasRemaining()) {
+                codec.clearStash();
                 keepAlive = false; // bytes after the response: the connection is out of step
             }
             finishExchange();
             return;
         }
         if (in.hasRemaining() && ex != null && !closing) {
-            stash = new byte[in.remaining()];
-            stashStart = 0;
-            stashEnd = 0;
-            append(in);
+            codec.stash(in);
+            owner.recordBuffered(codec.stashedBytes());
             if (!readingSuspended) {
                 readingSuspended = true;
                 conn.suspendReading();
@@ -513,23 +514,19 @@ public final class Http1ClientStage implements ConnectionStage {
             conn.abort();
             return;
         }
-        if (stash != null) {
-            final ByteBuffer s = ByteBuffer.wrap(stash, stashStart, stashEnd - stashStart);
-            stash = null;
+        if (codec.hasStash()) {
+            final ByteBuffer s = codec.stashed();
             process(s);
+            codec.unstash(s);
             if (inState == DONE) {
                 afterInput(s);
                 return;
             }
-            if (s.hasRemaining()) {
-                stash = new byte[s.remaining()];
-                stashStart = 0;
-                stashEnd = 0;
-                append(s);
+            if (codec.hasStash()) {
                 return;
             }
         }
-        if (readingSuspended && stash == null) {
+        if (readingSuspended && !codec.hasStash()) {
             readingSuspended = false;
             conn.resumeReading();
         }
@@ -537,7 +534,7 @@ public final class Http1ClientStage implements ConnectionStage {
     }
 
     private void checkPeerClosed() {
-        if (!peerClosed || ex == null || stash != null || closing || closed) {
+        if (!peerClosed || ex == null || codec.hasStash() || closing || closed) {
             return;
         }
         if (inState == BODY_EOF) {
@@ -577,81 +574,27 @@ public final class Http1ClientStage implements ConnectionStage {
                         return;
                     }
                 }
-                case CHUNK_SIZE -> {
-                    final byte b = in.get();
-                    if (++lineBytes > 1024) {
-                        protocolError("a chunk-size line longer than 1024 bytes");
+                case CHUNKED -> {
+                    final int framing;
+                    try {
+                        framing = codec.readChunked(in);
+                    } catch (HttpError e) {
+                        protocolError(e.getMessage());
                         return;
                     }
-                    if (b == '\n') {
-                        if (chunkDigits == 0) {
-                            protocolError("a chunk-size line without a size");
+                    if (framing == Http1Codec.END) {
+                        bodyDone();
+                    } else if (framing == Http1Codec.DATA) {
+                        final int n = (int) Math.min(codec.chunkDataLeft(), in.remaining());
+                        if (!deliver(in, n)) {
                             return;
                         }
-                        lineBytes = 0;
-                        if (chunkSize == 0) {
-                            inState = TRAILERS;
-                            trailerBytes = 0;
-                        } else {
-                            inState = CHUNK_DATA;
-                        }
-                    } else if (b == ';' || chunkExt) {
-                        chunkExt = true;
-                    } else if (b != '\r' && b != ' ' && b != '\t') {
-                        final int d = Character.digit(b, 16);
-                        if (d < 0 || chunkDigits >= 15) {
-                            protocolError("a bad chunk size");
-                            return;
-                        }
-                        chunkSize = chunkSize * 16 + d;
-                        chunkDigits++;
-                    }
-                }
-                case CHUNK_DATA -> {
-                    final int n = (int) Math.min(chunkSize, in.remaining());
-                    if (!deliver(in, n)) {
-                        return;
-                    }
-                    chunkSize -= n;
-                    if (chunkSize == 0) {
-                        inState = CHUNK_END;
-                    }
-                }
-                case CHUNK_END -> {
-                    final byte b = in.get();
-                    if (b == '\n') {
-                        startChunk();
-                    } else if (b != '\r') {
-                        protocolError("no CRLF after a chunk's data");
-                        return;
-                    }
-                }
-                case TRAILERS -> {
-                    final byte b = in.get();
-                    if (++trailerBytes > owner.options().maxResponseHeadBytes()) {
-                        protocolError("trailer fields longer than " + owner.options().maxResponseHeadBytes() + " bytes");
-                        return;
-                    }
-                    if (b == '\n') {
-                        if (lineBytes == 0) {
-                            bodyDone();
-                        }
-                        lineBytes = 0;
-                    } else if (b != '\r') {
-                        lineBytes++;
+                        codec.chunkDataTaken(n);
                     }
                 }
                 default -> throw new IllegalStateException("input state " + inState);
             }
         }
-    }
-
-    private void startChunk() {
-        inState = CHUNK_SIZE;
-        chunkSize = 0;
-        chunkDigits = 0;
-        chunkExt = false;
-        lineBytes = 0;
     }
 
     /** Hands {@code n} body bytes on; false (nothing taken) if the subscriber has no demand now. */
@@ -703,12 +646,13 @@ public final class Http1ClientStage implements ConnectionStage {
     }
 
     private boolean parseHead(int len) throws IOException {
-        final String text = new String(head, 0, len, StandardCharsets.ISO_8859_1);
+        final byte[] b = head;
         if (head.length > 4096) {
             head = null; // keep an idle connection small
         }
-        final String[] lines = text.split("\r?\n");
-        final String statusLine = lines[0];
+        int lineEnd = lineEnd(b, 0, len);
+        final String statusLine = new String(b, 0, lineEnd > 0 && b[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd,
+                StandardCharsets.ISO_8859_1);
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
             throw new IOException("not an HTTP/1.x status line: " + abbreviate(statusLine));
         }
@@ -723,16 +667,18 @@ public final class Http1ClientStage implements ConnectionStage {
             throw new IOException("a bad status code: " + abbreviate(statusLine));
         }
         final Headers.Builder hb = Headers.builder();
-        for (int i = 1; i < lines.length; i++) {
-            final String line = lines[i];
-            if (line.isEmpty()) {
-                break;
+        for (int i = lineEnd + 1; i < len; i = lineEnd + 1) {
+            lineEnd = lineEnd(b, i, len);
+            final int contentEnd = lineEnd > i && b[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+            if (contentEnd == i) {
+                break; // the blank line
             }
-            final int colon = line.indexOf(':');
-            if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t' || line.charAt(colon - 1) == ' ') {
-                throw new IOException("a bad header line: " + abbreviate(line));
+            try {
+                Http1Codec.parseField(b, i, contentEnd, hb);
+            } catch (HttpError e) {
+                throw new IOException("a bad header line (" + e.getMessage() + "): "
+                        + abbreviate(new String(b, i, contentEnd - i, StandardCharsets.ISO_8859_1)));
             }
-            hb.add(line.substring(0, colon), line.substring(colon + 1).strip());
         }
         final Headers headers = hb.build();
         if (code < 200) {
@@ -755,7 +701,7 @@ public final class Http1ClientStage implements ConnectionStage {
         } else if (te != null) {
             if (te.toLowerCase(Locale.ROOT).strip().endsWith("chunked")) {
                 length = -1;
-                startChunk();
+                codec.startChunked(Long.MAX_VALUE, owner.options().maxResponseHeadBytes(), Integer.MAX_VALUE);
             } else {
                 length = -2; // to the connection's end
                 keepAlive = false;
@@ -787,12 +733,14 @@ public final class Http1ClientStage implements ConnectionStage {
             bodyRemaining = length;
             inState = BODY_FIXED;
         } else if (length == -1) {
-            inState = CHUNK_SIZE;
+            inState = CHUNKED;
         } else {
             inState = BODY_EOF;
         }
         conn.cancelTimer(REQUEST_TIMER); // the head is in: the body's reader sets the pace now
-        if (!ex.result.complete(Response.of(code, headers, Body.stream(bodyStream, length > 0 ? length : -1)))) {
+        final Body body = Body.stream(bodyStream, length > 0 ? length : -1)
+                .withTrailers(bodyStream.trailers.minimalCompletionStage());
+        if (!ex.result.complete(Response.of(code, headers, body))) {
             // The caller gave up (cancelled the stage): nobody will read this body, so the connection cannot be kept.
             ex = null;
             closing = true;
@@ -800,6 +748,16 @@ public final class Http1ClientStage implements ConnectionStage {
             return false;
         }
         return true;
+    }
+
+    /** The index of the LF that ends the line starting at {@code i}; the head ends with one. */
+    private static int lineEnd(byte[] b, int i, int len) {
+        for (int k = i; k < len; k++) {
+            if (b[k] == '\n') {
+                return k;
+            }
+        }
+        return len - 1;
     }
 
     private static long parseLength(String value) throws IOException {
@@ -826,6 +784,7 @@ public final class Http1ClientStage implements ConnectionStage {
 
     /** The response's body is read in full. */
     private void bodyDone() {
+        final Headers trailers = inState == CHUNKED ? codec.trailers() : Headers.empty();
         inState = DONE;
         conn.cancelTimer(REQUEST_TIMER);
         // Told after the connection is back in the pool (finishExchange), so that a caller who sends its next
@@ -837,7 +796,8 @@ public final class Http1ClientStage implements ConnectionStage {
             bodyBuf = null;
             onFinished = () -> e.result.complete(r);
         } else if (bodyStream != null) {
-            onFinished = bodyStream::complete;
+            final ResponseBodyStream stream = bodyStream;
+            onFinished = () -> stream.complete(trailers);
         }
     }
 
@@ -966,6 +926,8 @@ public final class Http1ClientStage implements ConnectionStage {
         private boolean ended;
         private volatile boolean completed;
         private volatile Throwable failure;
+        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
+        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
 
         ResponseBodyStream(Http1ClientStage stage, ClientExchange exchange) {
             this.stage = stage;
@@ -1063,8 +1025,10 @@ public final class Http1ClientStage implements ConnectionStage {
             return true;
         }
 
-        void complete() {
+        /** The body has been read: its trailers first, then the subscriber's onComplete. */
+        void complete(Headers trailerFields) {
             completed = true;
+            trailers.complete(trailerFields);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onComplete();
@@ -1076,6 +1040,7 @@ public final class Http1ClientStage implements ConnectionStage {
                 return;
             }
             failure = t;
+            trailers.completeExceptionally(t);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onError(t);

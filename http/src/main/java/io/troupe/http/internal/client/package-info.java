@@ -20,5 +20,10 @@
  * for one chunk when the previous is written and the write queue is below its high watermark.
  * Timeouts run on the connection's timers (the system clock): the request timeout from the call to
  * the head (to the end for bodies read whole), the idle timeout from the release to the pool.
+ * Before a connection is assigned, the request timeout runs on the pool's wait timer (a system
+ * actor with one keyed timer per waiting request, on the same clock): at the deadline a request
+ * still in the queue is taken out and failed; a waiting request whose caller cancels leaves the
+ * queue at once. Parsing shared with the server stage (the stash of unread input, chunk framing
+ * with trailers, field lines) is io.troupe.http.internal.Http1Codec.
  */
 package io.troupe.http.internal.client;
