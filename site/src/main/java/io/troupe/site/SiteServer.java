@@ -12,8 +12,6 @@ import io.troupe.services.Services;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -74,12 +72,7 @@ public final class SiteServer {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             return Response.text(405, "only GET and HEAD\n").withHeader("Allow", "GET, HEAD");
         }
-        final String path;
-        try {
-            path = URLDecoder.decode(request.path().replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return Response.text(400, "malformed path\n");
-        }
+        final String path = request.path(); // decoded once by the server (a bad escape is its 400)
         if (!path.startsWith("/") || path.indexOf('\\') >= 0 || path.indexOf('\0') >= 0) {
             return Response.text(400, "malformed path\n");
         }

@@ -90,6 +90,17 @@ class SiteServerTest {
     }
 
     @Test
+    void escapedNamesAreDecodedOnce() throws IOException {
+        // the server decodes the path once: "%25" is a literal '%', "%20" a space
+        Files.writeString(root.resolve("100% done.txt"), "percent");
+        final String answer = raw("/100%25%20done.txt");
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        assertTrue(answer.endsWith("percent"), answer);
+        // decoded twice, "%2525" would become '%' too: it must name "%25" literally (absent here)
+        assertTrue(raw("/100%2525%20done.txt").startsWith("HTTP/1.1 404"));
+    }
+
+    @Test
     void missingFileIs404() {
         final Response missing = get("/nope.html");
         assertEquals(404, missing.status());
