@@ -69,6 +69,11 @@ import java.util.function.Supplier;
  * ConnectionStage)}): it runs inside the connection actor's turn, so a request/response costs
  * one turn and no message.
  *
+ * <p>TLS. {@link TcpOptions#withTls} makes every connection of a listener a TLS server, and an
+ * outgoing one a TLS client, for handler actors as for stages: a handler then sees plaintext,
+ * with the events and back-pressure above, and {@link Connected#tls()} tells what the handshake
+ * settled (see {@link Tls}).
+ *
  * <p>Threads. Socket readiness is found by an idle dispatcher worker polling the selector (or
  * by a reactor thread, see {@link IoSettings}), which runs no user code while it polls; reads,
  * writes and stages run on the connection actor's dispatcher thread, and events reach a
@@ -239,7 +244,15 @@ public final class Tcp {
             throw new IllegalArgumentException("connect timeout must be positive, was " + timeout);
         }
         requireNoFramingUnderTls(options);
+        requireTlsServerName(address, options);
         IoExtension.of(system).connect(address, options, timeout, stage);
+    }
+
+    private static void requireTlsServerName(SocketAddress address, TcpOptions options) {
+        if (options.tls() != null && options.tlsServerName() == null && !(address instanceof java.net.InetSocketAddress)) {
+            throw new IllegalArgumentException("TLS to " + address + " needs the server's name: use"
+                    + " TcpOptions.withTls(settings, serverName)");
+        }
     }
 
     private static void requireNoFramingUnderTls(TcpOptions options) {
@@ -273,6 +286,7 @@ public final class Tcp {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connect timeout must be positive, was " + timeout);
         }
+        requireTlsServerName(address, options);
         IoExtension.of(system).connect(address, options, timeout, handler);
     }
 

@@ -465,4 +465,115 @@ class TlsHandlerActorTest {
             }
         }
     }
+
+    /** Tells the probe it holds reads once it has {@code holdBytes}; answers them all on "go", then at once. */
+    static final class HoldingEcho extends Actor<Object> {
+        private final ActorRef<Object> probe;
+        private final int holdBytes;
+        private final int expectBytes;
+        private final List<Tcp.Received> held = new ArrayList<>();
+        private ActorRef<Tcp.Command> connection;
+        private boolean holding = true;
+        private boolean toldHolding;
+        private int received;
+        private int rejected;
+
+        HoldingEcho(ActorRef<Object> probe, int holdBytes, int expectBytes) {
+            this.probe = probe;
+            this.holdBytes = holdBytes;
+            this.expectBytes = expectBytes;
+        }
+
+        @Override
+        protected void receive(Object message) {
+            if (message instanceof Tcp.Connected c) {
+                connection = c.connection();
+                probe.tell(self());
+            } else if (message instanceof Tcp.Received r) {
+                received += r.data().remaining();
+                if (holding) {
+                    held.add(r);
+                    if (received >= holdBytes && !toldHolding) {
+                        toldHolding = true;
+                        probe.tell("holding");
+                    }
+                } else {
+                    answer(r);
+                }
+            } else if ("go".equals(message)) {
+                holding = false;
+                held.forEach(this::answer);
+                held.clear();
+            } else if (message instanceof Tcp.WriteRejected) {
+                rejected++;
+            } else if (message instanceof Tcp.ConnectionClosed) {
+                probe.tell(new PushState("closed", received, rejected));
+                context().stop(self());
+            }
+        }
+
+        private void answer(Tcp.Received r) {
+            connection.tell(Tcp.Write.of(r.data()));
+            connection.tell(new Tcp.ReadCredit(1));
+            if (received == expectBytes && !holding) {
+                connection.tell(new Tcp.Close());
+            }
+        }
+    }
+
+    @Test
+    void answeredReads_handlerHoldsItsAnswers_readingStopsAtTheReservedRoom_noAnswerRefused() throws Exception {
+        // Answered reads with a large credit (1000) and a 128 KiB queue: the handler holds the reads it gets without
+        // answering; the connection stops reading once the room reserved for their answers (plaintext + a record's
+        // overhead each) fills the queue, although credit is left. When the handler then answers everything at once,
+        // no answer is refused, and the 1 MiB stream goes on to the end, every byte echoed.
+        final int size = 1 << 20;
+        final byte[] data = randomBytes(size, 3);
+        final TestProbe<Object> probe = TestProbe.create(system);
+        final Tcp.Bound bound = Tcp.bind(system, ANY_LOCAL_PORT, SMALL_QUEUES.withAnsweredReads(1000).withTls(server()),
+                () -> new HoldingEcho(probe.ref(), 64 << 10, size), e -> e).toCompletableFuture().join();
+        final TestProbe<Object> clientProbe = TestProbe.create(system);
+        Tcp.connect(system, bound.localAddress(), TcpOptions.defaults(), WAIT,
+                Tls.client(TlsSettings.of(TestCertificates.get().clientContext()), "localhost", new ConnectionStage() {
+                    private int sent;
+                    private final ByteArrayOutputStream got = new ByteArrayOutputStream();
+
+                    @Override
+                    public void onConnected(Connection connection) {
+                        writeMore(connection);
+                    }
+
+                    @Override
+                    public void onWritingResumed(Connection connection) {
+                        writeMore(connection);
+                    }
+
+                    private void writeMore(Connection connection) {
+                        while (sent < size && !connection.isWritingPaused()) {
+                            final int n = Math.min(16 << 10, size - sent);
+                            if (!connection.write(ByteBuffer.wrap(data, sent, n))) {
+                                return;
+                            }
+                            sent += n;
+                        }
+                    }
+
+                    @Override
+                    public void onReceived(Connection connection, ByteBuffer b) {
+                        final byte[] bytes = new byte[b.remaining()];
+                        b.get(bytes);
+                        got.writeBytes(bytes);
+                        if (got.size() == size) {
+                            clientProbe.ref().tell(got.toByteArray());
+                        }
+                    }
+                }));
+        @SuppressWarnings("unchecked")
+        final ActorRef<Object> handler = (ActorRef<Object>) probe.expectMessageClass(ActorRef.class, WAIT);
+        assertEquals("holding", probe.expectMessage(WAIT));
+        probe.expectNoMessage(Duration.ofMillis(500)); // the window in which a connection without reservations reads on
+        handler.tell("go");
+        assertArrayEquals(data, (byte[]) clientProbe.expectMessageClass(byte[].class, WAIT));
+        assertEquals(new PushState("closed", size, 0), probe.expectMessageClass(PushState.class, WAIT));
+    }
 }
