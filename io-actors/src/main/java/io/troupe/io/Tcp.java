@@ -69,6 +69,11 @@ import java.util.function.Supplier;
  * ConnectionStage)}): it runs inside the connection actor's turn, so a request/response costs
  * one turn and no message.
  *
+ * <p>TLS. {@link TcpOptions#withTls} makes every connection of a listener a TLS server, and an
+ * outgoing one a TLS client, for handler actors as for stages: a handler then sees plaintext,
+ * with the events and back-pressure above, and {@link Connected#tls()} tells what the handshake
+ * settled (see {@link Tls}).
+ *
  * <p>Threads. Socket readiness is found by an idle dispatcher worker polling the selector (or
  * by a reactor thread, see {@link IoSettings}), which runs no user code while it polls; reads,
  * writes and stages run on the connection actor's dispatcher thread, and events reach a
@@ -208,6 +213,7 @@ public final class Tcp {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(stageFactory, "stageFactory");
+        requireNoFramingUnderTls(options);
         return IoExtension.of(system).serve(address, options, stageFactory)
                 .thenCompose(r -> r instanceof Bound b
                         ? CompletableFuture.completedStage(b)
@@ -237,7 +243,23 @@ public final class Tcp {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connect timeout must be positive, was " + timeout);
         }
+        requireNoFramingUnderTls(options);
+        requireTlsServerName(address, options);
         IoExtension.of(system).connect(address, options, timeout, stage);
+    }
+
+    private static void requireTlsServerName(SocketAddress address, TcpOptions options) {
+        if (options.tls() != null && options.tlsServerName() == null && !(address instanceof java.net.InetSocketAddress)) {
+            throw new IllegalArgumentException("TLS to " + address + " needs the server's name: use"
+                    + " TcpOptions.withTls(settings, serverName)");
+        }
+    }
+
+    private static void requireNoFramingUnderTls(TcpOptions options) {
+        if (options.tls() != null && options.framing() != null) {
+            throw new IllegalArgumentException("a stage under TLS (TcpOptions.withTls) gets plaintext unframed: drop"
+                    + " withFraming and frame in the stage (Framing.newDecoder), or use a handler actor");
+        }
     }
 
     /**
@@ -264,6 +286,7 @@ public final class Tcp {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connect timeout must be positive, was " + timeout);
         }
+        requireTlsServerName(address, options);
         IoExtension.of(system).connect(address, options, timeout, handler);
     }
 
@@ -356,14 +379,27 @@ public final class Tcp {
     public record FrameDiscarded(long bytes, int maxFrameBytes) implements Event {}
 
     /**
-     * The connection is open; the handler's first message.
+     * The connection is open; the handler's first message. Under TLS ({@link TcpOptions#withTls})
+     * it comes once the handshake has finished.
      *
      * @param connection the connection actor: send it {@link Command}s
      * @param remoteAddress the peer's address
      * @param localAddress this end's address
+     * @param tls what the TLS handshake settled, or {@code null} on a plain connection
      */
-    public record Connected(ActorRef<Command> connection, SocketAddress remoteAddress, SocketAddress localAddress)
-            implements Event {}
+    public record Connected(ActorRef<Command> connection, SocketAddress remoteAddress, SocketAddress localAddress,
+                            Tls.Handshake tls) implements Event {
+        /**
+         * A plain (not TLS) connection's event.
+         *
+         * @param connection the connection actor
+         * @param remoteAddress the peer's address
+         * @param localAddress this end's address
+         */
+        public Connected(ActorRef<Command> connection, SocketAddress remoteAddress, SocketAddress localAddress) {
+            this(connection, remoteAddress, localAddress, null);
+        }
+    }
 
     /**
      * An outgoing connection could not be made; there is no connection actor any more.

@@ -34,6 +34,8 @@ public final class TcpOptions {
     private boolean answeredReads;
     private boolean halfClose;
     private Framing framing;
+    private TlsSettings tls;
+    private String tlsServerName;
 
     private TcpOptions() {}
 
@@ -56,6 +58,8 @@ public final class TcpOptions {
         c.answeredReads = answeredReads;
         c.halfClose = halfClose;
         c.framing = framing;
+        c.tls = tls;
+        c.tlsServerName = tlsServerName;
         return c;
     }
 
@@ -336,6 +340,82 @@ public final class TcpOptions {
         final TcpOptions c = copy();
         c.framing = Objects.requireNonNull(framing, "framing");
         return c;
+    }
+
+    /**
+     * With TLS on every connection, for handler actors as for stages: a listener's connections
+     * are TLS servers, an outgoing connection a TLS client of the address's host name
+     * ({@link java.net.InetSocketAddress#getHostString()}: connect to
+     * {@code new InetSocketAddress("example.com", 443)} or an unresolved address, not to a bare
+     * IP address, when the certificate names a host). The handler actor then works as on a plain
+     * connection, on plaintext:
+     * <ul>
+     *   <li>{@link Tcp.Connected} comes once the handshake has finished, with
+     *       {@link Tcp.Connected#tls()} telling what it settled (protocol, ALPN, SNI, the peer's
+     *       certificates); a failed handshake (or a handshake timeout) is told as
+     *       {@link Tcp.ErrorClosed} alone, with the {@link javax.net.ssl.SSLHandshakeException}
+     *       (or {@link java.net.SocketTimeoutException});</li>
+     *   <li>each {@link Tcp.Received} is plaintext (at most one TLS record, or one frame with
+     *       {@link #withFraming}, which frames the plaintext); {@link Tcp.PeerClosed} is the peer's
+     *       {@code close_notify} (a peer that closes without one ends the connection with
+     *       {@link Tcp.ErrorClosed} and an {@link javax.net.ssl.SSLException}: a possible
+     *       truncation);</li>
+     *   <li>a {@link Tcp.Write} is encrypted at once, taken whole or refused whole
+     *       ({@link Tcp.WriteRejected}); {@link Tcp.Close} sends {@code close_notify} first;</li>
+     *   <li>back-pressure is the plain connection's: push mode pauses reading while the
+     *       handler's mailbox is full, {@link #withReadCredit} counts Received messages of
+     *       plaintext, {@link #withAnsweredReads} reserves room for each answer (its plaintext
+     *       and a record's overhead), and the write queue's watermarks and bound count the
+     *       encrypted bytes of the plaintext written (plaintext plus 22 to 29 bytes per record
+     *       of up to 16 KiB).</li>
+     * </ul>
+     * With {@link Tcp#serve} or a stage's {@link Tcp#connect}, the stage given is wrapped as
+     * {@link Tls#server} or {@link Tls#client} would (do not wrap it yourself too), and
+     * {@link #withFraming} is refused (frame the plaintext in the stage).
+     *
+     * @param settings the TLS settings: a server's keys (and SNI contexts, client auth), or a
+     *     client's trust; not null
+     * @return new options with this setting
+     */
+    public TcpOptions withTls(TlsSettings settings) {
+        final TcpOptions c = copy();
+        c.tls = Objects.requireNonNull(settings, "settings");
+        return c;
+    }
+
+    /**
+     * Like {@link #withTls(TlsSettings)}, for outgoing connections whose server name is not the
+     * address's host name (a Unix-domain socket, or an IP address while the certificate names a
+     * host): {@code serverName} is sent as SNI (unless it is an IP address) and, with hostname
+     * verification, must be named by the server's certificate. Listeners ignore it.
+     *
+     * @param settings the TLS settings; not null
+     * @param serverName the server's host name; not null
+     * @return new options with this setting
+     */
+    public TcpOptions withTls(TlsSettings settings, String serverName) {
+        final TcpOptions c = withTls(settings);
+        c.tlsServerName = Objects.requireNonNull(serverName, "serverName");
+        return c;
+    }
+
+    /**
+     * The TLS settings, or {@code null} for plain TCP.
+     *
+     * @return the TLS settings, or {@code null}
+     */
+    public TlsSettings tls() {
+        return tls;
+    }
+
+    /**
+     * The server name an outgoing TLS connection checks, if given with
+     * {@link #withTls(TlsSettings, String)}; else {@code null} (the address's host name is used).
+     *
+     * @return the server name, or {@code null}
+     */
+    public String tlsServerName() {
+        return tlsServerName;
     }
 
     /**

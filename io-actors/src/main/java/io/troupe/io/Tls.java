@@ -1,8 +1,11 @@
 package io.troupe.io;
 
 import io.troupe.io.internal.TlsStage;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSession;
 
 /**
  * TLS on a TCP connection, as a {@link ConnectionStage} around another stage, built on the
@@ -47,9 +50,73 @@ import java.util.function.Supplier;
  *
  * <p>Do not combine with {@link TcpOptions#withFraming}: framing would apply to the ciphertext.
  * Frame the plaintext in the inner stage instead.
+ *
+ * <p>Handler actors. A connection handled by an actor ({@link Tcp#bind}, {@link Tcp#connect})
+ * gets TLS from its options, {@link TcpOptions#withTls}: the same TLS stage then runs inside the
+ * connection actor, and the handler sees plaintext with the events and the back-pressure of a
+ * plain connection (see {@link TcpOptions#withTls}); {@link Tcp.Connected#tls()} tells what the
+ * handshake settled, as a {@link Handshake}.
+ *
+ * <p>Server certificates by SNI name: {@link TlsSettings#withServerNameContext}. Client
+ * certificates (mutual TLS): {@link TlsSettings#withClientAuth} on the server; a client presents
+ * the certificate of its context's key manager; the peer's chain is
+ * {@link TlsConnection#peerCertificates()} or {@link Handshake#peerCertificates()}.
  */
 public final class Tls {
     private Tls() {}
+
+    /**
+     * What a finished TLS handshake settled, as a handler actor is told it in
+     * {@link Tcp.Connected#tls()}. Immutable; safe to pass between actors.
+     *
+     * @param protocol the protocol version, for example {@code "TLSv1.3"}
+     * @param cipherSuite the cipher suite, as the JDK names it
+     * @param applicationProtocol the protocol ALPN chose, or {@code null} if none
+     * @param serverName on a server, the SNI host name the client asked for; on a client, the
+     *     name it sent; {@code null} if none
+     * @param peerCertificates the peer's certificate chain, its own certificate first; empty when
+     *     it sent none (a client without a certificate, under {@link TlsSettings.ClientAuth#WANT}
+     *     or {@link TlsSettings.ClientAuth#NONE})
+     * @param session the JDK's session, for anything else (its local certificates, its creation time)
+     */
+    public record Handshake(String protocol, String cipherSuite, String applicationProtocol, String serverName,
+                            List<X509Certificate> peerCertificates, SSLSession session) {
+        /**
+         * Checks the fields and copies the chain.
+         *
+         * @param protocol the protocol version; not null
+         * @param cipherSuite the cipher suite; not null
+         * @param applicationProtocol the ALPN protocol, or {@code null}
+         * @param serverName the SNI host name, or {@code null}
+         * @param peerCertificates the peer's chain; not null, maybe empty
+         * @param session the session; not null
+         */
+        public Handshake {
+            Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(cipherSuite, "cipherSuite");
+            peerCertificates = List.copyOf(peerCertificates);
+            Objects.requireNonNull(session, "session");
+        }
+
+        /**
+         * What the handshake of {@code connection} settled. Call it inside the stage's calls.
+         *
+         * @param connection a TLS connection whose handshake has finished
+         * @return its handshake
+         */
+        public static Handshake of(TlsConnection connection) {
+            final SSLSession s = connection.session();
+            return new Handshake(s.getProtocol(), s.getCipherSuite(), connection.applicationProtocol(),
+                    connection.serverName(), connection.peerCertificates(), s);
+        }
+
+        @Override
+        public String toString() {
+            return "Handshake[" + protocol + ", " + cipherSuite + ", alpn=" + applicationProtocol + ", sni=" + serverName
+                    + ", peer=" + (peerCertificates.isEmpty() ? "none" : peerCertificates.get(0).getSubjectX500Principal())
+                    + "]";
+        }
+    }
 
     /**
      * A stage factory for {@link Tcp#serve}: each accepted connection gets a TLS server stage

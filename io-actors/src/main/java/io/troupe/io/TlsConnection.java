@@ -1,5 +1,7 @@
 package io.troupe.io;
 
+import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -58,6 +60,16 @@ public interface TlsConnection extends Connection {
      * @return the SNI host name, or {@code null}
      */
     String serverName();
+
+    /**
+     * The certificate chain the peer presented and the handshake verified, its own certificate
+     * first: on a client, the server's; on a server, the client's under
+     * {@link TlsSettings#withClientAuth mutual TLS}, or empty when the client sent none (allowed
+     * with {@link TlsSettings.ClientAuth#WANT}). Costs a copy of the session's array.
+     *
+     * @return an unmodifiable list, empty if the peer presented no certificate
+     */
+    List<X509Certificate> peerCertificates();
 
     /**
      * Whether the peer's {@code close_notify} has arrived: its stream of plaintext ended

@@ -1,18 +1,26 @@
 package io.troupe.io;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
 
 /**
  * How a TLS stage ({@link Tls}) sets up its {@link javax.net.ssl.SSLEngine}: the
  * {@link SSLContext} (keys and trust), the protocol versions, the ALPN protocols, the
- * handshake timeout and, on the client side, hostname verification. Immutable: each
- * {@code withX} returns a new settings object; safe to share between threads and connections.
+ * handshake timeout, on the client side hostname verification, and on the server side the
+ * certificates chosen by the client's SNI name and whether clients must present a certificate
+ * (mutual TLS). Immutable: each {@code withX} returns a new settings object; safe to share
+ * between threads and connections.
  *
  * <pre>{@code
- * TlsSettings server = TlsSettings.of(sslContext)
+ * TlsSettings server = TlsSettings.of(defaultContext)            // keys for clients that send no or another name
+ *         .withServerNameContext("a.example", contextA)           // SNI "a.example" gets contextA's certificate
+ *         .withServerNameContext("*.b.example", contextB)         // any single label under b.example
+ *         .withClientAuth(TlsSettings.ClientAuth.NEED)            // clients must present a certificate
  *         .withApplicationProtocols("h2", "http/1.1")
  *         .withHandshakeTimeout(Duration.ofSeconds(5));
  * }</pre>
@@ -21,19 +29,44 @@ public final class TlsSettings {
     /** The default handshake timeout: 10 seconds. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Whether a server asks its clients for a certificate (mutual TLS); clients ignore it. */
+    public enum ClientAuth {
+        /** The server asks for no certificate (the default). */
+        NONE,
+        /**
+         * The server asks for a certificate, and the handshake goes on without one; a certificate
+         * that is sent must be trusted. {@link TlsConnection#peerCertificates()} tells which.
+         */
+        WANT,
+        /**
+         * The server requires a trusted certificate: a client that sends none (or an untrusted
+         * one) fails the handshake, and the server's handler hears {@link Tcp.ErrorClosed} with the
+         * {@link javax.net.ssl.SSLHandshakeException}.
+         */
+        NEED
+    }
+
     private final SSLContext context;
     private final List<String> protocols;
     private final List<String> applicationProtocols;
     private final Duration handshakeTimeout;
     private final boolean hostnameVerification;
+    private final ClientAuth clientAuth;
+    /** SNI name (lower case; "*." + domain for a wildcard) -> context, in the order added. */
+    private final Map<String, SSLContext> serverNameContexts;
+    private final boolean strictServerNames;
 
     private TlsSettings(SSLContext context, List<String> protocols, List<String> applicationProtocols,
-                        Duration handshakeTimeout, boolean hostnameVerification) {
+                        Duration handshakeTimeout, boolean hostnameVerification, ClientAuth clientAuth,
+                        Map<String, SSLContext> serverNameContexts, boolean strictServerNames) {
         this.context = context;
         this.protocols = protocols;
         this.applicationProtocols = applicationProtocols;
         this.handshakeTimeout = handshakeTimeout;
         this.hostnameVerification = hostnameVerification;
+        this.clientAuth = clientAuth;
+        this.serverNameContexts = serverNameContexts;
+        this.strictServerNames = strictServerNames;
     }
 
     /**
@@ -47,7 +80,7 @@ public final class TlsSettings {
      */
     public static TlsSettings of(SSLContext context) {
         return new TlsSettings(Objects.requireNonNull(context, "context"), List.of(), List.of(),
-                DEFAULT_HANDSHAKE_TIMEOUT, true);
+                DEFAULT_HANDSHAKE_TIMEOUT, true, ClientAuth.NONE, Map.of(), false);
     }
 
     /**
@@ -63,7 +96,8 @@ public final class TlsSettings {
         if (list.isEmpty()) {
             throw new IllegalArgumentException("name at least one protocol version, for example \"TLSv1.3\"");
         }
-        return new TlsSettings(context, list, applicationProtocols, handshakeTimeout, hostnameVerification);
+        return new TlsSettings(context, list, applicationProtocols, handshakeTimeout, hostnameVerification, clientAuth,
+                serverNameContexts, strictServerNames);
     }
 
     /**
@@ -77,7 +111,8 @@ public final class TlsSettings {
      * @return new settings
      */
     public TlsSettings withApplicationProtocols(String... protocols) {
-        return new TlsSettings(context, this.protocols, List.of(protocols), handshakeTimeout, hostnameVerification);
+        return new TlsSettings(context, this.protocols, List.of(protocols), handshakeTimeout, hostnameVerification,
+                clientAuth, serverNameContexts, strictServerNames);
     }
 
     /**
@@ -95,7 +130,8 @@ public final class TlsSettings {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshake timeout must be positive, was " + timeout);
         }
-        return new TlsSettings(context, protocols, applicationProtocols, timeout, hostnameVerification);
+        return new TlsSettings(context, protocols, applicationProtocols, timeout, hostnameVerification, clientAuth,
+                serverNameContexts, strictServerNames);
     }
 
     /**
@@ -107,7 +143,129 @@ public final class TlsSettings {
      * @return new settings
      */
     public TlsSettings withHostnameVerification(boolean verify) {
-        return new TlsSettings(context, protocols, applicationProtocols, handshakeTimeout, verify);
+        return new TlsSettings(context, protocols, applicationProtocols, handshakeTimeout, verify, clientAuth,
+                serverNameContexts, strictServerNames);
+    }
+
+    /**
+     * These settings, with a server asking its clients for a certificate ({@link ClientAuth#WANT})
+     * or requiring one ({@link ClientAuth#NEED}); {@link ClientAuth#NONE} is the default. Which
+     * client certificates are trusted is the server context's trust managers' decision (build the
+     * {@link SSLContext} with a {@link javax.net.ssl.TrustManagerFactory} over the clients' CA).
+     * The certificate chain a client presented is {@link TlsConnection#peerCertificates()} (and
+     * {@link Tls.Handshake#peerCertificates()} for a handler actor). Clients ignore this setting:
+     * a client presents a certificate when its context has a key manager with one.
+     *
+     * @param mode whether to ask for (or require) a client certificate; not null
+     * @return new settings
+     */
+    public TlsSettings withClientAuth(ClientAuth mode) {
+        return new TlsSettings(context, protocols, applicationProtocols, handshakeTimeout, hostnameVerification,
+                Objects.requireNonNull(mode, "mode"), serverNameContexts, strictServerNames);
+    }
+
+    /**
+     * These settings, with {@code context} (its keys, and its trust for client certificates) used
+     * for clients whose SNI asks for {@code serverName}: one server, several certificates (virtual
+     * hosts). {@code serverName} is a host name, compared without regard to case, or a wildcard
+     * {@code "*.example.com"} that matches exactly one more label ({@code "a.example.com"}, not
+     * {@code "example.com"} or {@code "a.b.example.com"}); an exact name wins over a wildcard.
+     * Clients that send no SNI, or a name none matches, get the default context ({@link #of});
+     * see {@link #withStrictServerNames} to refuse unknown names instead. Adding a name again
+     * replaces its context. Servers only: the server reads the SNI name from the client's first
+     * handshake message (ClientHello) before it makes its {@link javax.net.ssl.SSLEngine}, so this
+     * costs a parse of that message and nothing per byte after it.
+     *
+     * @param serverName the host name, or a {@code "*."} wildcard; not null
+     * @param context the keys (and trust) for that name; not null
+     * @return new settings
+     * @throws IllegalArgumentException if {@code serverName} is empty, or has a {@code '*'} other
+     *     than a leading {@code "*."}
+     */
+    public TlsSettings withServerNameContext(String serverName, SSLContext context) {
+        Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(context, "context");
+        final String name = serverName.toLowerCase(Locale.ROOT);
+        final String rest = name.startsWith("*.") ? name.substring(2) : name;
+        if (rest.isEmpty() || rest.indexOf('*') >= 0 || rest.startsWith(".") || rest.endsWith(".")) {
+            throw new IllegalArgumentException("server name must be a host name or \"*.\" and a domain, for example"
+                    + " \"a.example.com\" or \"*.example.com\"; was \"" + serverName + "\"");
+        }
+        final Map<String, SSLContext> map = new LinkedHashMap<>(serverNameContexts);
+        map.put(name, context);
+        return new TlsSettings(this.context, protocols, applicationProtocols, handshakeTimeout, hostnameVerification,
+                clientAuth, java.util.Collections.unmodifiableMap(map), strictServerNames);
+    }
+
+    /**
+     * These settings, with a server that refuses clients whose SNI names none of the
+     * {@link #withServerNameContext server names} ({@code strict} true): the handshake fails with
+     * an {@code unrecognized_name} alert to the client, and the handler hears
+     * {@link Tcp.ErrorClosed} with the {@link javax.net.ssl.SSLHandshakeException}. A client that
+     * sends no SNI at all still gets the default context. Off (the default): unknown names get
+     * the default context.
+     *
+     * @param strict whether unknown SNI names are refused
+     * @return new settings
+     */
+    public TlsSettings withStrictServerNames(boolean strict) {
+        return new TlsSettings(context, protocols, applicationProtocols, handshakeTimeout, hostnameVerification,
+                clientAuth, serverNameContexts, strict);
+    }
+
+    /**
+     * Whether and how a server asks for client certificates.
+     *
+     * @return the client-auth mode
+     */
+    public ClientAuth clientAuth() {
+        return clientAuth;
+    }
+
+    /**
+     * The contexts chosen by SNI name (lower case; wildcards as {@code "*.example.com"}), in the
+     * order added; empty if there are none.
+     *
+     * @return an unmodifiable map
+     */
+    public Map<String, SSLContext> serverNameContexts() {
+        return serverNameContexts;
+    }
+
+    /**
+     * Whether a server refuses SNI names it has no context for.
+     *
+     * @return {@code true} if unknown names are refused
+     */
+    public boolean strictServerNames() {
+        return strictServerNames;
+    }
+
+    /**
+     * The context for a client that asked for {@code serverName} with SNI: the exact name's,
+     * else the wildcard's for its parent domain, else the default (also for {@code null}, no SNI).
+     * Any thread.
+     *
+     * @param serverName the SNI host name, or {@code null}
+     * @return the context to handshake with
+     */
+    public SSLContext contextFor(String serverName) {
+        if (serverName == null || serverNameContexts.isEmpty()) {
+            return context;
+        }
+        final String name = serverName.toLowerCase(Locale.ROOT);
+        final SSLContext exact = serverNameContexts.get(name);
+        if (exact != null) {
+            return exact;
+        }
+        final int dot = name.indexOf('.');
+        if (dot > 0) {
+            final SSLContext wildcard = serverNameContexts.get("*" + name.substring(dot));
+            if (wildcard != null) {
+                return wildcard;
+            }
+        }
+        return context;
     }
 
     /**
@@ -158,6 +316,8 @@ public final class TlsSettings {
     @Override
     public String toString() {
         return "TlsSettings[protocols=" + (protocols.isEmpty() ? "default" : protocols) + ", alpn=" + applicationProtocols
-                + ", handshakeTimeout=" + handshakeTimeout + ", hostnameVerification=" + hostnameVerification + "]";
+                + ", handshakeTimeout=" + handshakeTimeout + ", hostnameVerification=" + hostnameVerification
+                + ", clientAuth=" + clientAuth + ", serverNames=" + serverNameContexts.keySet()
+                + (strictServerNames ? " (strict)" : "") + "]";
     }
 }

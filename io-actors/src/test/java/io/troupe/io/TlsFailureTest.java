@@ -76,29 +76,35 @@ class TlsFailureTest {
     void silentOrStalledPeer_handshakeTimesOutOnTheClock_innerToldWhy_socketClosed() throws Exception {
         // On a ManualClock, a peer that sends nothing, and one that stops after the first bytes of a ClientHello, are
         // both closed when the handshake timeout (5 s) passes on the clock, not before; the inner stage (never
-        // connected) hears ErrorClosed with a SocketTimeoutException saying "handshake timed out".
+        // connected) hears ErrorClosed with a SocketTimeoutException saying "handshake timed out". The same on a server
+        // with SNI contexts, whose engine waits for the whole ClientHello.
         final byte[][] openings = {new byte[0], {0x16, 0x03, 0x01, 0x01, 0x00, 0x01, 0x00}}; // nothing; a cut-off ClientHello
-        for (byte[] opening : openings) {
-            final ManualClock clock = new ManualClock();
-            try (ActorSystem system = ActorSystem.builder("tls-timeout").clock(clock).build()) {
-                final TestProbe<Object> probe = TestProbe.create(system);
-                final java.util.function.Supplier<ConnectionStage> tls = Tls.server(server().withHandshakeTimeout(Duration.ofSeconds(5)),
-                        () -> new ReportingEcho(probe.ref(), new AtomicInteger()));
-                final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-                final Tcp.Bound bound = Tcp.serve(system, ANY_LOCAL_PORT, TcpOptions.defaults(),
-                        () -> new AfterConnected(tls.get(), started::countDown)).toCompletableFuture().join();
-                try (Socket peer = client(bound.localAddress())) {
-                    peer.getOutputStream().write(opening);
-                    // the TLS stage's onConnected has returned: its timer is set (the manual scheduler takes it at once),
-                    // due 5 s after the clock's start, which nothing has moved yet
-                    assertTrue(started.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "accepted");
-                    clock.advance(Duration.ofSeconds(5).minusMillis(1));
-                    probe.expectNoMessage(Duration.ofMillis(200)); // not before the timeout (bounded check, not a sync)
-                    clock.advance(Duration.ofMillis(1));
-                    final Throwable cause = errorCause(probe);
-                    assertInstanceOf(SocketTimeoutException.class, cause);
-                    assertTrue(cause.getMessage().contains("handshake timed out"), cause.getMessage());
-                    assertAlertsThenEnd(peer.getInputStream());
+        final java.util.List<TlsSettings> servers = java.util.List.of(server(),
+                server().withServerNameContext("a.test", TestCertificates.get().serverContext()));
+        for (TlsSettings settings : servers) {
+            for (byte[] opening : openings) {
+                final ManualClock clock = new ManualClock();
+                try (ActorSystem system = ActorSystem.builder("tls-timeout").clock(clock).build()) {
+                    final TestProbe<Object> probe = TestProbe.create(system);
+                    final java.util.function.Supplier<ConnectionStage> tls = Tls.server(
+                            settings.withHandshakeTimeout(Duration.ofSeconds(5)),
+                            () -> new ReportingEcho(probe.ref(), new AtomicInteger()));
+                    final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+                    final Tcp.Bound bound = Tcp.serve(system, ANY_LOCAL_PORT, TcpOptions.defaults(),
+                            () -> new AfterConnected(tls.get(), started::countDown)).toCompletableFuture().join();
+                    try (Socket peer = client(bound.localAddress())) {
+                        peer.getOutputStream().write(opening);
+                        // the TLS stage's onConnected has returned: its timer is set (the manual scheduler takes it at once),
+                        // due 5 s after the clock's start, which nothing has moved yet
+                        assertTrue(started.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "accepted");
+                        clock.advance(Duration.ofSeconds(5).minusMillis(1));
+                        probe.expectNoMessage(Duration.ofMillis(200)); // not before the timeout (bounded check, not a sync)
+                        clock.advance(Duration.ofMillis(1));
+                        final Throwable cause = errorCause(probe);
+                        assertInstanceOf(SocketTimeoutException.class, cause);
+                        assertTrue(cause.getMessage().contains("handshake timed out"), cause.getMessage());
+                        assertAlertsThenEnd(peer.getInputStream());
+                    }
                 }
             }
         }

@@ -143,6 +143,15 @@ public final class TcpConnection extends Actor<Object> {
      * call inside a closing turn sees state CLOSED and its writes refused. execute() and
      * stage timers come back in as StageTask messages, dropped once CLOSED.
      *
+     * TLS (TcpOptions.withTls). The connection's stage is a TlsStage: around the given stage, or,
+     * for a handler actor, around a TlsHandlerStage that turns plaintext into the handler's events
+     * and takes the handler's Commands (dispatch routes them there, all but GetStats, which
+     * reports the raw socket's counts). `framing` is null under TLS (it would frame ciphertext):
+     * the TlsHandlerStage frames the plaintext. Under TLS, reads are coupled to the write queue
+     * only with answered reads (the TlsHandlerStage reserves room per Received through
+     * AnswerRoom), so push and pull mode keep a plain connection's back-pressure; a stage's
+     * reads stay coupled as above.
+     *
      * References. Pekko IO's TcpConnection (pull mode, ack-based writes, half-close);
      * Erlang gen_tcp {active, N}; Netty's ChannelOutboundBuffer (watermarks); issue 8 (bytes
      * lost by an echo whose SuspendReading arrived after a whole read turn).
@@ -217,8 +226,12 @@ public final class TcpConnection extends Actor<Object> {
     private final TcpOptions options;
     /** The handler actor; null when a stage handles the connection. */
     private final ActorRef<Tcp.Event> handler;
-    /** The stage called in this actor's turn; null when a handler actor does. */
+    /** The stage called in this actor's turn; null when a handler actor does (without TLS). */
     private final ConnectionStage stage;
+    /** A handler actor's connection under TLS: the stage inside the TlsStage that speaks to it; else null. */
+    private final TlsHandlerStage tlsHandler;
+    /** The options' framing, or null under TLS (the TlsHandlerStage frames the plaintext). */
+    private final Framing framing;
     private final StageLink link;
     /** A stage wrote in this turn: the queue is flushed when the turn ends. */
     private boolean stageWrote;
@@ -282,14 +295,48 @@ public final class TcpConnection extends Actor<Object> {
         this.reactor = reactor;
         this.options = options;
         this.handler = handler;
-        this.stage = stage;
-        this.link = stage == null ? null : new StageLink();
+        final io.troupe.io.TlsSettings tls = options.tls();
+        this.tlsHandler = tls != null && handler != null ? new TlsHandlerStage(handler, options, new AnswerRoom()) : null;
+        this.stage = tls == null ? stage : withTls(tls, tlsHandler != null ? tlsHandler : stage, accepted != null, target, options);
+        this.framing = tls == null ? options.framing() : null;
+        this.link = this.stage == null ? null : new StageLink();
         this.channel = accepted;
         this.target = target;
         this.connectTimeout = connectTimeout;
         this.idleNanos = options.idleTimeout().toNanos();
-        this.answering = stage == null && options.answeredReads();
-        this.coupled = answering || stage != null;
+        this.answering = this.stage == null && options.answeredReads();
+        this.coupled = answering || this.stage != null && (tlsHandler == null || options.answeredReads());
+    }
+
+    /** The TLS stage around {@code inner}: a server's for an accepted channel, else a client's for the target's host. */
+    private static ConnectionStage withTls(io.troupe.io.TlsSettings tls, ConnectionStage inner, boolean server,
+                                           SocketAddress target, TcpOptions options) {
+        if (server) {
+            return TlsStage.server(tls, () -> inner);
+        }
+        String host = options.tlsServerName();
+        if (host == null && target instanceof InetSocketAddress isa) {
+            host = isa.getHostString();
+        }
+        if (host == null) {
+            throw new IllegalArgumentException("TLS to " + target + " needs the server's name: TcpOptions.withTls(settings,"
+                    + " serverName)");
+        }
+        return TlsStage.client(tls, host, inner);
+    }
+
+    /** The write queue's answer reservations, for the TlsHandlerStage's answered reads. */
+    private final class AnswerRoom implements TlsHandlerStage.AnswerRoom {
+        @Override
+        public void reserve(int bytes) {
+            queue.reserve(bytes);
+        }
+
+        @Override
+        public void release(int messages) {
+            queue.release(messages);
+            onWriteRoom();
+        }
     }
 
     /** A connection actor for a channel a listener accepted (already non-blocking and set up). */
@@ -348,6 +395,10 @@ public final class TcpConnection extends Actor<Object> {
     }
 
     private void dispatch(Object message) {
+        if (tlsHandler != null && message instanceof Tcp.Command c && !(c instanceof Tcp.GetStats)) {
+            callStage(() -> tlsHandler.onCommand(c)); // the handler's commands go through TLS
+            return;
+        }
         if (message instanceof Readiness r) {
             onReadiness(r);
         } else if (message instanceof StageTask t) {
@@ -386,6 +437,15 @@ public final class TcpConnection extends Actor<Object> {
     protected void onSignal(Signal signal) {
         if (signal instanceof Terminated t && t.ref() == AdaptingRef.unwrap(handler)) {
             handlerGone = true;
+            if (tlsHandler != null && state == OPEN) {
+                callStage(() -> {
+                    if (!tlsHandler.onHandlerGone()) {
+                        beginClose(null); // still handshaking: no TLS to close
+                    }
+                });
+                endStageTurn(); // the close_notify goes out
+                return;
+            }
             switch (state) {
                 case CONNECTING -> closeNow(null);
                 case OPEN -> beginClose(null);
@@ -402,7 +462,7 @@ public final class TcpConnection extends Actor<Object> {
             final boolean wasConnected = state != CONNECTING;
             state = CLOSED;
             closeChannel();
-            if (stage != null && wasConnected) {
+            if (stage != null && tlsHandler == null && wasConnected) {
                 toStage(new Tcp.ErrorClosed(new java.nio.channels.ClosedChannelException() {
                     @Override
                     public String getMessage() {
@@ -475,7 +535,6 @@ public final class TcpConnection extends Actor<Object> {
     private void onConnected() {
         state = OPEN;
         credit = stage != null ? -1 : options.initialReadCredit();
-        final Framing framing = options.framing();
         decoder = framing == null ? null : framing.newDecoder();
         if (idleNanos > 0) {
             lastActivityNanos = now();
@@ -660,13 +719,13 @@ public final class TcpConnection extends Actor<Object> {
                     return true;
                 }
                 if (frame == Framing.Decoder.DISCARDED) {
-                    emit(new Tcp.FrameDiscarded(decoder.lastDiscardedBytes(), options.framing().maxFrameBytes()));
+                    emit(new Tcp.FrameDiscarded(decoder.lastDiscardedBytes(), framing.maxFrameBytes()));
                     continue;
                 }
             }
             parkedFrame = null;
             if (answering) {
-                final int answerBytes = frame.remaining() + options.framing().overheadBytes();
+                final int answerBytes = frame.remaining() + framing.overheadBytes();
                 if (!answerFits(answerBytes)) {
                     parkedFrame = frame;
                     return true;
@@ -731,9 +790,9 @@ public final class TcpConnection extends Actor<Object> {
             return false;
         }
         final ByteBuffer[] parts;
-        if (options.framing() != null) {
+        if (framing != null) {
             try {
-                parts = options.framing().encode(data);
+                parts = framing.encode(data);
             } catch (IllegalArgumentException e) {
                 if (command != null) {
                     emit(new Tcp.CommandFailed(command, e.getMessage()));

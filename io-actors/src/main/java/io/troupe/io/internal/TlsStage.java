@@ -11,19 +11,26 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.function.Supplier;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -44,7 +51,8 @@ public final class TlsStage implements ConnectionStage {
      * action, in a turn of its own.
      *
      * Lifecycle (`state`):
-     *   NEW -> HANDSHAKING     // raw onConnected: engine made, handshake begun, timer started
+     *   NEW -> HANDSHAKING     // raw onConnected: engine made (or, for a server with SNI contexts, made
+     *                          //   once the ClientHello has arrived), handshake begun, timer started
      *   HANDSHAKING -> OPEN    // the engine reports FINISHED: inner.onConnected
      *   HANDSHAKING -> CLOSING // fail(): handshake error, timeout, peer EOF
      *   OPEN -> CLOSING        // inner close (close_notify sent first), or fail() (renegotiation, truncation)
@@ -78,6 +86,14 @@ public final class TlsStage implements ConnectionStage {
      *     record.
      *  4. After the handshake on TLS 1.2 (or older), a handshake record from the peer fails the
      *     connection before the engine sees it (renegotiation refused).
+     *
+     * Server names (TlsSettings.withServerNameContext). A server with SNI contexts makes no engine
+     * at onConnected: it gathers the client's first bytes in `hello` (at most
+     * ClientHelloSni.MAX_HELLO_BYTES) until ClientHelloSni finds the whole ClientHello, picks the
+     * context for its SNI name, makes the engine from it, and hands the gathered bytes to it as
+     * netIn (the engine sees every byte, in order, as if it had been there from the start). With
+     * strict names every engine gets an SNIMatcher for the configured names, so the JDK itself
+     * refuses an unknown name with an unrecognized_name alert.
      *
      * Memory ordering. None: confined to the connection actor.
      *
@@ -151,6 +167,8 @@ public final class TlsStage implements ConnectionStage {
     private boolean shutdownAfterPending;
     private boolean refusalLogged;
     private ByteBuffer netIn;
+    /** A server with SNI contexts, before its engine exists: the client's first bytes (read mode). */
+    private ByteBuffer hello;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
     private int pendingBytes;
     /** The largest record overhead (ciphertext minus plaintext) seen on an application record. */
@@ -201,25 +219,35 @@ public final class TlsStage implements ConnectionStage {
             }
         }
         state = HANDSHAKING;
-        try {
-            engine = newEngine();
-            engine.beginHandshake();
-        } catch (SSLException | RuntimeException e) {
-            fail(e instanceof SSLException ? e : new SSLException("cannot start the TLS handshake: " + e.getMessage(), e));
-            return;
-        }
         raw.startTimer(HANDSHAKE_TIMER, settings.handshakeTimeout(), this::onHandshakeTimeout);
-        drive(null); // a client says ClientHello now
+        if (!client && !settings.serverNameContexts().isEmpty()) {
+            return; // the engine is made when the ClientHello has told the SNI name (onHello)
+        }
+        if (startEngine(settings.context())) {
+            drive(null); // a client says ClientHello now
+        }
     }
 
-    private SSLEngine newEngine() {
+    /** Makes the engine from {@code context} and begins the handshake; false if that failed (and closed). */
+    private boolean startEngine(SSLContext context) {
+        try {
+            engine = newEngine(context);
+            engine.beginHandshake();
+            return true;
+        } catch (SSLException | RuntimeException e) {
+            fail(e instanceof SSLException ? e : new SSLException("cannot start the TLS handshake: " + e.getMessage(), e));
+            return false;
+        }
+    }
+
+    private SSLEngine newEngine(SSLContext context) {
         final SSLEngine e;
         if (client) {
             final SocketAddress remote = raw.remoteAddress();
             final int port = remote instanceof InetSocketAddress isa ? isa.getPort() : -1;
-            e = settings.context().createSSLEngine(host, port);
+            e = context.createSSLEngine(host, port);
         } else {
-            e = settings.context().createSSLEngine();
+            e = context.createSSLEngine();
         }
         e.setUseClientMode(client);
         final SSLParameters p = e.getSSLParameters();
@@ -236,9 +264,67 @@ public final class TlsStage implements ConnectionStage {
             if (!isIpLiteral(host)) {
                 p.setServerNames(List.of(new SNIHostName(host)));
             }
+        } else {
+            switch (settings.clientAuth()) {
+                case NEED -> p.setNeedClientAuth(true);
+                case WANT -> p.setWantClientAuth(true);
+                default -> { }
+            }
+            if (settings.strictServerNames() && !settings.serverNameContexts().isEmpty()) {
+                p.setSNIMatchers(List.of(serverNameMatcher(settings)));
+            }
         }
         e.setSSLParameters(p);
         return e;
+    }
+
+    /** Matches the settings' server names (wildcards: one label), case-insensitively (as SNIHostName does). */
+    private static SNIMatcher serverNameMatcher(TlsSettings settings) {
+        final StringBuilder regex = new StringBuilder();
+        for (String name : settings.serverNameContexts().keySet()) {
+            if (regex.length() > 0) {
+                regex.append('|');
+            }
+            regex.append(name.startsWith("*.") ? "[^.]+" + Pattern.quote(name.substring(1)) : Pattern.quote(name));
+        }
+        return SNIHostName.createSNIMatcher(regex.toString());
+    }
+
+    /**
+     * A server with SNI contexts, before its engine: gathers {@code data} (all of it) until the
+     * ClientHello is whole, then makes the engine for its name and lets it read what came.
+     */
+    private void onHello(ByteBuffer data) {
+        final int n = data.remaining();
+        if (hello == null) {
+            hello = ByteBuffer.allocate(Math.min(Math.max(n, 2048), ClientHelloSni.MAX_HELLO_BYTES)).flip();
+        }
+        if (hello.remaining() + n > ClientHelloSni.MAX_HELLO_BYTES) {
+            data.position(data.limit());
+            fail(new SSLHandshakeException("the client's first TLS message (ClientHello) is over "
+                    + ClientHelloSni.MAX_HELLO_BYTES + " bytes"));
+            return;
+        }
+        if (hello.capacity() - hello.remaining() < n) {
+            final ByteBuffer bigger = ByteBuffer.allocate(Math.min(Math.max(2 * hello.capacity(), hello.remaining() + n),
+                    ClientHelloSni.MAX_HELLO_BYTES));
+            bigger.put(hello).flip();
+            hello = bigger;
+        }
+        hello.compact();
+        hello.put(data).flip();
+        final String name = ClientHelloSni.parse(hello);
+        if (name == ClientHelloSni.NEED_MORE) {
+            return;
+        }
+        if (!startEngine(settings.contextFor(name))) {
+            hello = null;
+            return;
+        }
+        netIn = hello; // every byte so far, in order: the engine reads them as if there had been no wait
+        hello = null;
+        drive(netIn);
+        releaseNetInIfEmpty();
     }
 
     private static boolean isIpLiteral(String host) {
@@ -250,6 +336,11 @@ public final class TlsStage implements ConnectionStage {
         flushPending();
         if (inputEnded()) {
             data.position(data.limit()); // nothing more is read: the connection is ending
+            return;
+        }
+        if (engine == null) {
+            onHello(data);
+            updateRawReading();
             return;
         }
         if (netIn == null || !netIn.hasRemaining()) {
@@ -875,6 +966,23 @@ public final class TlsStage implements ConnectionStage {
                 }
             }
             return null;
+        }
+
+        @Override
+        public List<X509Certificate> peerCertificates() {
+            final Certificate[] chain;
+            try {
+                chain = engine.getSession().getPeerCertificates();
+            } catch (SSLPeerUnverifiedException e) {
+                return List.of(); // the peer sent none
+            }
+            final List<X509Certificate> list = new ArrayList<>(chain.length);
+            for (Certificate c : chain) {
+                if (c instanceof X509Certificate x) {
+                    list.add(x);
+                }
+            }
+            return List.copyOf(list);
         }
 
         @Override
