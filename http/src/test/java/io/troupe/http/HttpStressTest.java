@@ -44,39 +44,58 @@ class HttpStressTest {
         return rt.totalMemory() - rt.freeMemory();
     }
 
-    /** How many connections fit the process's descriptor limit (two descriptors each, and a margin). */
+    /**
+     * How many connections fit the process's descriptor limit: this JVM holds only the server ends
+     * (the clients are in a child JVM, {@link IdleClients}), with a margin.
+     */
     private static int connections() {
         long maxFds = 4096;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
             maxFds = os.getMaxFileDescriptorCount();
         }
-        return (int) Math.min(10_000, (maxFds - 1_000) / 2);
+        return (int) Math.min(10_000, maxFds - 1_000);
     }
 
-    private static final byte[] GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    /** A child JVM running {@link IdleClients} against {@code address}, its output read line by line. */
+    private static final class Clients implements AutoCloseable {
+        final Process process;
+        final java.io.BufferedReader out;
+        final java.io.PrintStream in;
 
-    /** Opens {@code n} connections to {@code address}, each sends one GET and reads its answer if {@code http}. */
-    private static List<SocketChannel> open(InetSocketAddress address, int n, boolean http) throws IOException {
-        final List<SocketChannel> channels = new ArrayList<>(n);
-        final ByteBuffer in = ByteBuffer.allocate(4096);
-        for (int i = 0; i < n; i++) {
-            final SocketChannel c = SocketChannel.open(address);
-            channels.add(c);
-            if (http) {
-                c.write(ByteBuffer.wrap(GET));
-                in.clear();
-                final String expectedEnd = TestApp.HELLO;
-                while (true) {
-                    c.read(in);
-                    final String got = new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1);
-                    if (got.endsWith(expectedEnd)) {
-                        assertTrue(got.startsWith("HTTP/1.1 200 OK"), got);
-                        break;
-                    }
-                }
+        Clients(InetSocketAddress address, int n, boolean http) throws IOException {
+            final String javaCommand = ProcessHandle.current().info().command().orElse("java");
+            // surefire puts the modules under test on the module path: the child takes both on its class path
+            final String classPath = System.getProperty("java.class.path")
+                    + java.io.File.pathSeparator + System.getProperty("jdk.module.path", "");
+            process = new ProcessBuilder(javaCommand, "-Xmx256m", "-cp", classPath,
+                    IdleClients.class.getName(), address.getHostString(), String.valueOf(address.getPort()),
+                    String.valueOf(n), http ? "http" : "raw")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            in = new java.io.PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        }
+
+        /** The child's next line (the class's @Timeout bounds a child that never answers). */
+        String line() throws IOException {
+            final String line = out.readLine();
+            if (line == null) {
+                throw new IOException("the client JVM exited (" + process.onExit().join().exitValue() + ")");
+            }
+            return line;
+        }
+
+        String command(String command) throws IOException {
+            in.println(command);
+            return line();
+        }
+
+        @Override
+        public void close() throws Exception {
+            in.println("close");
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
             }
         }
-        return channels;
     }
 
     private static void closeAll(List<SocketChannel> channels) throws IOException {
@@ -89,59 +108,43 @@ class HttpStressTest {
     void idleKeepAliveConnections_boundedMemory_eachStillServed() throws Exception {
         // N idle keep-alive connections (each after one request) cost a bounded number of heap bytes each,
         // measured above the same number of raw NIO connections; afterwards every one still answers.
+        // The client ends live in a child JVM, so this JVM's heap and descriptors hold the server ends only.
         final int n = connections();
-        // baseline: the same number of plain NIO connections, both ends in this JVM
+        // baseline: the same number of plain NIO connections accepted here
         long baseline;
         try (ServerSocketChannel raw = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 16_384)) {
             final List<SocketChannel> accepted = new ArrayList<>(n);
             final long before = usedAfterGc();
-            final List<SocketChannel> clients = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                clients.add(SocketChannel.open(raw.getLocalAddress()));
-                accepted.add(raw.accept());
+            try (Clients clients = new Clients((InetSocketAddress) raw.getLocalAddress(), n, false)) {
+                for (int i = 0; i < n; i++) {
+                    accepted.add(raw.accept());
+                }
+                assertEquals("opened " + n, clients.line());
+                baseline = usedAfterGc() - before;
             }
-            baseline = usedAfterGc() - before;
-            closeAll(clients);
             closeAll(accepted);
         }
         try (ActorSystem system = ActorSystem.create("http-idle")) {
             final HttpServer server = HttpServer.bind(system, new InetSocketAddress("127.0.0.1", 0),
                     HttpOptions.defaults().withTcp(HttpOptions.defaults().tcp().withBacklog(16_384)), TestApp.routes())
                     .toCompletableFuture().join();
-            open((InetSocketAddress) server.localAddress(), 200, true).forEach(c -> {
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            }); // warm up: classes loaded, buffers made
-            final long before = usedAfterGc();
-            final List<SocketChannel> clients = open((InetSocketAddress) server.localAddress(), n, true);
-            final long total = usedAfterGc() - before;
-            final long perConnection = (total - baseline) / n;
-            System.out.printf("idle keep-alive connections: %d; heap %d bytes in all, raw NIO baseline %d; "
-                    + "troupe-http per connection %d bytes (%d with the NIO baseline)%n",
-                    n, total, baseline, perConnection, total / n);
-            assertTrue(perConnection < 4096, "per-connection heap " + perConnection + " bytes");
-            // every connection is still served, and gets its own answer
-            final ByteBuffer in = ByteBuffer.allocate(4096);
-            for (int i = 0; i < n; i += Math.max(1, n / 500)) {
-                final SocketChannel c = clients.get(i);
-                c.write(ByteBuffer.wrap(("GET /bytes/" + (i % 100 + 1) + " HTTP/1.1\r\nHost: x\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1)));
-                in.clear();
-                final int len = i % 100 + 1;
-                while (true) {
-                    c.read(in);
-                    final String got = new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1);
-                    final int headEnd = got.indexOf("\r\n\r\n");
-                    if (headEnd > 0 && in.position() - headEnd - 4 == len) {
-                        assertTrue(got.contains("Content-Length: " + len + "\r\n"), got);
-                        break;
-                    }
-                }
+            final InetSocketAddress address = (InetSocketAddress) server.localAddress();
+            try (Clients warm = new Clients(address, 200, true)) { // warm up: classes loaded, buffers made
+                assertEquals("opened 200", warm.line());
             }
-            closeAll(clients);
+            final long before = usedAfterGc();
+            try (Clients clients = new Clients(address, n, true)) {
+                assertEquals("opened " + n, clients.line());
+                final long total = usedAfterGc() - before;
+                final long perConnection = (total - baseline) / n;
+                System.out.printf("idle keep-alive connections: %d; heap %d bytes in all, raw NIO baseline %d; "
+                        + "troupe-http per connection %d bytes (%d with the NIO baseline)%n",
+                        n, total, baseline, perConnection, total / n);
+                assertTrue(perConnection < 4096, "per-connection heap " + perConnection + " bytes");
+                // every (n/500)th connection is still served, and gets its own answer, byte for byte
+                final String checked = clients.command("check");
+                assertEquals("checked " + (n + Math.max(1, n / 500) - 1) / Math.max(1, n / 500), checked);
+            }
         }
     }
 
