@@ -232,6 +232,35 @@ class TracingTest {
     }
 
     @Test
+    void spansOfOneActor_shareItsCachedPath_notARebuiltString() {
+        // The path a span carries is the cell's own cached string (issue 15: rebuilding it per span was most of the
+        // 248 bytes a traced message cost): two spans of one actor hand the exporter the very same String instance.
+        final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
+        final SpanExporter exporter = new SpanExporter() {
+            @Override
+            public Object onStart(Object parent, String actorPath, String messageType) {
+                paths.add(actorPath);
+                return null;
+            }
+
+            @Override
+            public void onEnd(Object span, Throwable failure) {
+            }
+        };
+        try (ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING).tracing(true).spanExporter(exporter).build()) {
+            final TestProbe<String> probe = TestProbe.create(system, "probe");
+            final ActorRef<String> a = system.spawn(Actor.<String>of((ctx, m) -> probe.ref().tell(m)), "a");
+            a.tell("one");
+            a.tell("two");
+            assertEquals(List.of("one", "two"), probe.receiveMessages(2, TIMEOUT));
+            final List<String> ofA = paths.stream().filter("/user/a"::equals).collect(Collectors.toList());
+            assertEquals(2, ofA.size(), "two spans of /user/a: " + paths);
+            assertSame(ofA.get(0), ofA.get(1), "the same String, not rebuilt");
+            assertSame(a.path(), ofA.get(0), "the cell's own path");
+        }
+    }
+
+    @Test
     void untracedSystem_noSpans_evenWhileAnotherSystemTraces() {
         // Tracing is per system: a system without it records no span, though tracing is on elsewhere in the JVM.
         final Collector collector = new Collector();
