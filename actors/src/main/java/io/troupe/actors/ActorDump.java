@@ -95,4 +95,27 @@ public record ActorDump(List<Entry> actors, long omitted) {
             Objects.requireNonNull(timeInHandler, "timeInHandler");
         }
     }
+
+    /**
+     * One slow handler run, as {@link ActorSystem#slowestHandlers()} lists it.
+     *
+     * @param path the actor's path
+     * @param messageType the class of the message it handled, or null for system work (its start, say)
+     * @param duration how long it ran (at least: the watchdog's view, exact to one of its scans)
+     * @param running whether it was still running when the list was taken
+     */
+    public record SlowHandler(String path, String messageType, Duration duration, boolean running) {
+        /**
+         * Checks the fields.
+         *
+         * @param path the actor's path
+         * @param messageType the message's class, or null
+         * @param duration how long it ran
+         * @param running whether it still runs
+         */
+        public SlowHandler {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(duration, "duration");
+        }
+    }
 }

@@ -116,6 +116,8 @@ public final class ActorSystem implements AutoCloseable {
     private final TimerService.Handle watchdog;
     /** The counters file (or memory) of this system (issue 15). */
     private final io.troupe.actors.internal.counters.SystemCounters counters;
+    /** The slowest handler runs the watchdog saw (issue 15, the console). */
+    private final SlowestHandlers slowest = new SlowestHandlers();
     /** Told of stops and restarts (the sync package's event stream); null until one is installed. */
     volatile io.troupe.actors.internal.LifecycleListener lifecycleListener;
 
@@ -628,6 +630,19 @@ public final class ActorSystem implements AutoCloseable {
     }
 
     /**
+     * The slowest handler runs seen since the system started, slowest first (at most 10): each
+     * actor's path, the message type, how long it ran and whether it still runs. Kept by the
+     * slow-handler watchdog, which sees the handlers that span one of its scans (half the
+     * slow-handler threshold, 50 ms by default), so it costs nothing per message; a duration is
+     * exact to one scan. Any thread.
+     *
+     * @return the runs, slowest first
+     */
+    public List<ActorDump.SlowHandler> slowestHandlers() {
+        return slowest.snapshot();
+    }
+
+    /**
      * A snapshot of the actor tree, for finding a stuck actor in one call: see
      * {@link #dump(int)}, with at most 10,000 actors.
      *
@@ -783,6 +798,9 @@ public final class ActorSystem implements AutoCloseable {
                 s[5]++;
             }
             final long elapsed = now - s[1];
+            if (current instanceof ActorCell<?> running) {
+                slowest.onScan(p, handled, running, elapsed);
+            }
             if (s[2] == 0 && elapsed >= settings.slowHandlerThreshold.toNanos() && current instanceof ActorCell<?> cell) {
                 s[2] = 1;
                 recordSlowHandler(cell, p, elapsed);

@@ -61,8 +61,9 @@ final class MessageAdapterRef<T, M> implements ActorRef<T> {
         return owner.ask(replyTo -> (M) wrap(request.apply(replyTo)), timeout);
     }
 
+    /** The envelope; sent from inside a traced handler, it carries that handler's span (tracing on). */
     private Envelope<T> wrap(T message) {
-        return new Envelope<>(this, Objects.requireNonNull(message, "message"));
+        return new Envelope<>(this, Objects.requireNonNull(message, "message"), TraceSpan.currentIfTracing());
     }
 
     @Override
@@ -81,7 +82,7 @@ final class MessageAdapterRef<T, M> implements ActorRef<T> {
     }
 
     /** Owner's thread: converts and hands the result to the owner's current handler. */
-    private void deliver(ActorCell<?> cell, T message) {
+    private void deliver(ActorCell<?> cell, T message, TraceSpan span) {
         final Function<? super T, ? extends M> f = function;
         if (f == null) {
             // Who sent it is not recorded (as for any message taken from a mailbox).
@@ -90,7 +91,7 @@ final class MessageAdapterRef<T, M> implements ActorRef<T> {
         }
         final M converted = f.apply(message); // a throw fails the owner, like a throwing receive
         if (converted != null) {
-            cell.handleAdapted(converted);
+            cell.handleAdapted(converted, span); // a span if the sender's handler was one, or the owner is traced
         }
     }
 
@@ -98,15 +99,18 @@ final class MessageAdapterRef<T, M> implements ActorRef<T> {
     private static final class Envelope<T> extends InternalMessage {
         private final MessageAdapterRef<T, ?> adapter;
         private final T message;
+        /** The span of the handler that sent it (tracing on), or null. */
+        private final TraceSpan span;
 
-        Envelope(MessageAdapterRef<T, ?> adapter, T message) {
+        Envelope(MessageAdapterRef<T, ?> adapter, T message, TraceSpan span) {
             this.adapter = adapter;
             this.message = message;
+            this.span = span;
         }
 
         @Override
         void deliver(ActorCell<?> cell) {
-            adapter.deliver(cell, message);
+            adapter.deliver(cell, message, span);
         }
 
         @Override

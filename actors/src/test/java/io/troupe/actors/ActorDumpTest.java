@@ -37,6 +37,10 @@ class ActorDumpTest {
             system.spawn(Actor.<String>of((ctx, m) -> { }), "idle");
             stuck.tell("spawn");
             await(childUp, "the child");
+            // The kid's first activation may sit in the LIFO slot of stuck's worker, which Stuck is about to block (not
+            // stealable): let it start first, or it stays NEW behind the blocked handler.
+            awaitTrue("the child to start", () -> system.dump().find("/user/stuck/kid")
+                    .map(e -> e.state() == ActorDump.State.IDLE).orElse(false));
             stuck.tell(new Stuck(entered, release));
             await(entered, "the handler to block");
             stuck.tell("queued-1");

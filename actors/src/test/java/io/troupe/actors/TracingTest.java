@@ -143,6 +143,123 @@ class TracingTest {
         }
     }
 
+    /** What the receiver of the offer/send/adapter scene handles; one type per way it was sent. */
+    interface Done {
+        ActorRef<String> done();
+    }
+
+    record Offered(ActorRef<String> done) implements Done {}
+
+    record Sent(ActorRef<String> done) implements Done {}
+
+    record AdapterTold(ActorRef<String> done) implements Done {}
+
+    record AdapterOffered(ActorRef<String> done) implements Done {}
+
+    record AdapterSent(ActorRef<String> done) implements Done {}
+
+    record AdapterAsked(ActorRef<String> done) implements Done {}
+
+    /** The foreign protocol of the receiver's message adapter. */
+    record Foreign(String verb, ActorRef<String> done) {}
+
+    record GetAdapter(ActorRef<ActorRef<Foreign>> replyTo) {}
+
+    record Kick(ActorRef<Foreign> adapter, ActorRef<String> done) {}
+
+    /** Registers an adapter for Foreign in preStart; answers every message it handles by telling its done ref the type. */
+    static final class Receiver extends Actor<Object> {
+        private ActorRef<Foreign> adapter;
+
+        @Override
+        protected void preStart() {
+            adapter = context().messageAdapter(Foreign.class, f -> switch (f.verb()) {
+                case "tell" -> new AdapterTold(f.done());
+                case "offer" -> new AdapterOffered(f.done());
+                case "send" -> new AdapterSent(f.done());
+                default -> new AdapterAsked(f.done());
+            });
+        }
+
+        @Override
+        protected void receive(Object m) {
+            if (m instanceof GetAdapter g) {
+                g.replyTo().tell(adapter);
+            } else if (m instanceof Done d) {
+                d.done().tell(m.getClass().getSimpleName());
+            }
+        }
+    }
+
+    @Test
+    void offerSendAndMessageAdapters_carryTheSendersSpan() throws Exception {
+        // A traced handler's offer and send, and its tell, offer, send and ask through another actor's message adapter,
+        // each reach the receiver as a span whose parent is the sender's span (the same parent object, one trace).
+        final Collector collector = new Collector();
+        try (ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING).tracing(true).spanExporter(collector).build()) {
+            final TestProbe<String> probe = TestProbe.create(system, "probe");
+            final ActorRef<Object> r = system.spawn(Receiver::new, "r");
+            final ActorRef<Foreign> adapter = Testing.join(r.<ActorRef<Foreign>>ask(GetAdapter::new, TIMEOUT));
+            final ActorRef<Kick> s = system.spawn(Actor.<Kick>of((ctx, k) -> {
+                assertTrue(r.offer(new Offered(k.done())), "room for the offer");
+                r.send(new Sent(k.done()));
+                k.adapter().tell(new Foreign("tell", k.done()));
+                assertTrue(k.adapter().offer(new Foreign("offer", k.done())), "room for the adapter's offer");
+                k.adapter().send(new Foreign("send", k.done()));
+                k.adapter().<String>ask(replyTo -> new Foreign("ask", replyTo), TIMEOUT);
+            }), "s");
+            s.tell(new Kick(adapter, probe.ref()));
+            assertEquals(List.of("AdapterOffered", "AdapterSent", "AdapterTold", "Offered", "Sent"),
+                    probe.receiveMessages(5, TIMEOUT).stream().sorted().collect(Collectors.toList()));
+            // The replies are sent from inside the handlers: wait for the six spans to end.
+            Testing.awaitTrue("the receiver's six spans to end", () -> collector.spans.stream()
+                    .filter(n -> n.path.equals("/user/r") && n.parent != null && n.ended).count() == 6);
+        }
+        final Node kick = collector.only("/user/s", Kick.class);
+        assertNull(kick.parent);
+        final List<String> children = collector.spans.stream().filter(n -> n.path.equals("/user/r") && n.parent == kick)
+                .map(Node::toString).sorted().collect(Collectors.toList());
+        assertEquals(List.of("/user/r:AdapterAsked <- /user/s", "/user/r:AdapterOffered <- /user/s",
+                "/user/r:AdapterSent <- /user/s", "/user/r:AdapterTold <- /user/s", "/user/r:Offered <- /user/s",
+                "/user/r:Sent <- /user/s"), children);
+        for (Class<?> type : List.of(Offered.class, Sent.class, AdapterTold.class, AdapterOffered.class, AdapterSent.class,
+                AdapterAsked.class)) {
+            final Node n = collector.only("/user/r", type);
+            assertSame(kick, n.parent, n.toString());
+            assertTrue(n.ended, n + " ended");
+            assertNull(n.failure, n + " failed");
+        }
+    }
+
+    @Test
+    void spansOfOneActor_shareItsCachedPath_notARebuiltString() {
+        // The path a span carries is the cell's own cached string (issue 15: rebuilding it per span was most of the
+        // 248 bytes a traced message cost): two spans of one actor hand the exporter the very same String instance.
+        final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
+        final SpanExporter exporter = new SpanExporter() {
+            @Override
+            public Object onStart(Object parent, String actorPath, String messageType) {
+                paths.add(actorPath);
+                return null;
+            }
+
+            @Override
+            public void onEnd(Object span, Throwable failure) {
+            }
+        };
+        try (ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING).tracing(true).spanExporter(exporter).build()) {
+            final TestProbe<String> probe = TestProbe.create(system, "probe");
+            final ActorRef<String> a = system.spawn(Actor.<String>of((ctx, m) -> probe.ref().tell(m)), "a");
+            a.tell("one");
+            a.tell("two");
+            assertEquals(List.of("one", "two"), probe.receiveMessages(2, TIMEOUT));
+            final List<String> ofA = paths.stream().filter("/user/a"::equals).collect(Collectors.toList());
+            assertEquals(2, ofA.size(), "two spans of /user/a: " + paths);
+            assertSame(ofA.get(0), ofA.get(1), "the same String, not rebuilt");
+            assertSame(a.path(), ofA.get(0), "the cell's own path");
+        }
+    }
+
     @Test
     void untracedSystem_noSpans_evenWhileAnotherSystemTraces() {
         // Tracing is per system: a system without it records no span, though tracing is on elsewhere in the JVM.

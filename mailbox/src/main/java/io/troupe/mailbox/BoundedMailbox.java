@@ -295,7 +295,7 @@ public abstract class BoundedMailbox<E> {
      * @param message the message
      * @return {@code true} if enqueued; {@code false} if full, sends are waiting, or closed
      */
-    public final boolean offer(E message) {
+    public boolean offer(E message) { // not final: an actor wraps a traced message first (issue 15)
         Objects.requireNonNull(message, "message");
         final Waiters<E> w = waiters;
         if (w != null && !w.queue.isEmpty()) {
@@ -330,7 +330,7 @@ public abstract class BoundedMailbox<E> {
      * @param message the message
      * @return completes when the message is in the mailbox
      */
-    public final CompletionStage<Void> send(E message) {
+    public CompletionStage<Void> send(E message) { // not final: see offer
         Objects.requireNonNull(message, "message");
         final Waiters<E> w = waiters;
         if (w == null || w.queue.isEmpty()) {

@@ -25,8 +25,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * A live console for an actor system, served over HTTP by Troupe's own {@link HttpServer}: a
  * page that shows the actor tree (path, state, mailbox depth and capacity, the message being
- * handled and for how long, actors stuck in a handler for more than a second highlighted) and
- * the system's counters with their rates per second, refreshed every second.
+ * handled and for how long, actors stuck in a handler for more than a second highlighted), the
+ * system's counters with their rates per second as small live charts, the slowest handler runs
+ * and the recent dead letters, refreshed every second.
  *
  * <pre>{@code
  * Console console = Console.serve(system, new InetSocketAddress(InetAddress.getLoopbackAddress(), 9090))
@@ -37,8 +38,9 @@ import java.util.concurrent.CompletionStage;
  * <p>Resources:
  * <ul>
  *   <li>{@code GET /}: the page, one self-contained HTML document (inline CSS and script, no
- *       external resource; its Content-Security-Policy allows nothing else) that polls the two
- *       endpoints below every second and computes the rates from the difference between polls.
+ *       external resource; its Content-Security-Policy allows nothing else) that polls
+ *       {@code /api/dump} every second and listens to {@code /api/events}; it computes the rates
+ *       from the difference between two events.
  *   <li>{@code GET /api/dump}: {@link ActorSystem#dump(int)} as JSON,
  *       {@code {"system","max","omitted","actors":[{"path","class","state","mailboxDepth",
  *       "mailboxCapacity","message","handlingMillis","dispatcher","children"}]}}; at most
@@ -46,6 +48,12 @@ import java.util.concurrent.CompletionStage;
  *       {@code omitted}). A bad {@code max} is 400.
  *   <li>{@code GET /api/counters}: {@link ActorSystem#counterValues()} as JSON,
  *       {@code {"system","monotonicMillis","counters":[{"name","value"}]}} in the counters' order.
+ *   <li>{@code GET /api/events}: server-sent events ({@code text/event-stream}), one
+ *       {@code tick} event a second whose data is the counters' JSON above plus
+ *       {@code "slowest":[{"path","message","millis","running"}]} ({@link ActorSystem#slowestHandlers()}),
+ *       {@code "deadLetters":[{"monotonicMillis","reason","message","sender","recipient"}]} (the
+ *       last 20 since the console started, oldest first) and {@code "deadLettersTotal"}. A page
+ *       that reads slowly skips events (each carries absolute values).
  *   <li>anything else: 404 (405 for another method on these paths).
  * </ul>
  *
@@ -57,14 +65,20 @@ import java.util.concurrent.CompletionStage;
  * or an IP address (others get 403), so that a web page the user visits cannot read it through
  * DNS rebinding (a name of the attacker's that resolves to 127.0.0.1).
  *
- * <p>Cost. Nothing while nobody polls. Each page open polls twice a second: a dump (O(actors
- * listed), about 250 bytes of JSON each) and a read of the counters. Both run on the connection
- * actor's turn, on a dispatcher worker of the observed system itself; so a system whose every
- * worker is blocked cannot answer its console (read its counters file with {@link TroupeStat}
- * instead).
+ * <p>Threads and isolation. {@link #serve(ActorSystem, SocketAddress)} serves from a small actor
+ * system of the console's own ({@code <name>-console}: one worker, which also polls the
+ * console's sockets, and a timer thread), never from the observed system's workers, so a system
+ * whose every worker is blocked still answers: the dump and the counters are read racily from
+ * outside, without running anything on the observed system. {@link #serve(ActorSystem,
+ * SocketAddress, ActorSystem)} serves from a system the caller chooses instead (the observed
+ * one itself costs no thread, but then a blocked system cannot answer its console).
  *
- * <p>Threads. {@link #serve} may be called from any thread, a handler included: it returns at
- * once. The handle is immutable and thread safe; {@link #close} blocks its caller.
+ * <p>Cost. Besides the host's threads: nothing per message. Each open page costs, every second,
+ * one dump (O(actors listed), about 250 bytes of JSON each) and one event (the counters, the
+ * slowest handlers, the recent dead letters: about 2 KB). While the console is open, every
+ * dead letter of the observed system is also copied into a ring of 20 (on the thread that
+ * produced it). {@link #serve} may be called from any thread, a handler included: it returns at
+ * once. The handle is thread safe; {@link #close} blocks its caller.
  */
 public final class Console implements AutoCloseable {
     /** The default bound of {@code /api/dump}, as {@link ActorSystem#dump()}. */
@@ -77,17 +91,24 @@ public final class Console implements AutoCloseable {
             + " connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private final HttpServer server;
+    private final ConsoleFeed feed;
+    /** The console's own host system (closed with it), or null if the caller chose the host. */
+    private final ActorSystem ownHost;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Console(HttpServer server) {
+    private Console(HttpServer server, ConsoleFeed feed, ActorSystem ownHost) {
         this.server = server;
+        this.feed = feed;
+        this.ownHost = ownHost;
     }
 
     /**
-     * Serves the console of {@code system} on {@code address}, on {@code system}'s own dispatcher
-     * workers and I/O driver (no thread of its own). Any thread; returns at once. The server stops
-     * with {@link #close} or when the system shuts down.
+     * Serves the console of {@code system} on {@code address} from a small actor system of its
+     * own ({@code <name>-console}, one worker and a timer thread), so that the console answers
+     * even while every worker of {@code system} is blocked. Any thread; returns at once. The
+     * console stops with {@link #close} or when {@code system} terminates.
      *
-     * @param system the actor system to show (and to serve from)
+     * @param system the actor system to show
      * @param address where to listen; prefer a loopback address, the console exposes internals
      *     (port 0 for any free port, read back with {@link #localAddress()})
      * @return completes with the console once it accepts connections, or exceptionally with the
@@ -96,17 +117,63 @@ public final class Console implements AutoCloseable {
     public static CompletionStage<Console> serve(ActorSystem system, SocketAddress address) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(address, "address");
+        final ActorSystem host = ActorSystem.builder(system.name() + "-console").parallelism(1).build();
+        final CompletionStage<Console> console = serve(system, address, host, host);
+        console.whenComplete((c, e) -> {
+            if (e != null) {
+                host.close(); // the bind failed: nothing else holds the host
+            }
+        });
+        return console;
+    }
+
+    /**
+     * Serves the console of {@code system} on {@code address} from {@code host}'s workers and I/O
+     * driver: {@code system} itself costs no thread, but a system whose every worker is blocked
+     * then cannot answer its own console (use {@link #serve(ActorSystem, SocketAddress)}, or read
+     * its counters file with {@link TroupeStat}). Any thread; returns at once. The console stops
+     * with {@link #close} or when {@code host} shuts down.
+     *
+     * @param system the actor system to show
+     * @param address where to listen (see {@link #serve(ActorSystem, SocketAddress)})
+     * @param host the system whose threads serve the console; may be {@code system}
+     * @return completes with the console once it accepts connections, or exceptionally with the
+     *     bind's cause
+     */
+    public static CompletionStage<Console> serve(ActorSystem system, SocketAddress address, ActorSystem host) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(host, "host");
+        return serve(system, address, host, null);
+    }
+
+    private static CompletionStage<Console> serve(ActorSystem system, SocketAddress address, ActorSystem host, ActorSystem ownHost) {
         final boolean loopback = address instanceof InetSocketAddress a && a.getAddress() != null
                 && a.getAddress().isLoopbackAddress();
-        return HttpServer.bind(system, address, HttpOptions.defaults(), service(system, loopback)).thenApply(Console::new);
+        final ConsoleFeed feed = ConsoleFeed.start(system, host);
+        final CompletionStage<Console> bound = HttpServer.bind(host, address, HttpOptions.defaults(), service(system, feed, loopback))
+                .thenApply(server -> new Console(server, feed, ownHost));
+        bound.whenComplete((console, e) -> {
+            if (e != null) {
+                feed.close();
+            } else if (ownHost != null) {
+                // The observed system's end ends the console: on a thread of its own, as close() blocks.
+                system.whenTerminated().whenComplete((report, t) -> {
+                    final Thread closer = new Thread(console::close, system.name() + "-console-close");
+                    closer.setDaemon(true);
+                    closer.start();
+                });
+            }
+        });
+        return bound;
     }
 
     /**
      * The console's service for {@code system}; with {@code loopbackOnly}, requests addressed to
      * another host name are refused (403). Package-private for tests.
      */
-    static Service<Request, Response> service(ActorSystem system, boolean loopbackOnly) {
-        final Routes routes = routes(system);
+    static Service<Request, Response> service(ActorSystem system, ConsoleFeed feed, boolean loopbackOnly) {
+        final Routes routes = routes(system, feed);
         if (!loopbackOnly) {
             return routes;
         }
@@ -141,8 +208,11 @@ public final class Console implements AutoCloseable {
     }
 
     /** The console's routes for {@code system}. */
-    private static Routes routes(ActorSystem system) {
+    private static Routes routes(ActorSystem system, ConsoleFeed feed) {
         return Routes.builder()
+                .get("/api/events", Services.sync(request -> Response.of(200, Headers.of("Content-Type",
+                        "text/event-stream; charset=utf-8", "Cache-Control", "no-store", "X-Content-Type-Options", "nosniff"),
+                        Body.stream(feed.newStream(), -1))))
                 .get("/", Services.sync(request -> page()))
                 .get("/api/dump", Services.sync(request -> dump(system, request)))
                 .get("/api/counters", Services.sync(request -> json(200,
@@ -225,11 +295,23 @@ public final class Console implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections and waits (up to 5 s) for the port to be released; connections
-     * already open end when idle or with the system. Blocks the caller: not from a handler.
+     * Stops accepting connections and waits (up to 5 s) for the port to be released, stops the
+     * live feed and, if the console has a host system of its own, closes it (which ends the open
+     * connections); otherwise connections already open end when idle or with their host.
+     * Idempotent. Blocks the caller: not from a handler.
      */
     @Override
     public void close() {
-        server.close();
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            feed.close();
+            server.close();
+        } finally {
+            if (ownHost != null) {
+                ownHost.close();
+            }
+        }
     }
 }

@@ -229,7 +229,12 @@ class ConsoleTest {
     @Test
     void loopbackConsole_answersOnlyRequestsToLocalhostOrAnIpAddress() {
         // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 sends Host: evil.example.
-        final Service<Request, Response> loopback = Console.service(system, true);
+        try (ConsoleFeed feed = ConsoleFeed.start(system, system)) {
+            loopbackOnly(Console.service(system, feed, true), Console.service(system, feed, false));
+        }
+    }
+
+    private void loopbackOnly(Service<Request, Response> loopback, Service<Request, Response> anyHost) {
         for (String host : List.of("evil.example", "evil.example:9090", "127.0.0.1.evil.example", "localhost.evil.example",
                 "127.0.0.1:90x", "[::1]x", "")) {
             assertEquals(403, status(loopback, host), "Host: " + host);
@@ -238,7 +243,7 @@ class ConsoleTest {
                 "[::1]", "10.0.0.7:80")) {
             assertEquals(200, status(loopback, host), "Host: " + host);
         }
-        assertEquals(200, status(Console.service(system, false), "evil.example"), "bound elsewhere, any name is the user's choice");
+        assertEquals(200, status(anyHost, "evil.example"), "bound elsewhere, any name is the user's choice");
     }
 
     private static int status(Service<Request, Response> service, String host) {
@@ -296,74 +301,187 @@ class ConsoleTest {
         assertEquals(42L, counter(counters, "we\"ird\\name\n"));
     }
 
-    @Test
-    void page_inHeadlessChromium_rendersTheTreeAndCounters_andMarksTheStuckActor() throws Exception {
-        hold(0);
-        // The page marks an actor stuck once its handler has run for more than a second.
-        awaitJson("/api/dump", "the blocker in its handler for over a second", d -> {
-            final Map<String, Object> a = byPath(d).get("/user/blocker");
-            return a != null && "RUNNING".equals(a.get("state")) && (Long) a.get("handlingMillis") > 1000
-                    && byPath(d).containsKey("/user/parent/child-2");
-        });
-        final HttpResponse<String> page = get("/");
-        assertEquals(200, page.statusCode());
-        assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
-        assertFalse(page.body().contains("/user/parent"), "the page as served has no data; the script fills it in");
+    /** Reads server-sent events from {@code /api/events}: each {@code tick}'s data, parsed. */
+    private final class EventReader implements AutoCloseable {
+        private final java.util.Iterator<String> lines;
+        private final java.util.stream.Stream<String> stream;
 
-        final String dom = dumpDom(console.url());
-        for (String p : List.of("/user", "/user/parent", "/user/blocker", "/user/parent/child-1", "/user/parent/child-2")) {
-            assertTrue(dom.contains("<tr data-path=\"" + p + "\""), "no row for " + p + " in the DOM:\n" + dom);
+        EventReader() throws IOException, InterruptedException {
+            final HttpRequest request = HttpRequest.newBuilder(URI.create(console.url()).resolve("/api/events")).GET().build();
+            final HttpResponse<java.util.stream.Stream<String>> r = client.send(request, HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, r.statusCode());
+            assertEquals("text/event-stream; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
+            stream = r.body();
+            lines = stream.iterator();
         }
-        // The page shows the tree depth first: each actor under its parent, siblings in the order spawned.
-        final List<String> rows = new ArrayList<>();
-        final Matcher paths = Pattern.compile("<tr data-path=\"(/user[^\"]*)\"").matcher(dom);
-        while (paths.find()) {
-            rows.add(paths.group(1));
-        }
-        assertEquals(List.of("/user", "/user/parent", "/user/parent/child-1", "/user/parent/child-2", "/user/blocker"), rows);
-        final Matcher row = Pattern.compile("<tr data-path=\"/user/blocker\" class=\"([a-z]+)\">(.*?)</tr>").matcher(dom);
-        assertTrue(row.find(), "no blocker row with a class:\n" + dom);
-        assertEquals("stuck", row.group(1), "the blocker is highlighted as stuck");
-        assertTrue(row.group(2).contains(">Hold<"), "the row shows the message type: " + row.group(2));
-        assertTrue(dom.contains("stuck in a handler for more than 1 s: /user/blocker"), dom);
-        for (String name : system.counterValues().keySet()) {
-            assertTrue(dom.contains("<tr data-counter=\"" + name + "\""), "no row for counter " + name + " in the DOM:\n" + dom);
-        }
-        assertFalse(dom.contains("class=\"error\""), "the page reported an error:\n" + dom);
-        assertTrue(Pattern.compile("<div id=\"status\"[^>]*>updated ").matcher(dom).find(), "the status line says updated:\n" + dom);
-        // 3 s of virtual time is three polls: the rates (per second, between two polls) are filled in.
-        final Matcher rate = Pattern.compile("<tr data-counter=\"messages handled\">.*?<td class=\"num rate\">([^<]*)</td>").matcher(dom);
-        assertTrue(rate.find(), "no rate cell for messages handled:\n" + dom);
-        assertTrue(rate.group(1).matches("-?\\d+\\.\\d"), "a rate per second after the second poll, was '" + rate.group(1) + "'");
-    }
 
-    /** Loads {@code url} in a fresh headless Chromium and returns the DOM after the page's script ran (3 s of virtual time). */
-    private static String dumpDom(String url) throws Exception {
-        final Path chromium = Path.of("/usr/bin/chromium");
-        assertTrue(Files.isExecutable(chromium), "headless Chromium is needed: apt-get install chromium (.ci/run does it)");
-        final Path profile = Files.createTempDirectory("troupe-console-chromium");
-        final Path out = Files.createTempFile("troupe-console-chromium", ".html");
-        final Path err = Files.createTempFile("troupe-console-chromium", ".err");
-        try {
-            final Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--user-data-dir=" + profile, "--virtual-time-budget=3000", "--dump-dom", url)
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            try {
-                assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "chromium did not exit within " + WAIT + ": " + Files.readString(err));
-            } finally {
-                p.destroyForcibly();
-            }
-            assertEquals(0, p.exitValue(), "chromium failed: " + Files.readString(err));
-            return Files.readString(out);
-        } finally {
-            try (Stream<Path> files = Files.walk(profile)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-                    Files.deleteIfExists(f);
+        /** The next tick's data (blocks until it comes; the test's @Timeout bounds it). */
+        Map<String, Object> next() {
+            String event = null;
+            while (lines.hasNext()) {
+                final String line = lines.next();
+                if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    assertEquals("tick", event, "every event is a tick");
+                    return MiniJson.object(line.substring(6));
                 }
             }
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
+            throw new AssertionError("the event stream ended");
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+
+    /** An actor that handles a message every 20 ms, so the counters move while a page watches. */
+    private void pulse() {
+        system.spawn(() -> new Actor<Object>() {
+            @Override
+            protected void preStart() {
+                context().timers().startTimerAtFixedRate("beat", "beat", Duration.ofMillis(20));
+            }
+
+            @Override
+            protected void receive(Object message) {
+            }
+        }, "pulse");
+    }
+
+    /** Sends {@code n} messages to an actor that has stopped: n dead letters to /user/gone. */
+    private void deadLetters(int n) throws Exception {
+        final ActorRef<String> gone = system.spawn(Actor.<String>of((ctx, m) -> ctx.stop(ctx.self())), "gone");
+        gone.tell("stop");
+        system.whenTerminated(gone).toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        for (int i = 0; i < n; i++) {
+            gone.tell("late-" + i);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Map<String, Object> event, String key) {
+        return (List<Map<String, Object>>) event.get(key);
+    }
+
+    @Test
+    void events_tickEverySecond_withCountersSlowestHandlersAndRecentDeadLetters() throws Exception {
+        // The event stream pushes ticks whose counters are the system's, in order, and move as it works; the blocked
+        // handler is listed among the slowest (running), and the dead letters sent to a stopped actor are listed, newest last.
+        pulse();
+        hold(0);
+        deadLetters(3);
+        try (EventReader events = new EventReader()) {
+            Map<String, Object> first = events.next();
+            assertEquals("console-test", first.get("system"));
+            assertEquals(new ArrayList<>(system.counterValues().keySet()), names(first));
+            Map<String, Object> later = events.next();
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (counter(later, "messages handled") == counter(first, "messages handled")
+                    || list(later, "slowest").stream().noneMatch(s -> "/user/blocker".equals(s.get("path")))) {
+                assertTrue(System.nanoTime() - deadline < 0, "no tick showed the work and the blocker: " + later);
+                first = later;
+                later = events.next();
+            }
+            assertTrue((Long) later.get("monotonicMillis") > (Long) first.get("monotonicMillis"), "ticks are ordered in time");
+            final Map<String, Object> blocked = list(later, "slowest").stream()
+                    .filter(s -> "/user/blocker".equals(s.get("path"))).findFirst().orElseThrow();
+            assertEquals(Hold.class.getName(), blocked.get("message"));
+            assertEquals(Boolean.TRUE, blocked.get("running"));
+            final List<String> letters = list(later, "deadLetters").stream()
+                    .map(d -> d.get("reason") + " " + d.get("message") + " " + d.get("recipient") + " " + d.get("sender")).toList();
+            final String letter = "RECIPIENT_STOPPED java.lang.String /user/gone null"; // sent from the test thread: no sender
+            assertEquals(List.of(letter, letter, letter), letters);
+            assertEquals(3L, later.get("deadLettersTotal"));
+        }
+    }
+
+    @Test
+    void page_inHeadlessChromium_showsTheTree_chartsThatUpdate_slowestAndDeadLetters_noErrors() throws Exception {
+        // In a real browser at desktop width, with no console error or exception: the page shows the test system's actors
+        // depth first with the stuck one highlighted, every counter with a rate, a chart whose values change between two
+        // reads (a pulse actor keeps the handled count moving), the blocker among the slowest handlers, the dead letters;
+        // a screenshot goes to target/screenshots (out of git).
+        pulse();
+        hold(0);
+        deadLetters(2);
+        final Duration step = Duration.ofSeconds(30);
+        final Path shots = Path.of(System.getProperty("observe.screenshots", "target/screenshots"));
+        Files.createDirectories(shots);
+        final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (DevToolsChromium chromium = DevToolsChromium.start(1440, 900, step)) {
+            chromium.onEvent(event -> {
+                @SuppressWarnings("unchecked")
+                final Map<String, Object> params = (Map<String, Object>) event.getOrDefault("params", Map.of());
+                switch ((String) event.get("method")) {
+                    case "Runtime.consoleAPICalled" -> {
+                        if (List.of("error", "assert", "warning").contains(params.get("type"))) {
+                            problems.add("console." + params.get("type") + ": " + params.get("args"));
+                        }
+                    }
+                    case "Runtime.exceptionThrown" -> problems.add("uncaught exception: " + params.get("exceptionDetails"));
+                    case "Log.entryAdded" -> {
+                        @SuppressWarnings("unchecked")
+                        final Map<String, Object> entry = (Map<String, Object>) params.get("entry");
+                        if ("error".equals(entry.get("level"))) {
+                            problems.add("log error: " + entry.get("text") + " " + entry.getOrDefault("url", ""));
+                        }
+                    }
+                    default -> { }
+                }
+            });
+            for (String domain : List.of("Page", "Runtime", "Log")) {
+                chromium.call(domain + ".enable", Map.of(), step);
+            }
+            chromium.call("Emulation.setDeviceMetricsOverride", Map.of("width", 1440, "height", 900, "deviceScaleFactor", 1,
+                    "mobile", false), step);
+            chromium.call("Page.navigate", Map.of("url", console.url()), step);
+
+            // The blocker stuck for over a second, the tree, and a chart with at least two points.
+            final String chartValues = "(document.querySelector('svg[data-chart=\"messages handled\"]') || {getAttribute: () => ''})"
+                    + ".getAttribute('data-values')";
+            awaitPage(chromium, "the tree, the stuck blocker, two chart points, the slowest handler and the dead letters",
+                    "document.querySelector('tr[data-path=\"/user/blocker\"].stuck') !== null"
+                    + " && document.querySelector('tr[data-path=\"/user/parent/child-2\"]') !== null"
+                    + " && " + chartValues + ".split(',').length >= 2"
+                    + " && document.querySelector('tr[data-slow=\"/user/blocker\"]') !== null"
+                    + " && document.querySelectorAll('tr[data-dead-letter=\"/user/gone\"]').length === 2");
+            final List<?> rows = (List<?>) chromium.evaluate("Array.from(document.querySelectorAll('#actors tr[data-path]'))"
+                    + ".map(r => r.getAttribute('data-path')).filter(p => p.startsWith('/user'))", step);
+            assertEquals(List.of("/user", "/user/parent", "/user/parent/child-1", "/user/parent/child-2", "/user/blocker",
+                    "/user/pulse"), rows, "the tree, depth first, siblings in the order spawned");
+            assertEquals("Hold", chromium.evaluate("document.querySelector('tr[data-path=\"/user/blocker\"] td:nth-child(4)').textContent", step));
+            final List<?> counterRows = (List<?>) chromium.evaluate(
+                    "Array.from(document.querySelectorAll('#counters tr[data-counter]')).map(r => r.getAttribute('data-counter'))", step);
+            assertEquals(new ArrayList<>(system.counterValues().keySet()), counterRows);
+            final Object rate = chromium.evaluate(
+                    "document.querySelector('tr[data-counter=\"messages handled\"] td.rate').textContent", step);
+            assertTrue(String.valueOf(rate).matches("\\d+\\.\\d"), "a rate per second, was '" + rate + "'");
+
+            // The chart updates: its values change between two reads, and the handled count grows.
+            final String valuesBefore = (String) chromium.evaluate(chartValues, step);
+            final long lastBefore = Long.parseLong((String) chromium.evaluate(
+                    "document.querySelector('tr[data-counter=\"messages handled\"] td[data-last]').getAttribute('data-last')", step));
+            awaitPage(chromium, "the chart to change", chartValues + " !== " + DevToolsChromium.write(valuesBefore));
+            final long lastAfter = Long.parseLong((String) chromium.evaluate(
+                    "document.querySelector('tr[data-counter=\"messages handled\"] td[data-last]').getAttribute('data-last')", step));
+            assertTrue(lastAfter > lastBefore, "messages handled grew on the page: " + lastBefore + " -> " + lastAfter);
+
+            assertEquals(Boolean.FALSE, chromium.evaluate("document.getElementById('status').classList.contains('error')", step));
+            final Map<String, Object> shot = chromium.call("Page.captureScreenshot", Map.of("format", "png"), step);
+            Files.write(shots.resolve("console-desktop.png"), java.util.Base64.getDecoder().decode((String) shot.get("data")));
+        }
+        assertEquals(List.of(), problems, "problems in the browser");
+    }
+
+    /** Evaluates {@code condition} in the page until it is true (bounded by WAIT). */
+    private static void awaitPage(DevToolsChromium chromium, String what, String condition) {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Boolean.TRUE.equals(chromium.evaluate(condition, Duration.ofSeconds(30)))) {
+            assertTrue(System.nanoTime() - deadline < 0, "timed out waiting in the page for " + what + "; DOM:\n"
+                    + chromium.evaluate("document.body.innerHTML", Duration.ofSeconds(30)));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
 }

@@ -38,6 +38,10 @@ public final class CountersLayout {
     public static final int COUNTER_LENGTH = 128;
     /** Offset of the type id in a metadata record. */
     public static final int TYPE_ID_OFFSET = 4;
+    /** Offset of the free-for-reuse deadline (long) in a metadata record. */
+    public static final int FREE_FOR_REUSE_DEADLINE_OFFSET = 8;
+    /** The deadline of a counter in use: never free for reuse (Agrona's CountersReader.NOT_FREE_TO_REUSE). */
+    public static final long NOT_FREE_TO_REUSE = Long.MAX_VALUE;
     /** Offset of the label (an int length, then the bytes) in a metadata record. */
     public static final int LABEL_OFFSET = 128;
     /** The longest label. */
@@ -108,7 +112,7 @@ public final class CountersLayout {
     static void writeMetadata(ByteBuffer b, int id, int typeId, String label) {
         final int record = HEADER_LENGTH + id * METADATA_RECORD_LENGTH;
         INTS.set(b, record + TYPE_ID_OFFSET, typeId);
-        LONGS.set(b, record + 8, 0L); // free-for-reuse deadline: unused
+        LONGS.set(b, record + FREE_FOR_REUSE_DEADLINE_OFFSET, NOT_FREE_TO_REUSE); // as Agrona marks a live counter
         final byte[] bytes = label.getBytes(StandardCharsets.US_ASCII);
         final int n = Math.min(bytes.length, MAX_LABEL_LENGTH);
         INTS.set(b, record + LABEL_OFFSET, n);

@@ -25,6 +25,17 @@ public final class TroupeEvents {
     private TroupeEvents() {
     }
 
+    /**
+     * Whether the per-message and per-activation observability hooks run: the
+     * {@code troupe.MessageHandled} check, the dump's current message, the activation count and
+     * tracing. True unless the JVM runs with {@code -Dtroupe.observe.hooks=false}, the "compiled
+     * out" side of the cost A/B of issue 15 (benchmarks/ ObserveCostBenchmark): a static final
+     * constant, so the JIT folds each {@code if (HOOKS ...)} away. With the hooks off the dump
+     * shows no message type, the activation count stays 0 and nothing is traced; rare events
+     * (spawn, stop, failure, dead letter, overflow) are still counted and emitted.
+     */
+    public static final boolean HOOKS = !"false".equalsIgnoreCase(System.getProperty("troupe.observe.hooks"));
+
     /** For the hot path: {@code HANDLED_PROBE.isEnabled()} costs a static read and a branch. */
     public static final MessageHandled HANDLED_PROBE = new MessageHandled();
     /** Probe of {@link Spawned}. */
