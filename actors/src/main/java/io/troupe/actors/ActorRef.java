@@ -71,7 +71,8 @@ public interface ActorRef<M> {
     <R> CompletionStage<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout);
 
     /**
-     * The actor's path, such as {@code /user/parent/child}. Any thread; allocates the string.
+     * The actor's path, such as {@code /user/parent/child}. Any thread; an actor builds it once and
+     * keeps it, other refs (a message adapter's) may build it per call.
      *
      * @return the name
      */
