@@ -47,6 +47,23 @@ final class FrameWriter {
         } while (b.hasRemaining());
     }
 
+    /** As {@link #headers(ByteBuffer, int, ByteBuffer, boolean, int)}, for a block an encoder wrote. */
+    static void headers(ByteBuffer out, int streamId, HpackOutput block, boolean endStream, int maxFrameBytes) {
+        final int length = block.length();
+        int type = H2.HEADERS;
+        int flags = endStream ? H2.FLAG_END_STREAM : 0;
+        int offset = 0;
+        do {
+            final int n = Math.min(length - offset, maxFrameBytes);
+            final boolean last = offset + n == length;
+            header(out, n, type, flags | (last ? H2.FLAG_END_HEADERS : 0), streamId);
+            block.writeTo(out, offset, n);
+            offset += n;
+            type = H2.CONTINUATION;
+            flags = 0;
+        } while (offset < length);
+    }
+
     /** How many bytes {@link #headers} writes for a block of {@code blockBytes}. */
     static int headersBytes(int blockBytes, int maxFrameBytes) {
         final int frames = Math.max(1, (blockBytes + maxFrameBytes - 1) / maxFrameBytes);
