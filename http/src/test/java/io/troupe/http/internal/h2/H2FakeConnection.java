@@ -97,7 +97,7 @@ final class H2FakeConnection implements Connection {
 
     @Override
     public boolean write(ByteBuffer data) {
-        if (closeRequested || aborted) {
+        if (closeRequested || aborted || outputShut) {
             return false;
         }
         final ByteBuffer d = data.duplicate();
@@ -133,8 +133,18 @@ final class H2FakeConnection implements Connection {
         stage.onClosed(this, new Tcp.Closed());
     }
 
+    /** Set by shutdownOutput (a half-close: FIN after the queued writes). */
+    boolean outputShut;
+
+    /** Closed, aborted or half-closed: the stage has ended its side. */
+    boolean ended() {
+        return closeRequested || aborted || outputShut;
+    }
+
     @Override
-    public void shutdownOutput() {}
+    public void shutdownOutput() {
+        outputShut = true;
+    }
 
     @Override
     public void suspendReading() {}
