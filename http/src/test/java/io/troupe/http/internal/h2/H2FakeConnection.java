@@ -34,6 +34,8 @@ final class H2FakeConnection implements Connection {
     boolean closedTold;
     /** Bytes "in the write queue": what was written since the last drain(). */
     int queued;
+    /** Writing counts as paused from this many queued bytes (the real queue's high watermark). */
+    int highWatermark = 512 * 1024;
 
     H2FakeConnection(ActorSystem system, ConnectionStage stage) {
         this.system = system;
@@ -159,7 +161,7 @@ final class H2FakeConnection implements Connection {
 
     @Override
     public boolean isWritingPaused() {
-        return false;
+        return queued >= highWatermark;
     }
 
     @Override

@@ -310,6 +310,33 @@ class H2ServerStageTest {
     }
 
     @Test
+    void sendSide_stopsAtTheWriteQueueWatermark_resumesWhenDrained() {
+        // With windows wide open, DATA still stops at the write queue's high watermark (the socket is not taking
+        // bytes) and goes on when it drains: a peer that does not read holds the queue's bound, not the body.
+        final byte[] big = new byte[1 << 20];
+        final HttpOptions options = OPTIONS.withTcp(io.troupe.io.TcpOptions.defaults().withWriteQueue(64 * 1024,
+                32 * 1024, 16 * 1024));
+        final Client c = new Client(options, Services.sync(r -> Response.of(200).withBody(Body.of(big))),
+                H2.SETTINGS_INITIAL_WINDOW_SIZE, Integer.MAX_VALUE);
+        c.conn.highWatermark = 32 * 1024;
+        c.send(H2Wire.windowUpdate(0, Integer.MAX_VALUE - 65_535));
+        c.conn.drain();
+        c.send(c.wire.get(1, "/big"));
+        c.frames();
+        final int first = body(c.frames, 1).length();
+        assertTrue(first >= 16 * 1024 && first <= 32 * 1024 + 16 * 1024, "written before the watermark: " + first);
+        c.conn.drain();
+        c.frames();
+        final int second = body(c.frames, 1).length();
+        assertTrue(second > first && second <= first + 32 * 1024 + 16 * 1024, "one more queue's worth: " + second);
+        for (int i = 0; i < 100 && !c.frames.get(c.frames.size() - 1).endStream(); i++) {
+            c.conn.drain();
+            c.frames();
+        }
+        assertEquals(big.length, body(c.frames, 1).length());
+    }
+
+    @Test
     void responseStream_oneChunkAtATime_pulledAsWindowAllows() {
         // A streamed response body is asked for one chunk at a time, and not while its stream has output waiting.
         final AtomicInteger asked = new AtomicInteger();
