@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
- * An HTTP/1.1 server: a TCP listener whose connections each run an HTTP parser as a
+ * An HTTP/1.1 (and optionally HTTP/2) server: a TCP listener whose connections each run an HTTP parser as a
  * {@link ConnectionStage}, calling a {@link Service} of {@link Request} to {@link Response}.
  *
  * <pre>{@code
@@ -35,6 +35,11 @@ import java.util.concurrent.CompletionStage;
  * connections close at once and those with a request in flight close after answering it (with
  * {@code Connection: close}), within the shutdown phase's deadline
  * ({@link io.troupe.actors.ShutdownPhase#SERVICE_REQUESTS_DONE}).
+ *
+ * <p>HTTP/2. With {@link HttpOptions#withHttp2} on, the same server also speaks HTTP/2 (RFC 9113):
+ * {@code h2} over TLS by ALPN, and in cleartext h2c with prior knowledge or by {@code Upgrade: h2c};
+ * the handler gets the same {@link Request}s, each stream calling it concurrently with the others
+ * of its connection (still on the connection's thread, one call at a time).
  *
  * <p>TLS. {@link #stage} makes the per-connection stage, so that a TLS stage can wrap it:
  * {@code Tcp.serve(system, address, tcp, () -> tls.wrap(HttpServer.stage(options, service)))}.
