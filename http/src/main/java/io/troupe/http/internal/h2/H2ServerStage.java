@@ -9,6 +9,7 @@ import io.troupe.http.Response;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
+import io.troupe.io.TlsConnection;
 import io.troupe.services.CircuitOpenException;
 import io.troupe.services.NotReadyException;
 import io.troupe.services.OverloadedException;
@@ -1047,10 +1048,19 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
             final int n = (int) allowed;
             final boolean last = n == chunk.remaining() && s.out.size() == 1 && s.outEnded;
-            final ByteBuffer out = scratch(16);
-            FrameWriter.header(out, n, H2.DATA, last ? H2.FLAG_END_STREAM : 0, s.id);
-            write(out.flip());
-            write(chunk.slice(chunk.position(), n));
+            if (conn instanceof TlsConnection) {
+                // one write is one TLS record (or more): header and payload together, not a 9-byte record of its own
+                final ByteBuffer out = scratch(H2.FRAME_HEADER_BYTES + n);
+                FrameWriter.header(out, n, H2.DATA, last ? H2.FLAG_END_STREAM : 0, s.id);
+                out.put(chunk.slice(chunk.position(), n));
+                write(out.flip());
+            } else {
+                // plaintext: the queue gathers both writes into one system call; the payload is copied once
+                final ByteBuffer out = scratch(16);
+                FrameWriter.header(out, n, H2.DATA, last ? H2.FLAG_END_STREAM : 0, s.id);
+                write(out.flip());
+                write(chunk.slice(chunk.position(), n));
+            }
             chunk.position(chunk.position() + n);
             if (!chunk.hasRemaining()) {
                 s.out.poll();
