@@ -507,7 +507,7 @@ public final class Http1ServerStage implements ConnectionStage {
         if (upgradeHook != null && head.http11() && transferEncoding == null && contentLength <= 0 && !draining
                 && h.contains("upgrade") && upgradeHook.test(request)) {
             inputState = DISCARD; // the connection speaks another protocol now, through another stage
-            pending = null;
+            codec.clearStash();
             conn.cancelTimer(IDLE_TIMER);
             return;
         }

@@ -6,6 +6,8 @@ import io.troupe.http.Headers;
 import io.troupe.http.HttpOptions;
 import io.troupe.http.Request;
 import io.troupe.http.Response;
+import io.troupe.http.internal.HttpError;
+import io.troupe.http.internal.PercentCoding;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
@@ -574,6 +576,20 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         s.contentLength = cl;
         s.isHead = f.method.equals("HEAD");
         final String target = f.method.equals("CONNECT") ? f.authority : f.path;
+        if (!f.method.equals("CONNECT")) { // as over HTTP/1.1: what a handler could not decode, or would misroute, is 400
+            final Request probe = Request.of(f.method, target, "HTTP/2", headers, Body.empty(), conn.remoteAddress());
+            try {
+                PercentCoding.checkedPath(probe.rawPath());
+                PercentCoding.checkQuery(probe.query());
+            } catch (HttpError e) {
+                s.request = probe;
+                s.answered = true;
+                s.called = true;
+                s.discardBody = true;
+                startResponse(s, errorResponse(400, e.getMessage()));
+                return;
+            }
+        }
         Body body;
         if (endStream) {
             if (cl > 0) {

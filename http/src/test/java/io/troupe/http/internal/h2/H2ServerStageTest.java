@@ -167,6 +167,29 @@ class H2ServerStageTest {
     }
 
     @Test
+    void percentEncodedTargets_badOnes400_goodOnesDecoded() {
+        // As over HTTP/1.1: an encoded '/', a bad escape or malformed UTF-8 is 400 without calling the handler;
+        // a good escape reaches it decoded.
+        final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Client c = new Client(OPTIONS, Services.sync(r -> {
+            seen.add(r.path());
+            return Response.text(200, "ok");
+        }));
+        c.send(c.wire.get(1, "/a%2Fb"));
+        c.send(c.wire.get(3, "/%zz"));
+        c.send(c.wire.get(5, "/%C3%28"));
+        c.send(c.wire.get(7, "/caf%C3%A9"));
+        final List<String> heads = c.frames().stream().filter(f -> f.startsWith("HEADERS")).toList();
+        assertEquals(4, heads.size(), heads.toString());
+        assertTrue(heads.get(0).startsWith("HEADERS 1 [:status: 400"), heads.toString());
+        assertTrue(heads.get(1).startsWith("HEADERS 3 [:status: 400"), heads.toString());
+        assertTrue(heads.get(2).startsWith("HEADERS 5 [:status: 400"), heads.toString());
+        assertTrue(heads.get(3).startsWith("HEADERS 7 [:status: 200"), heads.toString());
+        assertEquals(List.of("/caf\u00e9"), seen);
+        assertFalse(c.conn.ended());
+    }
+
+    @Test
     void connectionErrors_goAwayWithCode() {
         // Frame-level violations end the connection with GOAWAY and the RFC's code, naming the last stream processed.
         final Client c = new Client(OPTIONS, HELLO);
