@@ -33,6 +33,9 @@ public final class HttpOptions {
     private Duration requestTimeout = Duration.ofSeconds(30);
     private Duration idleTimeout = Duration.ofSeconds(60);
     private TcpOptions tcp = TcpOptions.defaults().withNoDelay(true);
+    private boolean http2;
+    private int http2MaxConcurrentStreams = 100;
+    private int http2StreamWindowBytes = 64 * 1024;
 
     private HttpOptions() {}
 
@@ -48,6 +51,9 @@ public final class HttpOptions {
         c.requestTimeout = requestTimeout;
         c.idleTimeout = idleTimeout;
         c.tcp = tcp;
+        c.http2 = http2;
+        c.http2MaxConcurrentStreams = http2MaxConcurrentStreams;
+        c.http2StreamWindowBytes = http2StreamWindowBytes;
         return c;
     }
 
@@ -212,6 +218,73 @@ public final class HttpOptions {
         final HttpOptions c = copy();
         c.tcp = tcpOptions;
         return c;
+    }
+
+    /**
+     * Serves HTTP/2 as well as HTTP/1.1 (off by default): over TLS, {@code h2} is offered first
+     * in ALPN; in cleartext, a connection that opens with the HTTP/2 client preface (prior
+     * knowledge) or an HTTP/1.1 request with {@code Upgrade: h2c} speaks HTTP/2 (h2c). Handlers
+     * see the same {@link Request}s ({@link Request#version()} {@code "HTTP/2"}). The limits
+     * above apply per stream (the header limits as {@code SETTINGS_MAX_HEADER_LIST_SIZE}, bytes
+     * plus 32 per field, answered 431; the deadlines except the idle one, which is the
+     * connection's); {@link #withHttp2MaxConcurrentStreams} and {@link #withHttp2StreamWindowBytes}
+     * are HTTP/2's own.
+     *
+     * @param enabled true to serve HTTP/2
+     * @return new options
+     */
+    public HttpOptions withHttp2(boolean enabled) {
+        final HttpOptions c = copy();
+        c.http2 = enabled;
+        return c;
+    }
+
+    /**
+     * The most streams a client may have open at once on one HTTP/2 connection
+     * ({@code SETTINGS_MAX_CONCURRENT_STREAMS}, default 100); more are refused with
+     * {@code REFUSED_STREAM}.
+     *
+     * @param streams the limit; positive
+     * @return new options
+     */
+    public HttpOptions withHttp2MaxConcurrentStreams(int streams) {
+        final HttpOptions c = copy();
+        c.http2MaxConcurrentStreams = positive(streams, "http2MaxConcurrentStreams");
+        return c;
+    }
+
+    /**
+     * The HTTP/2 receive window of each stream ({@code SETTINGS_INITIAL_WINDOW_SIZE}, default
+     * 64 KiB): how much of a request body the client may send ahead of the handler reading it.
+     * The connection's window is this times the concurrent streams, so a connection buffers at
+     * most that much of unread bodies.
+     *
+     * @param bytes the window; at least 65,535 (the protocol's default, which a client may use
+     *     before our settings arrive) and at most 2^31-1
+     * @return new options
+     */
+    public HttpOptions withHttp2StreamWindowBytes(int bytes) {
+        if (bytes < 65_535) {
+            throw new IllegalArgumentException("http2StreamWindowBytes must be at least 65535, was " + bytes);
+        }
+        final HttpOptions c = copy();
+        c.http2StreamWindowBytes = bytes;
+        return c;
+    }
+
+    /** @return whether HTTP/2 is served */
+    public boolean http2() {
+        return http2;
+    }
+
+    /** @return the HTTP/2 concurrent stream limit */
+    public int http2MaxConcurrentStreams() {
+        return http2MaxConcurrentStreams;
+    }
+
+    /** @return the HTTP/2 stream receive window in bytes */
+    public int http2StreamWindowBytes() {
+        return http2StreamWindowBytes;
     }
 
     /** @return the request line limit in bytes */

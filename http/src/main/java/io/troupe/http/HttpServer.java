@@ -70,7 +70,8 @@ public final class HttpServer implements AutoCloseable {
      * Binds an https server on {@code address}: each connection runs the TLS server stage
      * ({@link io.troupe.io.Tls#server}) around a fresh HTTP/1.1 stage, inside the connection actor's
      * turn. Give the settings ALPN {@code "http/1.1"} ({@code tls.withApplicationProtocols("http/1.1")})
-     * so that clients offering {@code h2} first settle on HTTP/1.1. Any thread; returns at once.
+     * so that clients offering {@code h2} first settle on HTTP/1.1; with {@link HttpOptions#withHttp2} on,
+     * {@code h2} is put first in ALPN and such clients speak HTTP/2. Any thread; returns at once.
      *
      * @param system the actor system
      * @param address where to listen (port 0 for any free port)
@@ -86,12 +87,29 @@ public final class HttpServer implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(service, "service");
-        return Tcp.serve(system, address, options.tcp(), io.troupe.io.Tls.server(tls, () -> stage(options, service)))
+        final io.troupe.io.TlsSettings settings = options.http2() ? withH2(tls) : tls;
+        return Tcp.serve(system, address, options.tcp(), io.troupe.io.Tls.server(settings, () -> stage(options, service)))
                 .thenApply(HttpServer::new);
     }
 
+    /** ALPN with {@code h2} first, then what the settings had ({@code http/1.1} if none). */
+    private static io.troupe.io.TlsSettings withH2(io.troupe.io.TlsSettings tls) {
+        final java.util.List<String> protocols = new java.util.ArrayList<>();
+        protocols.add("h2");
+        for (String p : tls.applicationProtocols()) {
+            if (!p.equals("h2")) {
+                protocols.add(p);
+            }
+        }
+        if (protocols.size() == 1) {
+            protocols.add("http/1.1");
+        }
+        return tls.withApplicationProtocols(protocols.toArray(String[]::new));
+    }
+
     /**
-     * A fresh HTTP/1.1 server stage for one connection (what {@link #bind} serves), for use
+     * A fresh server stage for one connection (what {@link #bind} serves): HTTP/1.1, or with
+     * {@link HttpOptions#withHttp2} a stage that picks HTTP/2 or HTTP/1.1 per connection; for use
      * under another stage such as TLS. Called on the listener's thread, once per connection.
      *
      * @param options limits and deadlines
@@ -99,7 +117,12 @@ public final class HttpServer implements AutoCloseable {
      * @return a new stage
      */
     public static ConnectionStage stage(HttpOptions options, Service<Request, Response> service) {
-        return new Http1ServerStage(Objects.requireNonNull(options, "options"), Objects.requireNonNull(service, "service"));
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(service, "service");
+        if (options.http2()) {
+            return new io.troupe.http.internal.h2.ProtocolSelector(options, service); // h2 (ALPN), h2c, or HTTP/1.1
+        }
+        return new Http1ServerStage(options, service);
     }
 
     /**

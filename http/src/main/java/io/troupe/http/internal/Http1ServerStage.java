@@ -155,6 +155,9 @@ public final class Http1ServerStage implements ConnectionStage {
     private boolean closed;
     private long idleSinceNanos;
 
+    /** HTTP/2's h2c upgrade (set by its protocol selector), or null; see {@link #upgradeHook}. */
+    private java.util.function.Predicate<Request> upgradeHook;
+
     // ---- output
     private final ArrayDeque<ByteBuffer> outQueue = new ArrayDeque<>(0);
     /** A pumpOutput is scheduled for the next turn (see waitForRoom). */
@@ -171,6 +174,18 @@ public final class Http1ServerStage implements ConnectionStage {
         this.service = service;
         this.writeQueueMaxBytes = options.tcp().writeQueueMaxBytes();
         this.highWatermarkBytes = options.tcp().writeQueueHighWatermarkBytes();
+    }
+
+    /**
+     * Offers each HTTP/1.1 request without a body that carries an {@code Upgrade} field to
+     * {@code hook} (in the turn, before the service sees it); if the hook takes the connection
+     * over (it has written its 101 and replaced this stage), it returns true and this stage goes
+     * quiet. Set once, before the first read.
+     *
+     * @param hook the upgrade, or null for none
+     */
+    public void upgradeHook(java.util.function.Predicate<Request> hook) {
+        this.upgradeHook = hook;
     }
 
     /** One request and its response. */
@@ -515,6 +530,14 @@ public final class Http1ServerStage implements ConnectionStage {
         if (contentLength > options.maxBodyBytes()) {
             throw new HttpError(413, "Content-Length " + contentLength + " is over the limit of "
                     + options.maxBodyBytes() + " bytes");
+        }
+        if (upgradeHook != null && head.http11() && transferEncoding == null && contentLength <= 0 && !draining
+                && h.contains("upgrade") && upgradeHook.test(Request.of(head.method(), head.target(), "HTTP/1.1", h,
+                        Body.empty(), conn.remoteAddress()))) {
+            inputState = DISCARD; // the connection speaks another protocol now, through another stage
+            pending = null;
+            conn.cancelTimer(IDLE_TIMER);
+            return;
         }
         final Exchange ex = new Exchange();
         ex.http11 = head.http11();
