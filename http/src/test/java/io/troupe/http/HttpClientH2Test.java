@@ -78,7 +78,7 @@ class HttpClientH2Test {
     }
 
     @Test
-    void alpnH2_fortyRequestsInFlightAtOnce_oneConnection() throws Exception {
+    void alpnH2_fortyRequestsInFlightAtOnceThenFiveMore_oneConnection() throws Exception {
         final HttpServer server = server(true, true);
         final int n = 40;
         expected = n;
@@ -93,8 +93,13 @@ class HttpClientH2Test {
                 assertEquals(200, r.status());
                 assertEquals("/wait/" + i + " after " + n, text(r).trim());
             }
+            // and later requests reuse that connection
+            for (int i = 0; i < 5; i++) {
+                assertEquals(TestApp.HELLO, text(client.get("https://localhost:" + server.port() + "/")
+                        .toCompletableFuture().get(60, TimeUnit.SECONDS)));
+            }
         }
-        assertEquals(Map.of("HTTP/2", n), seen);
+        assertEquals(Map.of("HTTP/2", n + 5), seen);
         assertEquals(1, peers.size(), "one connection: " + peers);
     }
 
