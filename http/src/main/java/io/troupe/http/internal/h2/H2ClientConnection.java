@@ -204,6 +204,8 @@ public final class H2ClientConnection implements ConnectionStage, FrameReader.Li
     private boolean peerSettingsSeen;
     private boolean goingAway;
     private int goAwayLastStreamId = Integer.MAX_VALUE;
+    /** The error code of a GOAWAY received, for the failures it causes. */
+    private int goAwayErrorCode = -1;
     private boolean unusableTold;
 
     /**
@@ -712,6 +714,7 @@ public final class H2ClientConnection implements ConnectionStage, FrameReader.Li
     @Override
     public void onGoAway(int lastStreamId, int errorCode) {
         goAwayLastStreamId = Math.min(goAwayLastStreamId, lastStreamId);
+        goAwayErrorCode = errorCode;
         enterGoingAway();
         // streams above the last one were not processed: they go elsewhere (RFC 9113 6.8)
         for (Stream s : new ArrayList<>(streams.values())) {
@@ -847,7 +850,8 @@ public final class H2ClientConnection implements ConnectionStage, FrameReader.Li
             owner.onUnusable(this, ready ? null
                     : cause != null ? cause : new IOException("the connection closed before HTTP/2 started"));
         }
-        final IOException failure = new IOException("the HTTP/2 connection closed: " + why);
+        final IOException failure = new IOException("the HTTP/2 connection closed: " + why
+                + (goAwayErrorCode > 0 ? " after the server's GOAWAY " + H2.errorName(goAwayErrorCode) : ""));
         for (Stream s : new ArrayList<>(streams.values())) {
             streams.remove(s.id);
             outstanding.decrementAndGet();
