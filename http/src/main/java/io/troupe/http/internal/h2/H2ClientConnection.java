@@ -512,7 +512,7 @@ public final class H2ClientConnection implements ConnectionStage, FrameReader.Li
             if ((streamId & 1) == 0 || streamId >= nextStreamId) {
                 throw H2Exception.connection(H2.PROTOCOL_ERROR, "HEADERS on stream " + streamId + " never opened");
             }
-            throw H2Exception.stream(streamId, H2.STREAM_CLOSED, "HEADERS on a closed stream");
+            return; // a stream we reset or gave up: frames in flight are ignored (RFC 9113 5.4.2), once decoded
         }
         if (selfDependent) {
             throw H2Exception.stream(streamId, H2.PROTOCOL_ERROR, "a stream depending on itself");
@@ -575,7 +575,7 @@ public final class H2ClientConnection implements ConnectionStage, FrameReader.Li
             if ((streamId & 1) == 0 || streamId >= nextStreamId) {
                 throw H2Exception.connection(H2.PROTOCOL_ERROR, "DATA on stream " + streamId + " never opened");
             }
-            throw H2Exception.stream(streamId, H2.STREAM_CLOSED, "DATA on a closed stream");
+            return; // a stream we reset or gave up: counted against the connection window above, then dropped
         }
         if (s.status == 0) {
             throw H2Exception.stream(streamId, H2.PROTOCOL_ERROR, "DATA before the response head");
