@@ -294,4 +294,97 @@ class H2ClientConnectionTest {
             assertEquals(window, all.get(30, TimeUnit.SECONDS).length);
         }
     }
+
+    @Test
+    void refusedStream_sentAgainOnANewStreamOfTheSameConnection() throws Exception {
+        final CompletableFuture<Response> result = client.get(base() + "/again").toCompletableFuture();
+        try (Peer peer = new Peer(listener)) {
+            final Frame first = peer.next();
+            assertEquals("/again", path(peer.fields(first)));
+            final ByteBuffer rst = ByteBuffer.allocate(13);
+            FrameWriter.rstStream(rst, first.stream(), H2.REFUSED_STREAM);
+            peer.write(rst);
+            final Frame second = peer.next();
+            assertEquals("/again", path(peer.fields(second)));
+            assertEquals(first.stream() + 2, second.stream());
+            peer.answer(second.stream(), "second try");
+            assertEquals("second try", text(result));
+        }
+    }
+
+    @Test
+    void streamedBodyCancelled_rstCancel_andTheConnectionGoesOn() throws Exception {
+        final CompletableFuture<Response> result = client.get(base() + "/stream").toCompletableFuture();
+        try (Peer peer = new Peer(listener)) {
+            final Frame headers = peer.next();
+            assertEquals("/stream", path(peer.fields(headers))); // decoded, so the peer's HPACK table follows
+            final HpackOutput block = new HpackOutput();
+            peer.encoder.beginBlock(block);
+            peer.encoder.encode(":status", "200", false, block);
+            final ByteBuffer b = ByteBuffer.allocate(64 + block.length() + 100);
+            FrameWriter.headers(b, headers.stream(), block, false, 16_384);
+            FrameWriter.data(b, headers.stream(), ByteBuffer.wrap(new byte[50]), false);
+            peer.write(b);
+            final Response response = result.get(30, TimeUnit.SECONDS);
+            final java.util.concurrent.CompletableFuture<Integer> firstChunk = new CompletableFuture<>();
+            ((Body.Stream) response.body()).publisher().subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+                private java.util.concurrent.Flow.Subscription subscription;
+
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                    subscription = s;
+                    s.request(1);
+                }
+
+                @Override
+                public void onNext(ByteBuffer item) {
+                    firstChunk.complete(item.remaining());
+                    subscription.cancel();
+                }
+
+                @Override
+                public void onError(Throwable throwable) {
+                    firstChunk.completeExceptionally(throwable);
+                }
+
+                @Override
+                public void onComplete() {
+                    firstChunk.completeExceptionally(new AssertionError("completed"));
+                }
+            });
+            assertEquals(50, firstChunk.get(30, TimeUnit.SECONDS));
+            final Frame rst = peer.next();
+            assertTrue(rst.is(H2.RST_STREAM), "type " + rst.type());
+            assertEquals(headers.stream(), rst.stream());
+            assertEquals(H2.CANCEL, rst.intAt(0));
+            // data still in flight on the cancelled stream is dropped, and the connection serves the next request
+            final ByteBuffer late = ByteBuffer.allocate(9 + 10);
+            FrameWriter.data(late, headers.stream(), ByteBuffer.wrap(new byte[10]), true);
+            peer.write(late);
+            assertEquals(List.of(), peer.fence(), "late DATA is dropped, with no frame in answer");
+            final CompletableFuture<Response> next = client.get(base() + "/next").toCompletableFuture();
+            final Frame nextHeaders = peer.next();
+            assertEquals("/next", path(peer.fields(nextHeaders)));
+            peer.answer(nextHeaders.stream(), "next");
+            assertEquals("next", text(next));
+        }
+    }
+
+    @Test
+    void requestTimeout_failsWithTimeoutAndResetsTheStream() throws Exception {
+        try (HttpClient quick = HttpClient.create(system, HttpClientOptions.defaults()
+                .withHttp2(HttpClientOptions.Http2.PRIOR_KNOWLEDGE).withRequestTimeout(java.time.Duration.ofMillis(300)))) {
+            final CompletableFuture<Response> result = quick.get(base() + "/slow").toCompletableFuture();
+            try (Peer peer = new Peer(listener)) {
+                final Frame headers = peer.next();
+                assertEquals("/slow", path(peer.fields(headers)));
+                final java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        java.util.concurrent.ExecutionException.class, () -> result.get(30, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof java.util.concurrent.TimeoutException, String.valueOf(e.getCause()));
+                final Frame rst = peer.next();
+                assertTrue(rst.is(H2.RST_STREAM), "type " + rst.type());
+                assertEquals(H2.CANCEL, rst.intAt(0));
+            }
+        }
+    }
 }
