@@ -111,6 +111,9 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     static final Object PREFACE_TIMER = new Object();
     static final Object IDLE_TIMER = new Object();
     static final Object STALL_TIMER = new Object();
+    static final Object LINGER_TIMER = new Object();
+    /** How long input is still read (and dropped) after a connection error's GOAWAY, at most. */
+    static final Duration LINGER = Duration.ofSeconds(5);
     private static final Object CONTROL_ACK = new Object();
 
     private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(1024));
@@ -311,6 +314,10 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
 
     @Override
     public void onPeerClosed(Connection connection) {
+        if (failed) {
+            conn.close(); // the lingering close is over
+            return;
+        }
         // A client that half-closes has nothing more to say; what is in flight cannot be read on.
         closeAllStreams(new ClosedChannelException());
         conn.close();
@@ -1193,9 +1200,14 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         failed = true;
         final ByteBuffer out = scratch(32);
         FrameWriter.goAway(out, lastStreamId, e.errorCode);
-        conn.write(out.flip());
+        if (!conn.write(out.flip())) {
+            LOG.log(System.Logger.Level.DEBUG, "the GOAWAY could not be queued; closing without it");
+        }
         closeAllStreams(new IOException("HTTP/2 connection error: " + e.getMessage()));
-        conn.close();
+        // A lingering close: FIN after the GOAWAY, and what the peer still sends is read and dropped for a while,
+        // so that our close does not turn into a reset that destroys the GOAWAY before the peer reads it.
+        conn.shutdownOutput();
+        conn.startTimer(LINGER_TIMER, LINGER, conn::close);
     }
 
     // ================================================================ deadlines

@@ -34,6 +34,8 @@ final class H2FakeConnection implements Connection {
     boolean closedTold;
     /** Bytes "in the write queue": what was written since the last drain(). */
     int queued;
+    /** Writing counts as paused from this many queued bytes (the real queue's high watermark). */
+    int highWatermark = 512 * 1024;
 
     H2FakeConnection(ActorSystem system, ConnectionStage stage) {
         this.system = system;
@@ -97,7 +99,7 @@ final class H2FakeConnection implements Connection {
 
     @Override
     public boolean write(ByteBuffer data) {
-        if (closeRequested || aborted) {
+        if (closeRequested || aborted || outputShut) {
             return false;
         }
         final ByteBuffer d = data.duplicate();
@@ -133,8 +135,18 @@ final class H2FakeConnection implements Connection {
         stage.onClosed(this, new Tcp.Closed());
     }
 
+    /** Set by shutdownOutput (a half-close: FIN after the queued writes). */
+    boolean outputShut;
+
+    /** Closed, aborted or half-closed: the stage has ended its side. */
+    boolean ended() {
+        return closeRequested || aborted || outputShut;
+    }
+
     @Override
-    public void shutdownOutput() {}
+    public void shutdownOutput() {
+        outputShut = true;
+    }
 
     @Override
     public void suspendReading() {}
@@ -149,7 +161,7 @@ final class H2FakeConnection implements Connection {
 
     @Override
     public boolean isWritingPaused() {
-        return false;
+        return queued >= highWatermark;
     }
 
     @Override

@@ -163,7 +163,7 @@ class H2ServerStageTest {
                 "RST_STREAM 7 PROTOCOL_ERROR", "RST_STREAM 9 PROTOCOL_ERROR", "RST_STREAM 11 PROTOCOL_ERROR",
                 "RST_STREAM 13 PROTOCOL_ERROR"), frames.subList(0, 7));
         assertTrue(frames.get(7).startsWith("HEADERS 15 [:status: 200"), frames.toString());
-        assertFalse(c.conn.closeRequested);
+        assertFalse(c.conn.ended());
     }
 
     @Test
@@ -174,7 +174,7 @@ class H2ServerStageTest {
         c.frames();
         c.send(c.wire.get(2, "/")); // even: a client cannot open it
         assertEquals(List.of("GOAWAY 1 PROTOCOL_ERROR"), c.frames());
-        assertTrue(c.conn.closeRequested);
+        assertTrue(c.conn.ended());
 
         final Client d = new Client(OPTIONS, HELLO);
         d.send(H2Wire.data(9, false, new byte[1])); // DATA on an idle stream
@@ -310,6 +310,33 @@ class H2ServerStageTest {
     }
 
     @Test
+    void sendSide_stopsAtTheWriteQueueWatermark_resumesWhenDrained() {
+        // With windows wide open, DATA still stops at the write queue's high watermark (the socket is not taking
+        // bytes) and goes on when it drains: a peer that does not read holds the queue's bound, not the body.
+        final byte[] big = new byte[1 << 20];
+        final HttpOptions options = OPTIONS.withTcp(io.troupe.io.TcpOptions.defaults().withWriteQueue(64 * 1024,
+                32 * 1024, 16 * 1024));
+        final Client c = new Client(options, Services.sync(r -> Response.of(200).withBody(Body.of(big))),
+                H2.SETTINGS_INITIAL_WINDOW_SIZE, Integer.MAX_VALUE);
+        c.conn.highWatermark = 32 * 1024;
+        c.send(H2Wire.windowUpdate(0, Integer.MAX_VALUE - 65_535));
+        c.conn.drain();
+        c.send(c.wire.get(1, "/big"));
+        c.frames();
+        final int first = body(c.frames, 1).length();
+        assertTrue(first >= 16 * 1024 && first <= 32 * 1024 + 16 * 1024, "written before the watermark: " + first);
+        c.conn.drain();
+        c.frames();
+        final int second = body(c.frames, 1).length();
+        assertTrue(second > first && second <= first + 32 * 1024 + 16 * 1024, "one more queue's worth: " + second);
+        for (int i = 0; i < 100 && !c.frames.get(c.frames.size() - 1).endStream(); i++) {
+            c.conn.drain();
+            c.frames();
+        }
+        assertEquals(big.length, body(c.frames, 1).length());
+    }
+
+    @Test
     void responseStream_oneChunkAtATime_pulledAsWindowAllows() {
         // A streamed response body is asked for one chunk at a time, and not while its stream has output waiting.
         final AtomicInteger asked = new AtomicInteger();
@@ -373,11 +400,11 @@ class H2ServerStageTest {
         assertEquals(List.of("GOAWAY 1 NO_ERROR"), c.frames());
         c.send(c.wire.get(3, "/"));
         assertEquals(List.of("RST_STREAM 3 REFUSED_STREAM"), c.frames());
-        assertFalse(c.conn.closeRequested, "stream 1 is still in flight");
+        assertFalse(c.conn.ended(), "stream 1 is still in flight");
         answer.complete(Response.text(200, "bye"));
         c.conn.runTasks();
         assertEquals("bye", body(c.raw(), 1));
-        assertTrue(c.conn.closeRequested);
+        assertTrue(c.conn.ended());
     }
 
     @Test
@@ -388,14 +415,14 @@ class H2ServerStageTest {
         c.send(c.wire.get(1, "/"));
         clock.advance(Duration.ofSeconds(6));
         assertTrue(c.conn.fire(H2ServerStage.IDLE_TIMER));
-        assertFalse(c.conn.closeRequested, "a stream is open");
+        assertFalse(c.conn.ended(), "a stream is open");
         answer.complete(Response.text(200, "x"));
         c.conn.runTasks();
         c.frames();
         clock.advance(Duration.ofSeconds(6));
         assertTrue(c.conn.fire(H2ServerStage.IDLE_TIMER));
         assertEquals(List.of("GOAWAY 1 NO_ERROR"), c.frames());
-        assertTrue(c.conn.closeRequested);
+        assertTrue(c.conn.ended());
     }
 
     @Test
@@ -435,13 +462,18 @@ class H2ServerStageTest {
             return new CompletableFuture<>();
         });
         int stream = 1;
-        for (int i = 0; i < 1000 && !c.conn.closeRequested; i++, stream += 2) {
+        for (int i = 0; i < 1000 && !c.conn.ended(); i++, stream += 2) {
             c.send(c.wire.get(stream, "/"), H2Wire.rst(stream, H2.CANCEL));
         }
         final List<String> frames = c.frames();
         assertEquals("GOAWAY " + (2 * H2ServerStage.MAX_RESETS_PER_WINDOW + 1) + " ENHANCE_YOUR_CALM",
                 frames.get(frames.size() - 1));
-        assertTrue(c.conn.closeRequested);
+        assertTrue(c.conn.outputShut, "GOAWAY, then FIN");
+        assertFalse(c.conn.closeRequested, "lingering: input is still read and dropped");
+        c.send(c.wire.get(stream, "/"));
+        assertEquals(List.of(), c.frames(), "nothing more is answered");
+        assertTrue(c.conn.fire(H2ServerStage.LINGER_TIMER));
+        assertTrue(c.conn.closeRequested, "closed at the end of the linger");
         assertEquals(H2ServerStage.MAX_RESETS_PER_WINDOW + 1, calls.get());
     }
 
@@ -456,7 +488,7 @@ class H2ServerStageTest {
                 clock.advance(H2ServerStage.RESET_WINDOW.plusSeconds(1));
             }
         }
-        assertFalse(c.conn.closeRequested);
+        assertFalse(c.conn.ended());
     }
 
     @Test
@@ -466,7 +498,7 @@ class H2ServerStageTest {
         c.send(FrameWriter.frame(H2.HEADERS, 0, 1, c.wire.block(":method", "GET")));
         final byte[] cont = FrameWriter.frame(H2.CONTINUATION, 0, 1, new byte[16_000]);
         int sent = 0;
-        while (!c.conn.closeRequested && sent < 1000) {
+        while (!c.conn.ended() && sent < 1000) {
             c.send(cont);
             sent++;
         }
@@ -501,7 +533,7 @@ class H2ServerStageTest {
         assertTrue(frames.get(0).startsWith("HEADERS 1 [:status: 431"), frames.toString());
         c.send(c.wire.get(3, "/after"));
         assertEquals("hello GET /after HTTP/2 host=localhost", body(c.raw(), 3));
-        assertFalse(c.conn.closeRequested);
+        assertFalse(c.conn.ended());
     }
 
     @Test
@@ -512,7 +544,7 @@ class H2ServerStageTest {
         final byte[] ping = H2Wire.ping(7);
         final byte[] burst = H2Wire.concat(java.util.Collections.nCopies(1000, ping).toArray(byte[][]::new));
         int bursts = 0;
-        while (!c.conn.closeRequested && bursts < 100) {
+        while (!c.conn.ended() && bursts < 100) {
             c.send(burst);
             bursts++;
         }
@@ -531,7 +563,7 @@ class H2ServerStageTest {
             c.send(burst);
             c.conn.drain();
         }
-        assertFalse(c.conn.closeRequested);
+        assertFalse(c.conn.ended());
     }
 
     @Test
@@ -541,7 +573,7 @@ class H2ServerStageTest {
         c.conn.drain();
         final byte[] burst = H2Wire.concat(java.util.Collections.nCopies(1000,
                 H2Wire.settings(H2.SETTINGS_MAX_FRAME_SIZE, 16384)).toArray(byte[][]::new));
-        for (int i = 0; i < 100 && !c.conn.closeRequested; i++) {
+        for (int i = 0; i < 100 && !c.conn.ended(); i++) {
             c.send(burst);
         }
         final List<String> frames = c.frames();
