@@ -104,7 +104,7 @@ class HttpClientH2Test {
     }
 
     @Test
-    void priorKnowledge_uploadAndDownloadLargerThanTheWindows_sameBytes() throws Exception {
+    void priorKnowledge_uploadsBytesAndStreamedAndDownload_largerThanTheWindows_sameBytes() throws Exception {
         final HttpServer server = server(true, false);
         try (HttpClient client = client(HttpClientOptions.Http2.PRIOR_KNOWLEDGE)) {
             final String base = "http://127.0.0.1:" + server.port();
@@ -115,6 +115,40 @@ class HttpClientH2Test {
             final String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(upload));
             assertEquals(expected + " " + upload.length, text(sha).trim());
 
+            // a streamed upload of unknown length, three chunks of 1 MiB asked for one at a time
+            final byte[] chunk = new byte[1 << 20];
+            new java.util.Random(17).nextBytes(chunk);
+            final java.util.concurrent.Flow.Publisher<java.nio.ByteBuffer> chunks = subscriber ->
+                    subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                        private int sent;
+                        private boolean done;
+
+                        @Override
+                        public synchronized void request(long n) {
+                            for (long i = 0; i < n && !done; i++) {
+                                if (sent == 3) {
+                                    done = true;
+                                    subscriber.onComplete();
+                                } else {
+                                    sent++;
+                                    subscriber.onNext(java.nio.ByteBuffer.wrap(chunk));
+                                }
+                            }
+                        }
+
+                        @Override
+                        public synchronized void cancel() {
+                            done = true;
+                        }
+                    });
+            final Response streamed = client.send("POST", base + "/sha", Headers.empty(), Body.stream(chunks, -1))
+                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
+            final MessageDigest three = MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < 3; i++) {
+                three.update(chunk);
+            }
+            assertEquals(HexFormat.of().formatHex(three.digest()) + " " + 3 * chunk.length, text(streamed).trim());
+
             final long size = 3 * 1024 * 1024 + 11;
             final Response down = client.get(base + "/bytes/" + size).toCompletableFuture().get(60, TimeUnit.SECONDS);
             final byte[] got = down.body().toBytes(64 << 20).toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -122,7 +156,7 @@ class HttpClientH2Test {
             assertEquals(TestApp.patternSha(size),
                     HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got)));
         }
-        assertEquals(Map.of("HTTP/2", 2), seen);
+        assertEquals(Map.of("HTTP/2", 3), seen);
     }
 
     @Test
