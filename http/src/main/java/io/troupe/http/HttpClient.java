@@ -4,6 +4,7 @@ import io.troupe.actors.ActorSystem;
 import io.troupe.http.internal.client.ClientExchange;
 import io.troupe.http.internal.client.ClientPool;
 import io.troupe.http.internal.client.Origin;
+import io.troupe.http.internal.h2.client.H2ClientPool;
 import io.troupe.io.TlsSettings;
 import io.troupe.services.Service;
 import java.net.URI;
@@ -35,7 +36,11 @@ import javax.net.ssl.SSLContext;
  * {@code Content-Length} and {@code Transfer-Encoding} fields are the client's: a
  * {@link Body.Bytes} body is sent with its length, a {@link Body.Stream} with its length if
  * known, else chunked; a chunked body sends the trailer fields of {@link Body.Stream#withTrailers}
- * after its last chunk. Only the version HTTP/1.1 is spoken (the request's version is ignored).
+ * after its last chunk (HTTP/1.1 only: the HTTP/2 client drops trailers). Only the version
+ * HTTP/1.1 is spoken (the request's version is ignored), unless
+ * {@link HttpClientOptions#withHttp2} turns HTTP/2 on: then requests to an origin that speaks it
+ * are streams on one connection per origin (ALPN {@code h2} for https, prior knowledge for
+ * http), and the pool bounds below apply to HTTP/1.1 only.
  *
  * <p>Responses. The returned stage completes when the response head has arrived. A body with a
  * {@code Content-Length} up to {@link HttpClientOptions#maxBufferedBodyBytes()} is read whole
@@ -84,11 +89,15 @@ public final class HttpClient implements Service<Request, Response>, AutoCloseab
     private final ActorSystem system;
     private final HttpClientOptions options;
     private final ClientPool pool;
+    /** The HTTP/2 connections, or null when HTTP/2 is off. */
+    private final H2ClientPool h2;
 
     private HttpClient(ActorSystem system, HttpClientOptions options, TlsSettings tls) {
         this.system = system;
         this.options = options;
         this.pool = new ClientPool(system, options, tls);
+        this.h2 = options.http2() == HttpClientOptions.Http2.OFF ? null
+                : new H2ClientPool(system, options, tls, pool, options.http2() == HttpClientOptions.Http2.PRIOR_KNOWLEDGE);
     }
 
     /**
@@ -156,7 +165,11 @@ public final class HttpClient implements Service<Request, Response>, AutoCloseab
         final String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
         final CompletableFuture<Response> result = new CompletableFuture<>();
         final long deadline = system.clock().nanoTime() + options.requestTimeout().toNanos();
-        pool.submit(new ClientExchange(request, origin, target, result, deadline));
+        if (h2 != null && h2.handles(origin)) {
+            h2.submit(request, origin, target, result, deadline);
+        } else {
+            pool.submit(new ClientExchange(request, origin, target, result, deadline));
+        }
         return result;
     }
 
@@ -267,6 +280,9 @@ public final class HttpClient implements Service<Request, Response>, AutoCloseab
     @Override
     public void close() {
         pool.close();
+        if (h2 != null) {
+            h2.close();
+        }
     }
 
     /**

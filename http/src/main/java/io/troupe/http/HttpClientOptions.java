@@ -18,7 +18,7 @@ import java.util.Objects;
  */
 public final class HttpClientOptions {
     private static final HttpClientOptions DEFAULTS = new HttpClientOptions(Duration.ofSeconds(10), Duration.ofSeconds(30),
-            8, 1024, Duration.ofSeconds(60), 64 * 1024, 64 * 1024, 0, null, TcpOptions.defaults());
+            8, 1024, Duration.ofSeconds(60), 64 * 1024, 64 * 1024, 0, null, TcpOptions.defaults(), Http2.OFF);
 
     private final Duration connectTimeout;
     private final Duration requestTimeout;
@@ -30,10 +30,27 @@ public final class HttpClientOptions {
     private final int maxRedirects;
     private final TlsSettings tls;
     private final TcpOptions tcp;
+    private final Http2 http2;
+
+    /** Whether and how a client speaks HTTP/2 (issue #16). */
+    public enum Http2 {
+        /** HTTP/1.1 only (the default). */
+        OFF,
+        /**
+         * https origins offer {@code h2} and {@code http/1.1} by ALPN and use HTTP/2 when the server
+         * picks it: all requests to an origin then share one connection, as streams within the
+         * server's concurrent-stream limit. An origin whose server picks HTTP/1.1 is remembered and
+         * served by the HTTP/1.1 pool. http origins use HTTP/1.1.
+         */
+        ALPN,
+        /** As {@link #ALPN}, and http origins speak HTTP/2 in cleartext with prior knowledge (h2c). */
+        PRIOR_KNOWLEDGE
+    }
 
     private HttpClientOptions(Duration connectTimeout, Duration requestTimeout, int maxConnectionsPerOrigin,
                               int maxWaitingRequestsPerOrigin, Duration idleTimeout, int maxResponseHeadBytes,
-                              int maxBufferedBodyBytes, int maxRedirects, TlsSettings tls, TcpOptions tcp) {
+                              int maxBufferedBodyBytes, int maxRedirects, TlsSettings tls, TcpOptions tcp,
+                              Http2 http2) {
         this.connectTimeout = connectTimeout;
         this.requestTimeout = requestTimeout;
         this.maxConnectionsPerOrigin = maxConnectionsPerOrigin;
@@ -44,6 +61,7 @@ public final class HttpClientOptions {
         this.maxRedirects = maxRedirects;
         this.tls = tls;
         this.tcp = tcp;
+        this.http2 = http2;
     }
 
     /**
@@ -85,7 +103,7 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withConnectTimeout(Duration timeout) {
         return new HttpClientOptions(positive(timeout, "connect timeout"), requestTimeout, maxConnectionsPerOrigin,
-                maxWaitingRequestsPerOrigin, idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp);
+                maxWaitingRequestsPerOrigin, idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -102,7 +120,7 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withRequestTimeout(Duration timeout) {
         return new HttpClientOptions(connectTimeout, positive(timeout, "request timeout"), maxConnectionsPerOrigin,
-                maxWaitingRequestsPerOrigin, idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp);
+                maxWaitingRequestsPerOrigin, idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -114,7 +132,7 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withMaxConnectionsPerOrigin(int max) {
         return new HttpClientOptions(connectTimeout, requestTimeout, atLeast(max, 1, "max connections per origin"),
-                maxWaitingRequestsPerOrigin, idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp);
+                maxWaitingRequestsPerOrigin, idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -127,7 +145,7 @@ public final class HttpClientOptions {
     public HttpClientOptions withMaxWaitingRequestsPerOrigin(int max) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin,
                 atLeast(max, 0, "max waiting requests per origin"), idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes,
-                maxRedirects, tls, tcp);
+                maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -139,7 +157,7 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withIdleTimeout(Duration timeout) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
-                positive(timeout, "idle timeout"), maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp);
+                positive(timeout, "idle timeout"), maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -151,7 +169,7 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withMaxResponseHeadBytes(int bytes) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
-                idleTimeout, atLeast(bytes, 256, "max response head bytes"), maxBufferedBodyBytes, maxRedirects, tls, tcp);
+                idleTimeout, atLeast(bytes, 256, "max response head bytes"), maxBufferedBodyBytes, maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -164,7 +182,7 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withMaxBufferedBodyBytes(int bytes) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
-                idleTimeout, maxResponseHeadBytes, atLeast(bytes, 0, "max buffered body bytes"), maxRedirects, tls, tcp);
+                idleTimeout, maxResponseHeadBytes, atLeast(bytes, 0, "max buffered body bytes"), maxRedirects, tls, tcp, http2);
     }
 
     /**
@@ -179,12 +197,13 @@ public final class HttpClientOptions {
      */
     public HttpClientOptions withFollowRedirects(int max) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
-                idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, atLeast(max, 0, "max redirects"), tls, tcp);
+                idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, atLeast(max, 0, "max redirects"), tls, tcp, http2);
     }
 
     /**
      * With these TLS settings for https origins (trust, versions, handshake timeout, hostname
-     * verification). ALPN is always {@code http/1.1}, whatever the settings offer.
+     * verification). ALPN is {@code http/1.1}, or {@code h2, http/1.1} with {@link #withHttp2}, whatever
+     * the settings offer.
      *
      * @param settings the client's TLS settings
      * @return new options
@@ -192,7 +211,7 @@ public final class HttpClientOptions {
     public HttpClientOptions withTls(TlsSettings settings) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
                 idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects,
-                Objects.requireNonNull(settings, "settings"), tcp);
+                Objects.requireNonNull(settings, "settings"), tcp, http2);
     }
 
     /**
@@ -204,7 +223,7 @@ public final class HttpClientOptions {
     public HttpClientOptions withTcp(TcpOptions tcpOptions) {
         return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
                 idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls,
-                Objects.requireNonNull(tcpOptions, "tcpOptions"));
+                Objects.requireNonNull(tcpOptions, "tcpOptions"), http2);
     }
 
     /**
@@ -295,6 +314,29 @@ public final class HttpClientOptions {
      */
     public TcpOptions tcp() {
         return tcp;
+    }
+
+    /**
+     * With HTTP/2 as {@code mode} says ({@link Http2#OFF} by default). Under HTTP/2 a response body
+     * with a Content-Length up to {@link #maxBufferedBodyBytes()} is read whole, any other is
+     * streamed with flow control: at most 256 KiB unread per stream.
+     *
+     * @param mode OFF, ALPN or PRIOR_KNOWLEDGE
+     * @return new options
+     */
+    public HttpClientOptions withHttp2(Http2 mode) {
+        return new HttpClientOptions(connectTimeout, requestTimeout, maxConnectionsPerOrigin, maxWaitingRequestsPerOrigin,
+                idleTimeout, maxResponseHeadBytes, maxBufferedBodyBytes, maxRedirects, tls, tcp,
+                Objects.requireNonNull(mode, "mode"));
+    }
+
+    /**
+     * Whether and how HTTP/2 is spoken.
+     *
+     * @return the mode
+     */
+    public Http2 http2() {
+        return http2;
     }
 
     @Override
