@@ -7,6 +7,7 @@ import io.troupe.services.internal.HedgeService;
 import io.troupe.services.internal.Checks;
 import io.troupe.services.internal.CircuitBreakerService;
 import io.troupe.services.internal.FilterService;
+import io.troupe.services.internal.FusedService;
 import io.troupe.services.internal.LoadShedService;
 import io.troupe.services.internal.MapService;
 import io.troupe.services.internal.RateLimitService;
@@ -44,6 +45,47 @@ public final class ServiceBuilder<Req, Res> {
     /** A layer that is made when the stack is built, once the scheduler is known. */
     private interface LayerSpec<Req, Res> {
         Layer<Req, Res> make(Scheduler scheduler);
+    }
+
+    /** A timeout, which {@link #build} may fuse with a retry and a limit below it. */
+    private record TimeoutSpec<Req, Res>(Duration timeout) implements LayerSpec<Req, Res> {
+        @Override
+        public Layer<Req, Res> make(Scheduler s) {
+            return inner -> new TimeoutService<>(inner, s, timeout);
+        }
+    }
+
+    /** Retries; a null budget means a default budget per service built. */
+    private record RetrySpec<Req, Res>(RetryPolicy<? super Req> policy, RetryBudget budget) implements LayerSpec<Req, Res> {
+        RetryBudget budgetFor(Scheduler s) {
+            return budget != null ? budget : RetryBudget.defaults(s.clock());
+        }
+
+        @Override
+        public Layer<Req, Res> make(Scheduler s) {
+            return inner -> new RetryService<>(inner, policy, budgetFor(s), s);
+        }
+    }
+
+    /** A concurrency limit. */
+    private record LimitSpec<Req, Res>(int maxInFlight) implements LayerSpec<Req, Res> {
+        @Override
+        public Layer<Req, Res> make(Scheduler s) {
+            return inner -> new ConcurrencyLimitService<>(inner, maxInFlight);
+        }
+    }
+
+    /** Adjacent timeout, retry and limit layers (in that order; any null, at least two not). */
+    private record FusedSpec<Req, Res>(TimeoutSpec<Req, Res> timeout, RetrySpec<Req, Res> retry,
+                                       LimitSpec<Req, Res> limit) implements LayerSpec<Req, Res> {
+        @Override
+        public Layer<Req, Res> make(Scheduler s) {
+            return inner -> new FusedService<>(inner, s,
+                    timeout == null ? null : timeout.timeout(),
+                    retry == null ? null : retry.policy(),
+                    retry == null ? null : retry.budgetFor(s),
+                    limit == null ? 0 : limit.maxInFlight());
+        }
     }
 
     private final List<LayerSpec<Req, Res>> layers = new ArrayList<>();
@@ -100,7 +142,7 @@ public final class ServiceBuilder<Req, Res> {
      */
     public ServiceBuilder<Req, Res> timeout(Duration timeout) {
         Checks.positive(timeout, "timeout");
-        layers.add(s -> inner -> new TimeoutService<>(inner, s, timeout));
+        layers.add(new TimeoutSpec<>(timeout));
         return this;
     }
 
@@ -114,7 +156,7 @@ public final class ServiceBuilder<Req, Res> {
      */
     public ServiceBuilder<Req, Res> retry(RetryPolicy<? super Req> policy) {
         Objects.requireNonNull(policy, "policy");
-        layers.add(s -> inner -> new RetryService<>(inner, policy, RetryBudget.defaults(s.clock()), s));
+        layers.add(new RetrySpec<>(policy, null));
         return this;
     }
 
@@ -131,7 +173,7 @@ public final class ServiceBuilder<Req, Res> {
     public ServiceBuilder<Req, Res> retry(RetryPolicy<? super Req> policy, RetryBudget budget) {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(budget, "budget");
-        layers.add(s -> inner -> new RetryService<>(inner, policy, budget, s));
+        layers.add(new RetrySpec<>(policy, budget));
         return this;
     }
 
@@ -146,7 +188,7 @@ public final class ServiceBuilder<Req, Res> {
      */
     public ServiceBuilder<Req, Res> concurrencyLimit(int maxInFlight) {
         Checks.positive(maxInFlight, "maxInFlight");
-        layers.add(s -> inner -> new ConcurrencyLimitService<>(inner, maxInFlight));
+        layers.add(new LimitSpec<>(maxInFlight));
         return this;
     }
 
@@ -280,10 +322,43 @@ public final class ServiceBuilder<Req, Res> {
     public Service<Req, Res> build(Service<Req, Res> inner) {
         Objects.requireNonNull(inner, "inner");
         final Scheduler s = scheduler != null ? scheduler : Services.defaultScheduler();
+        final List<LayerSpec<Req, Res>> plan = fuse(layers);
         Service<Req, Res> service = inner;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            service = Objects.requireNonNull(layers.get(i).make(s).wrap(service), "a layer returned null");
+        for (int i = plan.size() - 1; i >= 0; i--) {
+            service = Objects.requireNonNull(plan.get(i).make(s).wrap(service), "a layer returned null");
         }
         return service;
+    }
+
+    /**
+     * Replaces each run of adjacent timeout, retry and concurrency-limit layers that come in that
+     * order (at least two of them) by one fused layer; everything else stays as it is.
+     */
+    private static <Req, Res> List<LayerSpec<Req, Res>> fuse(List<LayerSpec<Req, Res>> specs) {
+        final List<LayerSpec<Req, Res>> plan = new ArrayList<>();
+        int i = 0;
+        while (i < specs.size()) {
+            int j = i;
+            final TimeoutSpec<Req, Res> timeout = specs.get(j) instanceof TimeoutSpec<Req, Res> t ? t : null;
+            if (timeout != null) {
+                j++;
+            }
+            final RetrySpec<Req, Res> retry = j < specs.size() && specs.get(j) instanceof RetrySpec<Req, Res> r ? r : null;
+            if (retry != null) {
+                j++;
+            }
+            final LimitSpec<Req, Res> limit = j < specs.size() && specs.get(j) instanceof LimitSpec<Req, Res> l ? l : null;
+            if (limit != null) {
+                j++;
+            }
+            if (j - i >= 2) {
+                plan.add(new FusedSpec<>(timeout, retry, limit));
+                i = j;
+            } else {
+                plan.add(specs.get(i));
+                i++;
+            }
+        }
+        return plan;
     }
 }
