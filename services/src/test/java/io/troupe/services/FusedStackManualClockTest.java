@@ -85,9 +85,10 @@ class FusedStackManualClockTest {
     }
 
     @Test
-    void timeout_failsAtTheDeadline_cancelsTheAttempt_ignoresTheLateResult_givesThePermitBack() {
-        // Pending until 100 ms; then TimeoutException; the attempt in flight is cancelled (so its
-        // permit comes back), a late result does not replace the timeout, the sweep stops.
+    void timeout_failsAtTheDeadline_cancelsTheCall_ignoresTheLateResult_permitHeldUntilTheAttemptEnds() {
+        // Pending until 100 ms; then TimeoutException and the call is over (not retried). As in
+        // the layered stack, the attempt in flight is not cancelled: it keeps its permit until it
+        // ends, and its late result (even a failure the policy would retry) changes nothing.
         final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
         final FusedService<String, String> svc = stack(inner);
         final CompletionStage<String> r = svc.call("a");
@@ -96,14 +97,27 @@ class FusedStackManualClockTest {
         assertFalse(done(r));
         clock.advance(Duration.ofMillis(1));
         assertInstanceOf(TimeoutException.class, TestSupport.failureNow(r));
-        assertTrue(inner.call(0).isCancelled());
-        assertFalse(inner.call(0).complete("late"));
+        assertFalse(inner.call(0).isCancelled());
+        assertEquals(1, svc.inFlight(), "the attempt still runs in the service");
+        assertTrue(inner.call(0).completeExceptionally(new IllegalStateException("late")));
         assertInstanceOf(TimeoutException.class, TestSupport.failureNow(r));
-        assertEquals(0, svc.inFlight(), "the cancelled attempt gave its permit back");
-        assertEquals(List.of("a"), inner.requests(), "a timeout is not retried");
+        assertEquals(0, svc.inFlight(), "the attempt gave its permit back when it ended");
+        assertEquals(List.of("a"), inner.requests(), "a timed-out call is not retried");
         clock.advance(Duration.ofMillis(10));
         assertEquals(0, clock.pendingTimers());
         assertFalse(svc.isArmed());
+    }
+
+    @Test
+    void timeout_lateSuccessIsIgnored() {
+        // A success after the timeout does not replace it.
+        final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
+        final FusedService<String, String> svc = stack(inner);
+        final CompletionStage<String> r = svc.call("a");
+        clock.advance(Duration.ofMillis(100));
+        assertTrue(inner.call(0).complete("late"));
+        assertInstanceOf(TimeoutException.class, TestSupport.failureNow(r));
+        assertEquals(0, svc.inFlight());
     }
 
     @Test
@@ -150,8 +164,9 @@ class FusedStackManualClockTest {
     }
 
     @Test
-    void timeout_cancelsARetryInFlight() {
-        // The second attempt is in flight when the timeout passes: it is the one cancelled.
+    void timeout_withARetryInFlight_noAttemptAfterIt() {
+        // The second attempt is in flight when the timeout passes; its failure afterwards is not
+        // retried (the policy would allow 3 attempts).
         final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
         final FusedService<String, String> svc = stack(inner);
         final CompletionStage<String> r = svc.call("a");
@@ -160,7 +175,8 @@ class FusedStackManualClockTest {
         assertEquals(2, inner.count());
         clock.advance(Duration.ofMillis(70));
         assertInstanceOf(TimeoutException.class, TestSupport.failureNow(r));
-        assertTrue(inner.call(1).isCancelled());
+        inner.call(1).completeExceptionally(new IllegalStateException("2"));
+        assertEquals(2, inner.count());
         assertEquals(0, svc.inFlight());
     }
 
@@ -352,7 +368,7 @@ class FusedStackManualClockTest {
                 .withBackoff(Duration.ofMillis(5), Duration.ofMillis(20));
         ServiceBuilder<String, String> b = Services.<String, String>builder().scheduler(s);
         switch (config) {
-            case 0 -> b = apart.apply(apart.apply(b.timeout(Duration.ofMillis(50))).retry(policy, budget)).concurrencyLimit(1000);
+            case 0 -> b = apart.apply(apart.apply(b.timeout(Duration.ofMillis(50))).retry(policy, budget)).concurrencyLimit(3);
             case 1 -> b = apart.apply(b.retry(policy, budget)).concurrencyLimit(2);
             case 2 -> b = apart.apply(b.timeout(Duration.ofMillis(50))).retry(policy, budget);
             default -> b = apart.apply(b.timeout(Duration.ofMillis(50))).concurrencyLimit(1000);
@@ -411,7 +427,7 @@ class FusedStackManualClockTest {
 
     @Test
     void fusedAndLayered_giveTheSameOutcomesAtTheSameInstants() {
-        // For each configuration (timeout+retry+limit, retry+limit at 2, timeout+retry,
+        // For each configuration (timeout+retry+limit at 3, retry+limit at 2, timeout+retry,
         // timeout+limit) and 20 seeds, a script of 400 steps (calls, answers that succeed, fail
         // retryably or not, clock steps) gives the same trace fused and layered: which calls end,
         // how, at which step, what the inner service saw, and readiness.

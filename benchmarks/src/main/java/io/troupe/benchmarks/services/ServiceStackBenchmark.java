@@ -26,7 +26,11 @@ import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * The cost of a middleware stack: timeout + retry + concurrency limit around an in-process
- * service, against calling that service bare, in the same run.
+ * service, against calling that service bare, in the same run. {@code stack} is the stack as the
+ * builder makes it (the three layers fused into one service, one call object per request);
+ * {@code layered} is the same three layers kept apart by identity layers of the user's own
+ * between them, so each is its own service with its own future and callback per call (what the
+ * builder made before the fusion).
  *
  * <p>{@code completion=sync}: the service answers with an already completed future (a cache hit,
  * a computed answer): the layers take their fast paths. {@code completion=async}: the service
@@ -61,6 +65,7 @@ public class ServiceStackBenchmark {
 
     private Service<Long, Long> bare;
     private Service<Long, Long> stack;
+    private Service<Long, Long> layered;
     private CompletableFuture<Long> pending;
     private long n;
     private long cpuAtStart;
@@ -81,6 +86,13 @@ public class ServiceStackBenchmark {
         stack = Services.<Long, Long>builder()
                 .timeout(Duration.ofSeconds(10))
                 .retry(RetryPolicy.attempts(3))
+                .concurrencyLimit(1024)
+                .build(bare);
+        layered = Services.<Long, Long>builder()
+                .timeout(Duration.ofSeconds(10))
+                .layer(service -> service) // keeps the layers apart: no fusion
+                .retry(RetryPolicy.attempts(3))
+                .layer(service -> service)
                 .concurrencyLimit(1024)
                 .build(bare);
     }
@@ -148,10 +160,17 @@ public class ServiceStackBenchmark {
         return finish(bare.call(request).toCompletableFuture(), request);
     }
 
-    /** The same service behind timeout, retry and a concurrency limit. */
+    /** The same service behind timeout, retry and a concurrency limit, fused by the builder. */
     @Benchmark
     public long stack() {
         final long request = n++;
         return finish(stack.call(request).toCompletableFuture(), request);
+    }
+
+    /** The same three layers, each its own service (not fused). */
+    @Benchmark
+    public long layered() {
+        final long request = n++;
+        return finish(layered.call(request).toCompletableFuture(), request);
     }
 }

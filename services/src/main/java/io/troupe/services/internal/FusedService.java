@@ -5,8 +5,6 @@ import io.troupe.services.RetryBudget;
 import io.troupe.services.RetryPolicy;
 import io.troupe.services.Service;
 import io.troupe.timers.Scheduler;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -18,6 +16,11 @@ import java.util.function.BiConsumer;
  * adjacent {@code timeout}, {@code retry} and {@code concurrencyLimit} layers in that order (any
  * two or all three). Same semantics as the layers stacked one by one, with one call object per
  * request instead of a future and a callback per layer. Thread safe, lock-free.
+ *
+ * <p>On timeout the call fails and makes no more attempts; an attempt in flight is not
+ * cancelled (as in the layered stack, where the timeout cancels the retry layer's future, not
+ * the service's) and keeps its permit until it completes, so the limit counts the work still in
+ * the service.
  *
  * <p>Cost per call: a budget deposit (a compare-and-set) with retry; a permit taken and given
  * back (a compare-and-set and an atomic decrement) with a limit; then, when the inner service
@@ -38,8 +41,8 @@ public final class FusedService<Req, Res> implements Service<Req, Res> {
      *   thread: it gives the permit back, then completes the call or decides a retry; a retry
      *   without backoff is made at once on that thread (in a loop, not a recursion, while
      *   attempts fail at once), one with backoff on the scheduler's task executor. The sweep
-     *   (see DeadlineSweep) fails the call when the timeout has passed and cancels the attempt
-     *   in flight, whose callback then gives its permit back.
+     *   (see DeadlineSweep) fails the call when the timeout has passed; an attempt in flight
+     *   runs on, and its callback gives its permit back when it completes (its result ignored).
      *
      * Call states (the outer future, and the attempt in flight)
      *   ATTEMPTING -> ATTEMPTING  // an attempt failed, the policy and the budget allow a retry
@@ -53,7 +56,7 @@ public final class FusedService<Req, Res> implements Service<Req, Res> {
      *   Attempts of one call are strictly sequential: the next starts only after the previous
      *   one's stage completed, so `attempts` is touched by one thread at a time.
      *   Each permit taken is given back exactly once: at once if the attempt answered at once,
-     *   else by the attempt's callback (also when the timeout cancelled its stage). 0 <= permits
+     *   else by the attempt's callback (also after a timeout). 0 <= permits
      *   in use <= maxInFlight (Permits).
      *   One deposit per call; one budget withdrawal per retry, before it is made.
      *   The call's outer future completes once; a result after it (a late attempt) is ignored.
@@ -61,12 +64,9 @@ public final class FusedService<Req, Res> implements Service<Req, Res> {
      * Memory ordering
      *   `attempts` and `request` are handed from one attempt to the next by the completion of
      *   the previous attempt's stage (CompletableFuture: completion happens-before the dependent
-     *   action) or by the scheduler (schedule happens-before the task). `attempt` (the stage in
-     *   flight) is written plainly for the first attempt, before the Call is added to the sweep
-     *   (published by that CAS), and with a volatile store for retries; the sweep completes the
-     *   call (CAS) and then reads `attempt` (volatile), a retry stores `attempt` (volatile) and
-     *   then reads isDone: one of the two sees the other, so a timed-out call's attempt in flight
-     *   is always cancelled (by the sweep, or by the retry itself).
+     *   action) or by the scheduler (schedule happens-before the task). The outer
+     *   future's completion (a CAS) arbitrates between an attempt's result and the sweep; the
+     *   node fields are published by DeadlineSweep.add's CAS.
      *
      * Shutdown
      *   Nothing to stop. A closed scheduler fails pending calls (DeadlineSweep) and retries with
@@ -144,7 +144,6 @@ public final class FusedService<Req, Res> implements Service<Req, Res> {
             return failedAtOnce(request, Calls.failureOf(done));
         }
         final Call<Req, Res> call = new Call<>(this, request);
-        call.attempt = stage; // plain: published to the sweep by add's CAS
         stage.whenComplete(call);
         if (sweep != null && !call.isDone()) {
             sweep.add(call);
@@ -230,8 +229,6 @@ public final class FusedService<Req, Res> implements Service<Req, Res> {
         private final Req request;
         /** Attempts made so far, at least 1; one thread at a time (see the overview). */
         private int attempts = 1;
-        /** The stage of the attempt in flight, or of the last one; via ATTEMPT for retries. */
-        CompletionStage<Res> attempt;
 
         Call(FusedService<Req, Res> owner, Req request) {
             this.owner = owner;
@@ -325,39 +322,22 @@ public final class FusedService<Req, Res> implements Service<Req, Res> {
                 complete(done.join());
                 return null;
             }
-            ATTEMPT.setVolatile(this, stage);
             stage.whenComplete(this);
-            if (isDone()) {
-                Calls.cancel(stage); // timed out while this attempt was being made
-            }
             return null;
         }
 
-        /** The timeout passed. Runs on the sweep's thread. */
+        /**
+         * The timeout passed. Runs on the sweep's thread. The attempt in flight, if any, runs on
+         * (see the class comment); a backoff that fires later finds the call done.
+         */
         @Override
-        @SuppressWarnings("unchecked")
         protected void onDue() {
-            if (completeExceptionally(new TimeoutException("call timed out after " + owner.timeout))) {
-                final CompletionStage<Res> inFlight = (CompletionStage<Res>) ATTEMPT.getVolatile(this);
-                if (inFlight != null) {
-                    Calls.cancel(inFlight);
-                }
-            }
+            completeExceptionally(new TimeoutException("call timed out after " + owner.timeout));
         }
 
         @Override
         protected void onSchedulerClosed(IllegalStateException closed) {
             completeExceptionally(closed);
-        }
-
-        private static final VarHandle ATTEMPT;
-
-        static {
-            try {
-                ATTEMPT = MethodHandles.lookup().findVarHandle(Call.class, "attempt", CompletionStage.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
         }
     }
 }
