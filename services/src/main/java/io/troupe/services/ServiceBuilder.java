@@ -33,6 +33,13 @@ import java.util.function.UnaryOperator;
  *         .build(inner);
  * }</pre>
  *
+ * <p>Fusion: adjacent {@link #timeout}, {@link #retry} and {@link #concurrencyLimit} layers in
+ * that order (all three, as above, or any two) are built as one service with the same
+ * semantics, which makes one call object per request instead of a future and a callback per
+ * layer: a pending call through all three costs three objects (about 120 B) and a handful of
+ * atomic operations, against about eight objects (about 280 B) stacked one by one. To keep layers
+ * apart (to compare, say), put a layer of your own between them ({@code .layer(s -> s)}).
+ *
  * <p>Every argument is checked when its method is called, so a bad setting (a negative limit, a
  * zero timeout) fails where the stack is written, with a message naming the parameter. NOT
  * thread safe: configure on one thread; {@link #build} may then be called many times (each call
@@ -135,6 +142,14 @@ public final class ServiceBuilder<Req, Res> {
      * <p>Cost per call when the inner call does not complete at once: a future, a callback and
      * one compare-and-set on the calling thread (no clock reading, no timer, no wake-up); a
      * completed call is dropped by the next sweep. None when the inner call completes at once.
+     * Fused with a retry and/or a concurrency limit right below it (see the class comment), the
+     * future is the fused call object and the callback is the one on the service's stage.
+     *
+     * <p>The inner call's result after the timeout is ignored. Its stage is cancelled only when
+     * the timeout layer wraps the service directly (not fused): with a retry or a limit below, the
+     * timeout ends the call and its retries, but the attempt in flight runs on and keeps its
+     * concurrency permit until it completes (as when the layers were stacked one by one, where
+     * the timeout cancelled the retry layer's future, not the service's).
      *
      * @param timeout positive
      * @return this builder
@@ -164,7 +179,8 @@ public final class ServiceBuilder<Req, Res> {
      * Adds retries: a failed call is made again (with the same request object) while
      * {@code policy} says so and {@code budget} allows; then the call fails with the last
      * failure. Cost per call: one budget deposit (a compare-and-set); when the first attempt does
-     * not succeed at once, one future and one callback per attempt.
+     * not succeed at once, one future and one callback per attempt (fused with a timeout above or
+     * a limit below: one call object per call, and the callback each attempt's stage costs).
      *
      * @param policy decides which failures to retry and the backoff
      * @param budget limits retries to a fraction of recent requests; may be shared
@@ -180,7 +196,10 @@ public final class ServiceBuilder<Req, Res> {
     /**
      * Adds a concurrency limit: at most {@code maxInFlight} calls in the layers below at once.
      * When full the service is not ready; a call made anyway fails at once with
-     * {@link NotReadyException}. Cost per call: two atomic updates and a callback.
+     * {@link NotReadyException}. Cost per call: two atomic updates (take and give back a permit),
+     * plus, when the inner call does not complete at once, a callback (a shared one, but
+     * registering it costs the stage's callback node and dependent future; fused with a timeout
+     * or retry above, the fused call object is the callback).
      *
      * @param maxInFlight positive
      * @return this builder
@@ -279,8 +298,15 @@ public final class ServiceBuilder<Req, Res> {
      * first success wins; the other result is ignored. Second copies are drawn from the default
      * retry budget (10 per second plus 20% of requests), so hedging adds bounded load. No call is
      * hedged before 10 latencies have been seen. Cost per call: a budget deposit, two clock
-     * readings and a latency sample; when the call does not complete at once, a future, a timer
-     * and a callback; every 16 samples, a sort of the last 128.
+     * readings and a latency sample; when the call does not complete at once, one object (the
+     * call's future, which is also the callback), the callback on the service's stage and, once
+     * there are enough samples, one compare-and-set onto the layer's sweep: no timer per call.
+     * Every 16 samples, a sort of the last 128.
+     *
+     * <p>Timing is coarse, as the timeout's: the pending calls share one sweep task that runs
+     * while any is pending, once per tick (a tenth of the delay, kept between 1 ms and 10 ms,
+     * never longer than the delay), so a hedge is sent no earlier than the delay after its call
+     * and at most one tick later; the delay is the percentile when the sweep runs.
      *
      * @param percentile the latency percentile after which to hedge, for example 0.95; 0 to 1
      * @param minDelay the shortest wait before a hedge; zero or more

@@ -33,7 +33,9 @@ public final class DeadlineSweep {
      *   nodes are tracked: each schedules the next, sweepNanos later or when the head is due if
      *   that comes first. A sweep takes all arrivals at once (xchg), reads the clock, stamps each
      *   arrival still pending with start = now (it was added before the xchg, so before now: it is
-     *   never due early) and appends it to `waiting`, a linked list in start order; then it calls
+     *   never due early) and appends it to `waiting`, a linked list in start order (one pass over
+     *   the batch, which is newest first: all of it gets the same start, so its order does not
+     *   matter, except for a node stamped exactly by its adder, which goes to the head); then it calls
      *   onDue on the nodes at the head whose start + delay has passed (at most EXPIRE_LIMIT per
      *   sweep), dropping completed ones on the way, and every time the list has doubled since its
      *   last compaction it unlinks all the completed ones. The delay is read once per sweep, so a
@@ -256,27 +258,38 @@ public final class DeadlineSweep {
         }
     }
 
-    /** Appends the arrivals (newest first) to `waiting` in arrival order, stamping their start. */
-    private void append(Node<?> newestFirst, long now) {
-        Node<?> oldestFirst = null;
-        Node<?> p = newestFirst;
-        while (p != null) {
-            final Node<?> next = p.next;
-            p.next = oldestFirst;
-            oldestFirst = p;
-            p = next;
-        }
-        p = oldestFirst;
+    /**
+     * Appends the arrivals still pending to `waiting`, stamping their start, in one pass over the
+     * batch (each node is read once: at a high call rate most are done and out of the cache).
+     * Every unstamped arrival gets the same start, so their order does not matter; a stamped one
+     * (exact start, earlier) goes to the head when it is due no later than the head.
+     */
+    private void append(Node<?> batch, long now) {
+        Node<?> p = batch;
         while (p != null) {
             final Node<?> next = p.next;
             p.next = null;
             if (!p.isDone()) {
                 if (!p.stamped) {
                     p.startNanos = now;
+                    link(p);
+                } else {
+                    linkStamped(p);
                 }
-                link(p);
             }
             p = next;
+        }
+    }
+
+    /** Links a node with an exact start: at the head if it starts no later than the head. */
+    private void linkStamped(Node<?> p) {
+        final Node<?> head = waitingHead;
+        if (head == null || p.startNanos - head.startNanos > 0) {
+            link(p);
+        } else {
+            p.next = head;
+            waitingHead = p;
+            waitingCount++;
         }
     }
 
