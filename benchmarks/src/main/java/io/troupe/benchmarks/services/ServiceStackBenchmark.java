@@ -47,7 +47,9 @@ import org.openjdk.jmh.infra.IterationParams;
  * the sweeps, GC, JIT) per call over that iteration, and the voluntary context switches of all its
  * threads (each a thread that parked and was woken) per thousand calls. On a shared machine a thread that waits for a core inflates the
  * wall-clock score but not this figure, so the stack/bare ratio of CPU per call is the steadier
- * one under load (it counts the timer thread's work too, which the score may not).
+ * one under load (it counts the timer thread's work too, which the score may not). The line ends
+ * with the benchmark thread's own CPU time per call ({@code caller-ns/op}): the part of the cost
+ * paid by the caller (and the completing thread, here the same), without the sweeps, GC and JIT.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -69,6 +71,7 @@ public class ServiceStackBenchmark {
     private CompletableFuture<Long> pending;
     private long n;
     private long cpuAtStart;
+    private long threadCpuAtStart;
     private long switchesAtStart;
     private long nAtStart;
 
@@ -100,6 +103,7 @@ public class ServiceStackBenchmark {
     @Setup(Level.Iteration)
     public void startCpu() {
         cpuAtStart = processCpuNanos();
+        threadCpuAtStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         switchesAtStart = voluntaryContextSwitches();
         nAtStart = n;
     }
@@ -109,9 +113,10 @@ public class ServiceStackBenchmark {
         final long calls = n - nAtStart;
         if (calls > 0) {
             final String name = benchmark.getBenchmark().substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
-            System.out.printf("%ncpu: %s completion=%s workTokens=%d %s %.1f ns/op %.2f wake-ups/1000 calls%n", name,
-                    completion, workTokens, iteration.getType(), (double) (processCpuNanos() - cpuAtStart) / calls,
-                    1000.0 * (voluntaryContextSwitches() - switchesAtStart) / calls);
+            final long threadCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - threadCpuAtStart;
+            System.out.printf("%ncpu: %s completion=%s workTokens=%d %s %.1f ns/op %.2f wake-ups/1000 calls %.1f caller-ns/op%n",
+                    name, completion, workTokens, iteration.getType(), (double) (processCpuNanos() - cpuAtStart) / calls,
+                    1000.0 * (voluntaryContextSwitches() - switchesAtStart) / calls, (double) threadCpu / calls);
         }
     }
 
