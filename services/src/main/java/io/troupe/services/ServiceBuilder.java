@@ -145,11 +145,12 @@ public final class ServiceBuilder<Req, Res> {
      * Fused with a retry and/or a concurrency limit right below it (see the class comment), the
      * future is the fused call object and the callback is the one on the service's stage.
      *
-     * <p>The inner call's result after the timeout is ignored. Its stage is cancelled only when
-     * the timeout layer wraps the service directly (not fused): with a retry or a limit below, the
-     * timeout ends the call and its retries, but the attempt in flight runs on and keeps its
-     * concurrency permit until it completes (as when the layers were stacked one by one, where
-     * the timeout cancelled the retry layer's future, not the service's).
+     * <p>The inner call's result after the timeout is ignored. Not fused, the timeout cancels the
+     * stage of what is right below it (if that is a {@code CompletableFuture}). Fused with a
+     * retry or a limit below, the timeout ends the call and its retries, but the attempt in
+     * flight runs on and keeps its concurrency permit until it completes: as when the layers were
+     * stacked one by one, where the cancelled stage was the retry layer's or the limit's, not the
+     * service's.
      *
      * @param timeout positive
      * @return this builder
