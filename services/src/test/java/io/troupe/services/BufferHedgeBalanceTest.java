@@ -119,6 +119,46 @@ class BufferHedgeBalanceTest {
         assertEquals(2, inner.count());
     }
 
+    @Test
+    void hedge_pendingCallsShareOneSweep_noTimerPerCall_allHedgedAtTheDelay() {
+        // 50 calls pending at once put one sweep on the clock, not 50 timers; each is hedged once
+        // the 10 ms delay has passed (never before) and at most one sweep interval later, and
+        // when all are answered the sweep stops.
+        final TestSupport.Manual<String, String> inner = new TestSupport.Manual<>();
+        final HedgeService<String, String> svc = new HedgeService<>(inner, scheduler, 0.9, 10, Duration.ZERO,
+                RetryBudget.create(clock, Duration.ofSeconds(10), 10, 0.2));
+        for (int i = 0; i < 10; i++) {
+            final CompletionStage<String> r = svc.call("warm" + i);
+            clock.advance(Duration.ofMillis(10));
+            inner.call(i).complete("W" + i);
+            TestSupport.join(r);
+        }
+        final List<CompletionStage<String>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            calls.add(svc.call("c" + i));
+        }
+        assertEquals(1, clock.pendingTimers(), "one sweep for all the pending calls");
+        clock.advance(Duration.ofMillis(9));
+        assertEquals(60, inner.count(), "no hedge before the delay");
+        clock.advance(Duration.ofMillis(1));
+        assertEquals(61, inner.count(), "the first call into the idle sweep is hedged exactly at the delay");
+        clock.advance(Duration.ofMillis(1));
+        assertEquals(110, inner.count(), "the others at most one sweep interval (1 ms) later");
+        // the hedges of calls swept in one batch count as simultaneous: any order, each once
+        final List<String> hedged = inner.requests().subList(60, 110);
+        assertEquals(java.util.stream.IntStream.range(0, 50).mapToObj(i -> "c" + i).sorted().toList(),
+                hedged.stream().sorted().toList());
+        for (int k = 0; k < 50; k++) {
+            final int i = Integer.parseInt(hedged.get(k).substring(1));
+            inner.call(60 + k).complete("H" + i);
+            assertEquals("H" + i, TestSupport.join(calls.get(i)));
+            assertTrue(inner.call(10 + i).isCancelled(), "the slower copy is cancelled");
+        }
+        clock.advance(Duration.ofMillis(10));
+        assertEquals(0, clock.pendingTimers());
+        assertFalse(svc.isArmed());
+    }
+
     // ---------------------------------------------------------------- balance
 
     /** Picks the given indices in turn (each draw of p2c takes one). */

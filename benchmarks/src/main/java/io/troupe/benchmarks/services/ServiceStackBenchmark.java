@@ -26,7 +26,11 @@ import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * The cost of a middleware stack: timeout + retry + concurrency limit around an in-process
- * service, against calling that service bare, in the same run.
+ * service, against calling that service bare, in the same run. {@code stack} is the stack as the
+ * builder makes it (the three layers fused into one service, one call object per request);
+ * {@code layered} is the same three layers kept apart by identity layers of the user's own
+ * between them, so each is its own service with its own future and callback per call (what the
+ * builder made before the fusion).
  *
  * <p>{@code completion=sync}: the service answers with an already completed future (a cache hit,
  * a computed answer): the layers take their fast paths. {@code completion=async}: the service
@@ -43,7 +47,9 @@ import org.openjdk.jmh.infra.IterationParams;
  * the sweeps, GC, JIT) per call over that iteration, and the voluntary context switches of all its
  * threads (each a thread that parked and was woken) per thousand calls. On a shared machine a thread that waits for a core inflates the
  * wall-clock score but not this figure, so the stack/bare ratio of CPU per call is the steadier
- * one under load (it counts the timer thread's work too, which the score may not).
+ * one under load (it counts the timer thread's work too, which the score may not). The line ends
+ * with the benchmark thread's own CPU time per call ({@code caller-ns/op}): the part of the cost
+ * paid by the caller (and the completing thread, here the same), without the sweeps, GC and JIT.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,9 +67,11 @@ public class ServiceStackBenchmark {
 
     private Service<Long, Long> bare;
     private Service<Long, Long> stack;
+    private Service<Long, Long> layered;
     private CompletableFuture<Long> pending;
     private long n;
     private long cpuAtStart;
+    private long threadCpuAtStart;
     private long switchesAtStart;
     private long nAtStart;
 
@@ -83,11 +91,19 @@ public class ServiceStackBenchmark {
                 .retry(RetryPolicy.attempts(3))
                 .concurrencyLimit(1024)
                 .build(bare);
+        layered = Services.<Long, Long>builder()
+                .timeout(Duration.ofSeconds(10))
+                .layer(service -> service) // keeps the layers apart: no fusion
+                .retry(RetryPolicy.attempts(3))
+                .layer(service -> service)
+                .concurrencyLimit(1024)
+                .build(bare);
     }
 
     @Setup(Level.Iteration)
     public void startCpu() {
         cpuAtStart = processCpuNanos();
+        threadCpuAtStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         switchesAtStart = voluntaryContextSwitches();
         nAtStart = n;
     }
@@ -97,9 +113,10 @@ public class ServiceStackBenchmark {
         final long calls = n - nAtStart;
         if (calls > 0) {
             final String name = benchmark.getBenchmark().substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
-            System.out.printf("%ncpu: %s completion=%s workTokens=%d %s %.1f ns/op %.2f wake-ups/1000 calls%n", name,
-                    completion, workTokens, iteration.getType(), (double) (processCpuNanos() - cpuAtStart) / calls,
-                    1000.0 * (voluntaryContextSwitches() - switchesAtStart) / calls);
+            final long threadCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - threadCpuAtStart;
+            System.out.printf("%ncpu: %s completion=%s workTokens=%d %s %.1f ns/op %.2f wake-ups/1000 calls %.1f caller-ns/op%n",
+                    name, completion, workTokens, iteration.getType(), (double) (processCpuNanos() - cpuAtStart) / calls,
+                    1000.0 * (voluntaryContextSwitches() - switchesAtStart) / calls, (double) threadCpu / calls);
         }
     }
 
@@ -148,10 +165,17 @@ public class ServiceStackBenchmark {
         return finish(bare.call(request).toCompletableFuture(), request);
     }
 
-    /** The same service behind timeout, retry and a concurrency limit. */
+    /** The same service behind timeout, retry and a concurrency limit, fused by the builder. */
     @Benchmark
     public long stack() {
         final long request = n++;
         return finish(stack.call(request).toCompletableFuture(), request);
+    }
+
+    /** The same three layers, each its own service (not fused). */
+    @Benchmark
+    public long layered() {
+        final long request = n++;
+        return finish(layered.call(request).toCompletableFuture(), request);
     }
 }

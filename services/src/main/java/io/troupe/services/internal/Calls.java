@@ -46,6 +46,36 @@ public final class Calls {
         return null;
     }
 
+    /**
+     * Cancels {@code stage} if it is a {@link CompletableFuture} (a minimal stage, which refuses,
+     * is left alone: its result will be ignored). Any thread.
+     */
+    public static void cancel(CompletionStage<?> stage) {
+        if (stage instanceof CompletableFuture<?> f) {
+            try {
+                f.cancel(false);
+            } catch (UnsupportedOperationException minimalStage) {
+                // a minimal stage cannot be cancelled: its result will be ignored
+            }
+        }
+    }
+
+    /**
+     * The failure of a future that is known to have completed exceptionally, unwrapped as a
+     * dependent action would see it. Allocates (the exception {@code join} throws): for failure
+     * paths only.
+     */
+    public static Throwable failureOf(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+        } catch (java.util.concurrent.CancellationException e) {
+            return e;
+        } catch (CompletionException e) {
+            return unwrap(e);
+        }
+        throw new IllegalStateException("not failed: " + failed);
+    }
+
     /** The failure a dependent action sees, without the CompletionException wrapper. */
     public static Throwable unwrap(Throwable t) {
         Throwable c = t;

@@ -2,16 +2,16 @@ package io.troupe.services.internal;
 
 import io.troupe.services.RetryBudget;
 import io.troupe.services.Service;
-import io.troupe.timers.Cancellable;
 import io.troupe.timers.Clock;
 import io.troupe.timers.Scheduler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BiConsumer;
 
 /**
  * The hedge layer: when a call has not completed after the {@code percentile} latency of recent
@@ -25,9 +25,20 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
      * Threading protocol. Any thread calls. Latencies of first copies are written into a ring of
      * SAMPLES slots (index by getAndIncrement); every RECOMPUTE samples, the recording thread
      * sorts a copy and publishes the percentile in the volatile `delayNanos` (other threads may
-     * read a slightly stale delay). The hedge timer runs on the scheduler's executor.
-     * Invariants. At most two copies per call; the second only if the budget allowed.
-     * Memory ordering. AtomicLongArray/volatile. The per-call future arbitrates the outcome.
+     * read a slightly stale delay). No timer per call: a call still pending once there are
+     * enough samples is added to the layer's DeadlineSweep (one CAS), whose sweep, on the
+     * scheduler's task executor, sends the hedge of each call still pending once the current
+     * delay has passed since the call (coarse: up to one sweep interval late).
+     * Hedge states (per call, `hedge`)
+     *   NONE                  // too few samples when the call was made: never hedged
+     *   PENDING -> FIRED      // the sweep found it due (then sends it, or the budget refuses)
+     *   PENDING -> CANCELLED  // a copy answered first, or the scheduler was closed
+     *   Whoever moves it out of PENDING settles the hedge's count in `outstanding`: the sweep
+     *   when it does not send it, the first copy's failure when it cancels it.
+     * Invariants. At most two copies per call; the second only if the budget allowed. The call
+     * fails only when `outstanding` reaches 0 (no copy can answer any more).
+     * Memory ordering. AtomicLongArray/volatile; CAS on `hedge` and `outstanding`. The per-call
+     * future arbitrates the outcome.
      * References. Tower's hedge::Hedge (a latency histogram and a budget); "The Tail at Scale"
      * (Dean and Barroso, 2013).
      */
@@ -44,6 +55,7 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
     private final AtomicLongArray ring = new AtomicLongArray(SAMPLES);
     private final AtomicLong recorded = new AtomicLong();
     private volatile long delayNanos = -1;
+    private final DeadlineSweep sweep;
 
     public HedgeService(Service<Req, Res> inner, Scheduler scheduler, double percentile, int minSamples,
                         Duration minDelay, RetryBudget budget) {
@@ -57,6 +69,7 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
         }
         this.minDelayNanos = Checks.notNegative(minDelay, "minDelay").toNanos();
         this.budget = budget;
+        this.sweep = new DeadlineSweep(scheduler, this::hedgeDelayNanos, this);
     }
 
     /** The current hedge delay in nanoseconds, or -1 while there are too few samples. Any thread. */
@@ -73,17 +86,31 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
             record(clock.nanoTime() - start);
             return first;
         }
-        final Hedged<Req, Res> hedged = new Hedged<>(this, request, first);
-        final long delay = delayNanos;
-        if (delay >= 0) {
-            hedged.outstanding.incrementAndGet(); // the hedge that may come counts as a copy
-            hedged.timer = scheduler.scheduleOnce(Duration.ofNanos(Math.max(delay, minDelayNanos)), hedged::hedge);
+        final Hedged<Req, Res> hedged = new Hedged<>(this, request, first, start);
+        final boolean hedging = delayNanos >= 0;
+        if (hedging) {
+            hedged.outstanding = 2; // the hedge that may come counts as a copy
+            hedged.hedge = PENDING;
         }
-        first.whenComplete((v, t) -> {
-            record(clock.nanoTime() - start);
-            hedged.onResult(v, t);
-        });
+        first.whenComplete(hedged);
+        if (hedging && !hedged.isDone()) {
+            sweep.add(hedged);
+        }
         return hedged;
+    }
+
+    /** The delay after which a pending call is hedged: the percentile, at least the minimum. */
+    private long hedgeDelayNanos() {
+        return Math.max(delayNanos, minDelayNanos);
+    }
+
+    /**
+     * Tells whether the hedge sweep is scheduled or running. Any thread; for tests.
+     *
+     * @return whether the sweep is armed
+     */
+    public boolean isArmed() {
+        return sweep.isArmed();
     }
 
     private void record(long latencyNanos) {
@@ -117,25 +144,44 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
         return "Hedge[p" + (percentile * 100) + "=" + delayNanos + " ns] -> " + inner;
     }
 
-    /** One call: up to two copies; the first success wins, or the failure when no copy is left. */
-    private static final class Hedged<Req, Res> extends CompletableFuture<Res> {
+    /** The hedge of a call is not planned (too few samples when it was made). */
+    static final int NONE = 0;
+    /** The hedge waits in the sweep. */
+    static final int PENDING = 1;
+    /** The sweep found it due: it is sent, or refused by the budget. */
+    static final int FIRED = 2;
+    /** A copy answered first: no hedge will be sent. */
+    static final int CANCELLED = 3;
+
+    /**
+     * One call: up to two copies; the first success wins, or the failure when no copy is left. The
+     * callback of the first copy and the node of the hedge sweep.
+     */
+    private static final class Hedged<Req, Res> extends DeadlineSweep.Node<Res> implements BiConsumer<Res, Throwable> {
         private final HedgeService<Req, Res> owner;
         private final Req request;
         private final CompletionStage<Res> first;
-        /** Copies that may still answer: the first, and the hedge while it is pending or running. */
-        final AtomicInteger outstanding = new AtomicInteger(1);
+        private final long calledAtNanos;
+        /** Copies that may still answer: the first, and the hedge while it may be sent or runs; via OUTSTANDING. */
+        int outstanding = 1;
+        /** NONE, PENDING, FIRED or CANCELLED; via HEDGE. */
+        int hedge = NONE;
         volatile CompletionStage<Res> second;
-        volatile Cancellable timer;
         private volatile Throwable lastFailure;
 
-        Hedged(HedgeService<Req, Res> owner, Req request, CompletionStage<Res> first) {
+        Hedged(HedgeService<Req, Res> owner, Req request, CompletionStage<Res> first, long calledAtNanos) {
             this.owner = owner;
             this.request = request;
             this.first = first;
+            this.calledAtNanos = calledAtNanos;
         }
 
-        /** The hedge timer fired: send the second copy if still useful and the budget allows. */
-        void hedge() {
+        /** The hedge delay passed: send the second copy if still useful and the budget allows. */
+        @Override
+        protected void onDue() {
+            if (!HEDGE.compareAndSet(this, PENDING, FIRED)) {
+                return; // a copy answered meanwhile, and took the hedge's count back
+            }
             if (isDone() || !owner.budget.tryWithdraw()) {
                 release();
                 return;
@@ -145,29 +191,43 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
             s.whenComplete(this::onResult);
         }
 
+        /** No sweep will come: the hedge is not sent. */
+        @Override
+        protected void onSchedulerClosed(IllegalStateException closed) {
+            if (HEDGE.compareAndSet(this, PENDING, CANCELLED)) {
+                release();
+            }
+        }
+
+        /** The first copy answered. */
+        @Override
+        public void accept(Res value, Throwable failure) {
+            owner.record(owner.clock.nanoTime() - calledAtNanos);
+            onResult(value, failure);
+        }
+
         void onResult(Res value, Throwable failure) {
             if (failure == null) {
                 if (complete(value)) {
-                    final Cancellable t = timer;
-                    if (t != null) {
-                        t.cancel();
+                    HEDGE.compareAndSet(this, PENDING, CANCELLED);
+                    Calls.cancel(first);
+                    final CompletionStage<Res> s = second;
+                    if (s != null) {
+                        Calls.cancel(s);
                     }
-                    cancelLoser(first);
-                    cancelLoser(second);
                 }
-                outstanding.decrementAndGet();
+                OUTSTANDING.getAndAdd(this, -1);
                 return;
             }
             lastFailure = Calls.unwrap(failure);
-            final Cancellable t = timer;
-            if (t != null && t.cancel()) {
+            if (HEDGE.compareAndSet(this, PENDING, CANCELLED)) {
                 release(); // the hedge will not be sent: a failure is not a reason to hedge
             }
             release();
         }
 
         private void release() {
-            if (outstanding.decrementAndGet() == 0) {
+            if ((int) OUTSTANDING.getAndAdd(this, -1) == 1) {
                 final Throwable f = lastFailure;
                 if (f != null) {
                     completeExceptionally(f);
@@ -175,13 +235,16 @@ public final class HedgeService<Req, Res> implements Service<Req, Res> {
             }
         }
 
-        private static void cancelLoser(CompletionStage<?> s) {
-            if (s instanceof CompletableFuture<?> f) {
-                try {
-                    f.cancel(false);
-                } catch (UnsupportedOperationException minimalStage) {
-                    // cannot be cancelled: its result is ignored
-                }
+        private static final VarHandle OUTSTANDING;
+        private static final VarHandle HEDGE;
+
+        static {
+            try {
+                final MethodHandles.Lookup lookup = MethodHandles.lookup();
+                OUTSTANDING = lookup.findVarHandle(Hedged.class, "outstanding", int.class);
+                HEDGE = lookup.findVarHandle(Hedged.class, "hedge", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
             }
         }
     }
