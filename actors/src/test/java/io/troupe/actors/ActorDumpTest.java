@@ -48,6 +48,12 @@ class ActorDumpTest {
             stuck.tell("queued-3");
             awaitTrue("the watchdog to time the handler",
                     () -> system.dump().find("/user/stuck").orElseThrow().timeInHandler().compareTo(Duration.ofMillis(20)) >= 0);
+            // Spawned actors start on a worker: on a loaded host they may still be NEW here (seen at load 23).
+            awaitTrue("the idle actor and the child to have started", () -> {
+                final ActorDump d = system.dump();
+                return d.find("/user/idle").orElseThrow().state() != ActorDump.State.NEW
+                        && d.find("/user/stuck/kid").orElseThrow().state() != ActorDump.State.NEW;
+            });
 
             final ActorDump dump = system.dump();
             final ActorDump.Entry s = dump.find("/user/stuck").orElseThrow();

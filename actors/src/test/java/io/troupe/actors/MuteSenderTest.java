@@ -130,12 +130,14 @@ class MuteSenderTest {
     void burstIntoAFullReceiver_isHeldInOrder_andTheSenderRunsAgainOnlyOnceItDrainedToHalf() {
         // Exact bound: a burst of 25 into a blocked receiver of capacity 10 leaves 10 in its mailbox and 15
         // held; the sender's next message waits until the receiver has drained to 5; nothing is lost or reordered.
+        // The receiver runs one message per turn: the low watermark is checked at the end of each turn, so with
+        // the default budget it would handle all 25 in one turn and any watermark would pass.
         try (ActorSystem system = Testing.system(DispatcherKind.WORK_STEALING)) {
             final CountDownLatch entered = new CountDownLatch(1);
             final CountDownLatch release = new CountDownLatch(1);
             final List<Object> events = Collections.synchronizedList(new ArrayList<>());
             final ActorRef<Object> receiver = system.spawn(() -> new Gated(entered, release, events),
-                    SpawnOptions.named("receiver").withMailbox(10, OverflowPolicy.MUTE_SENDER));
+                    SpawnOptions.named("receiver").withMailbox(10, OverflowPolicy.MUTE_SENDER).withThroughput(1));
             receiver.tell("block");
             Testing.await(entered, "the receiver to block");
             final CountDownLatch burstSent = new CountDownLatch(1);

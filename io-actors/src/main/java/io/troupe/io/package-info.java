@@ -84,7 +84,14 @@
  * writes are flushed (with answered reads, once every delivered read has been answered, so a
  * reply to a request that ended with the peer's FIN is not lost); with
  * {@link io.troupe.io.TcpOptions#withHalfClose} it stays writable until the handler closes it.
- * When the actor system closes, every socket actor stops and the reactors close every channel
- * and selector: all ports are released.
+ * When the actor system closes ({@code close()} or the graceful path), every socket tells its
+ * handler it closed before that handler is stopped: outgoing connections and UDP sockets, whose
+ * handlers are the application's actors, close (flushed; {@code Closed}, {@code Unbound}) just
+ * before the actors under {@code /user} stop (a stop overtakes queued messages: a handler that
+ * has not run by then gets the event as a dead letter); accepted connections, whose handlers
+ * live under the listener, close after them, so a handler outlives the application actors it
+ * talks to.
+ * Then every socket actor stops and the reactors close every channel and selector: all ports
+ * are released.
  */
 package io.troupe.io;

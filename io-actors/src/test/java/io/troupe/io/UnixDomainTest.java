@@ -83,4 +83,63 @@ class UnixDomainTest extends BothDrivers {
         system.close();
         assertFalse(Files.exists(address.getPath()));
     }
+
+    /** A protocol of the handler's own: socket events wrapped, and lines from another actor. */
+    sealed interface Own {}
+
+    record Net(Tcp.Event event) implements Own {}
+
+    record Say(String text) implements Own {}
+
+    @Test
+    void bindAndConnect_unixSocket_handlersOfTheirOwnProtocol_throughTheAdapter() throws Exception {
+        // Tcp.bind and Tcp.connect on a Unix-domain address take a handler of any protocol plus the adapter from
+        // Tcp.Event: the server's handler gets Connected and the bytes as Net, and writes what another actor tells
+        // it as Say; the client's handler gets its events as Net, in order.
+        final UnixDomainSocketAddress address = UnixDomainSocketAddress.of(dir.resolve("own.sock"));
+        final TestProbe<Object> probe = TestProbe.create(system);
+        Tcp.bind(system, address, TcpOptions.defaults(), () -> new io.troupe.actors.Actor<Own>() {
+            private ActorRef<Tcp.Command> connection;
+
+            @Override
+            protected void receive(Own m) {
+                if (m instanceof Net n && n.event() instanceof Tcp.Connected c) {
+                    connection = c.connection();
+                    probe.ref().tell(self());
+                } else if (m instanceof Net n && n.event() instanceof Tcp.Received r) {
+                    probe.ref().tell("server got " + r.utf8());
+                } else if (m instanceof Say say) {
+                    connection.tell(Tcp.Write.utf8(say.text()));
+                }
+            }
+        }, Net::new).toCompletableFuture().join();
+        final ActorRef<Own> client = system.spawn(io.troupe.actors.Actor.<Own>of((ctx, m) -> {
+            if (m instanceof Net n && n.event() instanceof Tcp.Received r) {
+                probe.ref().tell("client got " + r.utf8());
+            } else if (m instanceof Net n && n.event() instanceof Tcp.Connected c) {
+                probe.ref().tell("client connected"); // before the write, so before the server can see it
+                c.connection().tell(Tcp.Write.utf8("ping"));
+            }
+        }), "unix-own-client");
+        Tcp.connect(system, address, TcpOptions.defaults(), WAIT, client, Net::new);
+        final Object first = probe.expectMessage(WAIT);
+        final Object second = probe.expectMessage(WAIT);
+        assertTrue(first.equals("client connected") ^ second.equals("client connected"), first + ", " + second);
+        @SuppressWarnings("unchecked")
+        final ActorRef<Own> server = (ActorRef<Own>) (first instanceof ActorRef<?> ? first : second);
+        assertEquals("ping", collect(probe, "server got ", 4));
+        server.tell(new Say("pong"));
+        assertEquals("pong", collect(probe, "client got ", 4));
+    }
+
+    /** The bytes of the probe's next messages that start with {@code prefix}, until {@code n} characters came (a stream may split them). */
+    private static String collect(TestProbe<Object> probe, String prefix, int n) {
+        final StringBuilder got = new StringBuilder();
+        while (got.length() < n) {
+            final String m = (String) probe.expectMessage(WAIT);
+            assertTrue(m.startsWith(prefix), m);
+            got.append(m.substring(prefix.length()));
+        }
+        return got.toString();
+    }
 }

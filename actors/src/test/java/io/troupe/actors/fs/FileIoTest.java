@@ -147,4 +147,58 @@ class FileIoTest {
         }
         return sys;
     }
+
+    @Test
+    void openRead_thatBlocks_runsOnTheBlockingPool_andTheOnlyWorkerStaysFree() throws Exception {
+        // File system calls run on the system's blocking pool, never on a dispatcher worker: opening a FIFO blocks until a
+        // writer comes; while it does, the thread blocked in open() is a blocking-pool thread and, with a single worker,
+        // another actor still answers; once a writer opens the FIFO, ReadOpened arrives.
+        final Path fifo = dir.resolve("pipe");
+        final Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        assertTrue(mkfifo.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mkfifo.exitValue() == 0,
+                "mkfifo (coreutils) failed: " + new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        try (ActorSystem one = ActorSystem.builder("fifo-" + System.nanoTime()).parallelism(1).deadLetterLogsPerSecond(0).build()) {
+            final TestProbe<FileEvent> probe = TestProbe.create(one);
+            final TestProbe<String> pongs = TestProbe.create(one);
+            final ActorRef<String> echo = one.spawn(io.troupe.actors.Actor.<String>of((ctx, m) -> pongs.ref().tell(m)), "echo");
+            FileIo.openRead(one, fifo, 16, probe.ref());
+            String blockedIn = null;
+            java.io.FileOutputStream writer = null;
+            try {
+                final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (blockedIn == null && System.nanoTime() < deadline) {
+                    blockedIn = threadInNativeOpen(one.name() + "-");
+                    if (blockedIn == null) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    }
+                }
+                assertTrue(blockedIn != null, "no thread blocked in open() of the FIFO");
+                echo.tell("ping while the open blocks");
+                assertEquals("ping while the open blocks", pongs.expectMessage(TIMEOUT));
+            } finally {
+                writer = new java.io.FileOutputStream(fifo.toFile()); // lets the open return, whoever runs it
+            }
+            try (java.io.FileOutputStream w = writer) {
+                assertTrue(blockedIn.startsWith(one.name() + "-blocking-"), "open() ran on " + blockedIn);
+                final FileEvent.ReadOpened opened = (FileEvent.ReadOpened) probe.expectMessage(TIMEOUT);
+                assertEquals(fifo, opened.path());
+                opened.reader().tell(new FileIo.ReaderCommand.Cancel());
+            }
+        }
+    }
+
+    /** The name of a thread of the system (its name starts with {@code prefix}) in the native open() of a file, or null. */
+    private static String threadInNativeOpen(String prefix) {
+        for (var e : Thread.getAllStackTraces().entrySet()) {
+            if (!e.getKey().getName().startsWith(prefix)) {
+                continue;
+            }
+            for (StackTraceElement f : e.getValue()) {
+                if (f.getClassName().equals("sun.nio.fs.UnixNativeDispatcher") && f.getMethodName().startsWith("open")) {
+                    return e.getKey().getName();
+                }
+            }
+        }
+        return null;
+    }
 }

@@ -43,6 +43,7 @@ public final class IoExtension {
     private io.troupe.actors.GracefulShutdown.TaskHandle unbindTask;
     private io.troupe.actors.GracefulShutdown.TaskHandle closeTask;
     private io.troupe.actors.GracefulShutdown.TaskHandle notifyTask;
+    private io.troupe.actors.GracefulShutdown.TaskHandle closeOwnedTask;
 
     private IoExtension(ActorSystem system, io.troupe.io.IoSettings settings, Reactor[] reactors) {
         this.system = system;
@@ -102,8 +103,10 @@ public final class IoExtension {
      * actors and handlers are stopped, every connection flushes, closes and tells its handler
      * (ConnectionClosed, or a stage's onClosed), and the task waits, up to a grace of at most 2 s,
      * for the listeners' connections and handlers to stop (a handler that stops itself on
-     * ConnectionClosed, as the recipes do, has handled it). Outgoing connections' handlers are
-     * the application's, stopped with the user actors before.
+     * ConnectionClosed, as the recipes do, has handled it). Outgoing connections' and UDP
+     * sockets' handlers are the application's own actors, stopped in STOP_USER_ACTORS: in that
+     * phase's tasks, before they are stopped, those sockets close and tell them (ConnectionClosed,
+     * Unbound), again waiting up to a grace of at most 2 s.
      */
     private void addShutdownTasks() {
         final io.troupe.actors.GracefulShutdown gs = system.gracefulShutdown();
@@ -121,6 +124,16 @@ public final class IoExtension {
                 final Duration deadline = gs.timeout(requestsDone);
                 return manager.ask(r -> new IoManager.NotifyAll(r, deadline), deadline.plusSeconds(1))
                         .handle((v, e) -> null); // connections still open then are closed in STOP_SYSTEM_ACTORS
+            });
+        } catch (IllegalStateException begun) {
+            // likewise
+        }
+        final io.troupe.actors.ShutdownPhase stopUser = io.troupe.actors.ShutdownPhase.STOP_USER_ACTORS;
+        try {
+            closeOwnedTask = gs.addTask(stopUser, "troupe-io: outgoing connections and UDP sockets close and tell their handlers", () -> {
+                final Duration grace = min(gs.timeout(stopUser), Duration.ofSeconds(2));
+                return manager.ask(IoManager.CloseOwnedByUser::new, grace)
+                        .handle((v, e) -> null); // handlers still running then are stopped with the user actors
             });
         } catch (IllegalStateException begun) {
             // likewise
@@ -249,6 +262,9 @@ public final class IoExtension {
         }
         if (closeTask != null) {
             closeTask.remove();
+        }
+        if (closeOwnedTask != null) {
+            closeOwnedTask.remove();
         }
         if (notifyTask != null) {
             notifyTask.remove();

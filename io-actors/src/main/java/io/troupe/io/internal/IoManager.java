@@ -37,6 +37,14 @@ final class IoManager extends Actor<Object> {
     record CloseAll(ActorRef<Object> replyTo, Duration grace) {}
 
     /**
+     * Shutdown, STOP_USER_ACTORS: the sockets whose handlers are the application's own actors
+     * (outgoing connections, UDP sockets) close before those actors are stopped: each outgoing
+     * connection flushes, closes and tells its handler (ConnectionClosed), each UDP socket
+     * unbinds and tells its handler (Unbound); {@code replyTo} hears it when they have stopped.
+     */
+    record CloseOwnedByUser(ActorRef<Object> replyTo) {}
+
+    /**
      * Graceful shutdown, SERVICE_REQUESTS_DONE: every accepted connection's handler is told
      * Tcp.ShuttingDown; {@code replyTo} hears it when the listeners' connections and handlers
      * have stopped (or {@code deadline} passed).
@@ -48,6 +56,7 @@ final class IoManager extends Actor<Object> {
 
     private static final String LISTENER = "tcp-listener-";
     private static final String OUTGOING = "tcp-out-";
+    private static final String UDP = "udp-";
 
     private final IoExtension io;
 
@@ -79,6 +88,21 @@ final class IoManager extends Actor<Object> {
                 }
             }
             CompletableFuture.allOf(closed.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> c.replyTo().tell("closed"));
+        } else if (message instanceof CloseOwnedByUser c) {
+            final List<CompletableFuture<?>> closed = new ArrayList<>();
+            for (ActorRef<?> child : context().children()) {
+                @SuppressWarnings("unchecked")
+                final ActorRef<Object> ref = (ActorRef<Object>) child;
+                if (child.name().startsWith(OUTGOING)) {
+                    ref.tell(TcpConnection.ShutdownClose.INSTANCE);
+                } else if (child.name().startsWith(UDP)) {
+                    ref.tell(new io.troupe.io.Udp.Unbind());
+                } else {
+                    continue;
+                }
+                closed.add(context().system().whenTerminated(child).toCompletableFuture());
+            }
+            CompletableFuture.allOf(closed.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> c.replyTo().tell("closed"));
         } else if (message instanceof NotifyAll n) {
             final List<CompletableFuture<?>> done = new ArrayList<>();
             for (ActorRef<?> child : context().children()) {
@@ -101,7 +125,7 @@ final class IoManager extends Actor<Object> {
                     SpawnOptions.named(OUTGOING + io.nextName()));
         } else if (message instanceof SpawnUdp s) {
             final Reactor r = io.nextReactor();
-            context().spawn(() -> new UdpSocket(r, s.address(), s.options(), s.handler()), SpawnOptions.named("udp-" + io.nextName()));
+            context().spawn(() -> new UdpSocket(r, s.address(), s.options(), s.handler()), SpawnOptions.named(UDP + io.nextName()));
         }
     }
 
