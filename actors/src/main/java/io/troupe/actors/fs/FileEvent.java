@@ -105,6 +105,12 @@ public sealed interface FileEvent {
             TOO_LARGE,
             /** The blocking pool was saturated: try again later. */
             REJECTED,
+            /**
+             * A writer was sent more than {@link FileIo#MAX_WAITING_WRITES} commands it had not
+             * started yet: the sender must wait for {@link Written} (the writer stops; what its
+             * last {@code Written} counted is on disk).
+             */
+            OVERLOADED,
             /** Any other I/O failure. */
             IO_ERROR
         }

@@ -38,7 +38,10 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link ReaderCommand.Request}, then {@link FileEvent.EndOfFile}. Writing is acknowledged:
  * each {@link WriterCommand.Write} is answered with {@link FileEvent.Written} once on disk, and
  * {@link WriterCommand.Close} with {@link FileEvent.WriteClosed}. So a copy holds at most its
- * credit in memory, whatever the file's size. Reader and writer are actors under
+ * credit in memory, whatever the file's size. A writer holds at most
+ * {@link #MAX_WAITING_WRITES} commands waiting behind the one being written: a sender that does
+ * not wait for {@link FileEvent.Written} and goes beyond that gets a {@link FileEvent.FileError}
+ * of kind {@code OVERLOADED} (never an unbounded queue). Reader and writer are actors under
  * {@code /system}; each watches the actor it answers and closes its file when that one stops.
  *
  * <p>All methods may be called from any thread; each spawns one small actor.
@@ -56,6 +59,12 @@ public final class FileIo {
      * References: tokio::fs (blocking calls moved to spawn_blocking); Reactive Streams'
      * request(n) credit.
      */
+
+    /**
+     * The most commands a writer holds waiting behind the one being written (each one's bytes
+     * stay in memory until written): beyond it the writer answers {@code OVERLOADED} and stops.
+     */
+    public static final int MAX_WAITING_WRITES = 1024;
 
     private FileIo() {}
 
@@ -399,6 +408,12 @@ public final class FileIo {
                 owner.tell(new FileEvent.WriteOpened(path, (ActorRef<FileIo.WriterCommand>) (ActorRef<?>) self()));
                 next();
             } else if (m instanceof WriterCommand c) {
+                if (pending.size() >= MAX_WAITING_WRITES) { // a sender that does not wait for Written
+                    owner.tell(new FileEvent.FileError(path, "write", FileEvent.FileError.Kind.OVERLOADED,
+                            "more than " + MAX_WAITING_WRITES + " writes waiting: wait for Written before sending more"));
+                    context().stop(self());
+                    return;
+                }
                 pending.add(c);
                 next();
             } else if (m instanceof WriteResult r) {

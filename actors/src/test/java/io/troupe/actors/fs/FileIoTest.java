@@ -99,6 +99,42 @@ class FileIoTest {
     }
 
     @Test
+    void writerSentMoreThanItMayHold_answersOverloaded_neverAnUnboundedQueue() throws Exception {
+        // A writer whose write is stuck (a FIFO nobody reads) holds at most MAX_WAITING_WRITES commands behind it;
+        // the next one is answered with FileError OVERLOADED, before any Written, and the writer stops.
+        final Path fifo = dir.resolve("slow-pipe");
+        final Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        assertTrue(mkfifo.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mkfifo.exitValue() == 0,
+                "mkfifo (coreutils) failed: " + new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        final java.util.concurrent.CountDownLatch drain = new java.util.concurrent.CountDownLatch(1);
+        final Thread reader = new Thread(() -> {
+            try (java.io.FileInputStream in = new java.io.FileInputStream(fifo.toFile())) { // opens when the writer does
+                drain.await();
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // until the writer's side closes
+            } catch (IOException | InterruptedException e) {
+                // the test's assertions say what matters
+            }
+        }, "fifo-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            final TestProbe<FileEvent> probe = TestProbe.create(system);
+            FileIo.openWrite(system, fifo, probe.ref());
+            final ActorRef<FileIo.WriterCommand> w = ((FileEvent.WriteOpened) probe.expectMessage(TIMEOUT)).writer();
+            w.tell(new FileIo.WriterCommand.Write(new byte[1 << 20])); // more than a pipe holds: the write blocks
+            for (int i = 0; i <= FileIo.MAX_WAITING_WRITES; i++) {
+                w.tell(new FileIo.WriterCommand.Write(new byte[] {(byte) i}));
+            }
+            final FileError error = (FileError) probe.expectMessage(TIMEOUT);
+            assertEquals(FileError.Kind.OVERLOADED, error.kind());
+            assertTrue(error.message().contains(String.valueOf(FileIo.MAX_WAITING_WRITES)), error.message());
+        } finally {
+            drain.countDown();
+            reader.join(TIMEOUT.toMillis());
+        }
+    }
+
+    @Test
     void missingFile_isANotFoundErrorMessage_forEveryOperation() {
         // Reading, streaming, metadata and listing of a path that does not exist each answer FileError NOT_FOUND naming path and operation.
         final Path missing = dir.resolve("missing");
