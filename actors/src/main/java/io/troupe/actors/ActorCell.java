@@ -349,7 +349,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     protected void onHeldForSender() {
         final ActivationProbe probe = ActivationProbe.current();
         if (probe != null && probe.lvCurrent() instanceof ActorCell<?> sender
-                && sender != this && sender.size() <= sender.capacity() >>> 1) {
+                && sender != this && sender.atMostHalfFull()) {
             sender.muteOn(this);
         }
     }
@@ -390,9 +390,18 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
     }
 
+    /**
+     * Muting's one threshold, used on both sides: a sender is muted only while its own mailbox is
+     * at most half full (an overloaded sender must drain), a receiver resumes its muted senders
+     * once it is back at or under it, and a muted actor over it never parks.
+     */
+    private boolean atMostHalfFull() {
+        return size() <= capacity() >>> 1;
+    }
+
     /** The low watermark: nothing held beyond the capacity and at most half of it waiting (or closed). */
     private boolean hasDrainedForMutedSenders() {
-        return isClosed() || (size() <= capacity() >>> 1 && !hasHeldSends());
+        return isClosed() || (atMostHalfFull() && !hasHeldSends());
     }
 
     /** Ends this actor's muting: MUTED -> NONE, or PARKED -> NONE and re-queue it. Any thread. */
@@ -421,7 +430,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         // Dekker with onSystemMessageWhileScheduled (push, then read muteState), and with a
         // producer finding this mailbox full (onFullMuteSender): an overloaded actor never parks.
-        if (hasSystemMessages() || size() > capacity() >>> 1) {
+        if (hasSystemMessages() || !atMostHalfFull()) {
             resume();
         }
         admitHeldSends(); // endTurn would have: no held send waits for a poll that is not coming
