@@ -110,8 +110,8 @@ class ObservingGuideTest {
 
     @Test
     void console_servesThePageAndTheJsonOfThisSystem(ActorSystem system) throws Exception {
-        // The console started with the page's code answers the page and both JSON endpoints the
-        // page's curl lines fetch, about this system: its name, and an actor it runs in the dump.
+        // The console started with the page's code answers the page and the two JSON endpoints the
+        // page's first curl lines fetch, about this system: its name, and an actor it runs in the dump.
         final ActorRef<String> greeter = system.spawn(Greeter::new, "greeter");
         final Console console = startConsole(system, 0);
         try {
@@ -120,8 +120,8 @@ class ObservingGuideTest {
             final java.net.http.HttpResponse<String> page = get(http, console.url());
             assertEquals(200, page.statusCode());
             assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
-            assertTrue(page.body().contains("\"api/dump\"") && page.body().contains("\"api/counters\""),
-                    "the page polls both endpoints");
+            assertTrue(page.body().contains("\"api/dump\"") && page.body().contains("\"api/events\""),
+                    "the page polls the dump and listens to the events stream");
 
             final java.net.http.HttpResponse<String> dump = get(http, console.url() + "api/dump?max=50");
             assertEquals(200, dump.statusCode());
