@@ -1734,6 +1734,44 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         enqueue((M) message);
     }
 
+    /**
+     * Completes once the actor behind {@code ref} (an actor, or a message adapter's owner) has
+     * taken every message queued before this call: a marker travels in its user lane, in order.
+     * Completes at once for a ref that is no local actor. Never completes if the marker is not
+     * delivered (a full mailbox, an actor that stopped first): callers bound their wait. Any
+     * thread; one small object and one enqueue.
+     */
+    static CompletionStage<Void> fence(ActorRef<?> ref) {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final ActorCell<?> cell = ref instanceof ActorCell<?> c ? c
+                : ref instanceof MessageAdapterRef<?, ?> a ? a.owner : null;
+        if (cell == null) {
+            done.complete(null);
+        } else {
+            cell.tellInternal(new Fence(done));
+        }
+        return done;
+    }
+
+    /** The marker of {@link #fence}: completes its stage when the actor takes it; never reaches receive. */
+    private static final class Fence extends InternalMessage {
+        private final CompletableFuture<Void> done;
+
+        Fence(CompletableFuture<Void> done) {
+            this.done = done;
+        }
+
+        @Override
+        void deliver(ActorCell<?> cell) {
+            done.complete(null);
+        }
+
+        @Override
+        Object payload() {
+            return "fence";
+        }
+    }
+
     @SuppressWarnings("unchecked")
     boolean offerInternal(InternalMessage message) {
         return super.offer((M) message);

@@ -82,6 +82,7 @@ public final class ActorSystem implements AutoCloseable {
         io.troupe.actors.internal.SystemAccess.installLivingUserActors(ActorSystem::livingUserActors);
         io.troupe.actors.internal.SystemAccess.installLifecycleInstaller((s, l) -> s.lifecycleListener = l);
         io.troupe.actors.internal.SystemAccess.installCounters(ActorSystem::counters);
+        io.troupe.actors.internal.SystemAccess.installFence(ActorCell::fence);
     }
 
     private final String name;

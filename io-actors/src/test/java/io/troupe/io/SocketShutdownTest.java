@@ -5,9 +5,11 @@ import static io.troupe.io.TestHandlers.client;
 import static io.troupe.io.TestHandlers.readFully;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorSystem;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -182,9 +184,9 @@ class SocketShutdownTest extends BothDrivers {
     void close_outgoingConnectionAndUdpHandlers_hearClosedAndUnbound_beforeTheyAreStopped() throws Exception {
         // The handlers of Tcp.connect and Udp.bind are the application's own actors, stopped with the user actors:
         // close() first closes their sockets, so Closed (after the greeting was flushed to the server) and Unbound are
-        // sent to them, each exactly once, before they are stopped. A stop overtakes queued messages, so a handler that
-        // had not run yet when its stop came loses the event to dead letters (seen once in a loaded full-suite run):
-        // each event is handled or is a dead letter to its handler, never neither.
+        // sent to them, each exactly once, and handled before they are stopped: the shutdown task waits until each
+        // handler has taken its event (a marker queued behind it), because a stop overtakes queued messages (before
+        // that wait, a handler that had not run yet lost the event to dead letters: seen once in a loaded run).
         final ConcurrentLinkedQueue<String> tcpEvents = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> udpEvents = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<io.troupe.actors.DeadLetter> dead = new ConcurrentLinkedQueue<>();
@@ -217,8 +219,64 @@ class SocketShutdownTest extends BothDrivers {
         } finally {
             system.close();
         }
-        assertEquals(List.of("Connected", "Closed"), handledOrDeadLettered(tcpEvents, dead, "/user/out"));
-        assertEquals(List.of("Bound", "Unbound"), handledOrDeadLettered(udpEvents, dead, "/user/udp"));
+        assertEquals(List.of("Connected", "Closed"), List.copyOf(tcpEvents));
+        assertEquals(List.of("Bound", "Unbound"), List.copyOf(udpEvents));
+        assertEquals(List.of(), handledOrDeadLettered(new ConcurrentLinkedQueue<>(), dead, "/user/out"));
+        assertEquals(List.of(), handledOrDeadLettered(new ConcurrentLinkedQueue<>(), dead, "/user/udp"));
+    }
+
+    @Test
+    void close_aBusyOutgoingHandler_stillHandlesClosed_beforeItIsStopped() throws Exception {
+        // The outgoing connection's handler is busy in a long turn while close() closes its socket: Closed waits in
+        // its mailbox behind that turn; the user actors' stop must not overtake it (the shutdown waits for the
+        // handler to take it). The turn ends when the server has seen the connection's EOF.
+        final ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<io.troupe.actors.DeadLetter> dead = new ConcurrentLinkedQueue<>();
+        final java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch eof = new java.util.concurrent.CountDownLatch(1);
+        final ActorSystem system = startSystem("socket-close-busy");
+        system.deadLetters().subscribe(dead::add);
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            final io.troupe.actors.testkit.TestProbe<Object> probe = io.troupe.actors.testkit.TestProbe.create(system);
+            final io.troupe.actors.ActorRef<Object> out = system.spawn(Actor.<Object>of((ctx, m) -> {
+                if (m.equals("work")) {
+                    busy.countDown();
+                    try {
+                        eof.await(); // a long turn, till the server saw the socket close
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    events.add("work done");
+                    return;
+                }
+                events.add(m.getClass().getSimpleName());
+                if (m instanceof Tcp.Connected) {
+                    probe.ref().tell("tcp up");
+                }
+            }), "busy-out");
+            Tcp.connect(system, server.getLocalSocketAddress(), TcpOptions.defaults(), TestHandlers.WAIT, out, e -> e);
+            try (Socket accepted = server.accept()) {
+                assertEquals("tcp up", probe.expectMessage(TestHandlers.WAIT));
+                out.tell("work");
+                assertTrue(busy.await(TestHandlers.WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+                final Thread reader = new Thread(() -> {
+                    try {
+                        accepted.getInputStream().readAllBytes(); // returns at the EOF close() causes
+                    } catch (IOException e) {
+                        // EOF or reset: either way the socket closed
+                    }
+                    eof.countDown();
+                });
+                reader.start();
+                assertEquals(List.of(), system.close(java.time.Duration.ofSeconds(20)), "actors not stopped");
+                reader.join(TestHandlers.WAIT.toMillis());
+            }
+        } finally {
+            eof.countDown();
+            system.close();
+        }
+        assertEquals(List.of("Connected", "work done", "Closed"), List.copyOf(events));
+        assertEquals(List.of(), handledOrDeadLettered(new ConcurrentLinkedQueue<>(), dead, "/user/busy-out"));
     }
 
     /** The events a handler handled, then those sent to it that became dead letters (its stop came first). */

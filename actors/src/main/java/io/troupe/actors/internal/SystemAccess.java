@@ -56,6 +56,26 @@ public final class SystemAccess {
         return livingUserActors.apply(system);
     }
 
+    private static volatile Function<io.troupe.actors.ActorRef<?>, java.util.concurrent.CompletionStage<Void>> fence;
+
+    /** Installed once by {@link ActorSystem}'s static initialiser. */
+    public static void installFence(Function<io.troupe.actors.ActorRef<?>, java.util.concurrent.CompletionStage<Void>> accessor) {
+        fence = Objects.requireNonNull(accessor, "accessor");
+    }
+
+    /**
+     * Completes once the actor behind {@code ref} has taken every message queued before this call
+     * (a marker in its user lane); at once for a ref that is no local actor; never if the marker
+     * is not delivered (full mailbox, actor stopped first): bound the wait. Any thread.
+     *
+     * @param ref an actor or a message adapter's ref
+     * @return completes when the marker is taken
+     */
+    public static java.util.concurrent.CompletionStage<Void> fence(io.troupe.actors.ActorRef<?> ref) {
+        Objects.requireNonNull(ref, "ref");
+        return fence.apply(ref); // a ref exists, so an ActorSystem exists and its class installed it
+    }
+
     /** Installed once by {@link ActorSystem}'s static initialiser. */
     public static void installLifecycleInstaller(java.util.function.BiConsumer<ActorSystem, LifecycleListener> installer) {
         lifecycleInstaller = Objects.requireNonNull(installer, "installer");

@@ -2,7 +2,10 @@ package io.troupe.io.internal;
 
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
+import io.troupe.actors.Signal;
 import io.troupe.actors.SpawnOptions;
+import io.troupe.actors.Terminated;
+import io.troupe.actors.internal.SystemAccess;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
 import io.troupe.io.TcpOptions;
@@ -59,6 +62,11 @@ final class IoManager extends Actor<Object> {
     private static final String UDP = "udp-";
 
     private final IoExtension io;
+    /**
+     * The application actor behind each outgoing connection or UDP socket child (by child name),
+     * so that shutdown can wait until it has taken the closing event; removed when the child stops.
+     */
+    private final java.util.Map<String, ActorRef<?>> ownerHandlers = new java.util.HashMap<>();
 
     IoManager(IoExtension io) {
         this.io = io;
@@ -100,7 +108,12 @@ final class IoManager extends Actor<Object> {
                 } else {
                     continue;
                 }
-                closed.add(context().system().whenTerminated(child).toCompletableFuture());
+                // the socket tells its handler before it stops; then wait until the handler has taken
+                // that event (a marker queued behind it), so stopping the user actors cannot overtake it
+                final ActorRef<?> handler = ownerHandlers.get(child.name());
+                closed.add(context().system().whenTerminated(child).toCompletableFuture()
+                        .thenCompose(v -> handler == null ? CompletableFuture.completedFuture(null)
+                                : SystemAccess.fence(handler)));
             }
             CompletableFuture.allOf(closed.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> c.replyTo().tell("closed"));
         } else if (message instanceof NotifyAll n) {
@@ -119,13 +132,27 @@ final class IoManager extends Actor<Object> {
                     SpawnOptions.named(LISTENER + io.nextName()));
         } else if (message instanceof SpawnConnection s) {
             final Reactor r = io.nextReactor();
-            context().spawn(() -> s.handler() != null
+            final ActorRef<?> child = context().spawn(() -> s.handler() != null
                             ? TcpConnection.outgoing(r, s.options(), s.handler(), s.address(), s.timeout())
                             : TcpConnection.outgoing(r, s.options(), s.stage(), s.address(), s.timeout()),
                     SpawnOptions.named(OUTGOING + io.nextName()));
+            if (s.handler() != null) {
+                ownerHandlers.put(child.name(), AdaptingRef.unwrap(s.handler()));
+                context().watch(child);
+            }
         } else if (message instanceof SpawnUdp s) {
             final Reactor r = io.nextReactor();
-            context().spawn(() -> new UdpSocket(r, s.address(), s.options(), s.handler()), SpawnOptions.named(UDP + io.nextName()));
+            final ActorRef<?> child = context().spawn(() -> new UdpSocket(r, s.address(), s.options(), s.handler()),
+                    SpawnOptions.named(UDP + io.nextName()));
+            ownerHandlers.put(child.name(), AdaptingRef.unwrap(s.handler()));
+            context().watch(child);
+        }
+    }
+
+    @Override
+    protected void onSignal(Signal signal) {
+        if (signal instanceof Terminated t) {
+            ownerHandlers.remove(t.ref().name());
         }
     }
 
