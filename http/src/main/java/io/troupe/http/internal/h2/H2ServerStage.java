@@ -224,6 +224,12 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         long responseLength = -1;
         long responseBytes;
         long lastProgressNanos;
+        /** The response's trailer fields, known once its body has ended; null if none are to be sent. */
+        Headers responseTrailers;
+        /** The streamed response body's trailers stage, waited for once the body has ended. */
+        CompletionStage<Headers> responseTrailerStage;
+        /** The request's trailer fields (a HEADERS frame with END_STREAM after DATA), else null. */
+        Headers requestTrailers;
 
         Stream(int id) {
             this.id = id;
@@ -555,7 +561,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     }
 
     private void trailers(Stream s, ByteBuffer fieldBlock, boolean endStream) throws H2Exception {
-        decodeQuietly(fieldBlock); // trailers are read and dropped: the Request API has none
+        decodeQuietly(fieldBlock);
         if (s.remoteEnded) {
             throw H2Exception.stream(s.id, H2.STREAM_CLOSED, "HEADERS after END_STREAM on " + s);
         }
@@ -565,6 +571,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         if (sink.pseudoSeen) {
             throw H2Exception.stream(s.id, H2.PROTOCOL_ERROR, "a pseudo-header field in trailers on " + s);
         }
+        // the request body's trailers() (a body buffered whole by its Content-Length is Body.Bytes: none)
+        s.requestTrailers = sink.builder.build();
         remoteEnd(s);
     }
 
@@ -609,7 +617,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             body = null;
         } else {
             s.body = new RequestBody(this, s);
-            body = Body.stream(s.body, cl);
+            body = Body.stream(s.body, cl).withTrailers(s.body.trailers.minimalCompletionStage());
         }
         s.request = Request.of(f.method, target, "HTTP/2", headers, body == null ? Body.empty() : body,
                 conn.remoteAddress());
@@ -729,7 +737,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             credit(s, n);
         }
         if (s.inbound.isEmpty() && s.remoteEnded) {
-            b.complete();
+            b.complete(s.requestTrailers == null ? Headers.empty() : s.requestTrailers);
         }
     }
 
@@ -911,6 +919,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             return;
         }
         s.responseLength = length;
+        s.responseTrailerStage = body.trailers();
         final ResponseSubscriber subscriber = new ResponseSubscriber(this, s);
         s.responseBody = subscriber;
         ((Body.Stream) body).publisher().subscribe(subscriber);
@@ -1000,9 +1009,68 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
                     + s.responseLength + " bytes");
             return;
         }
+        final CompletionStage<Headers> pending = s.responseTrailerStage;
+        final CompletableFuture<Headers> done = pending == null ? null : doneOrNull(pending);
+        if (pending != null && done == null) {
+            pending.whenComplete((h, t) -> conn.execute(() -> onResponseTrailers(s, h, t)));
+            return;
+        }
+        Headers h = null;
+        Throwable t = null;
+        if (done != null) {
+            try {
+                h = done.join();
+            } catch (CompletionException | CancellationException e) {
+                t = e.getCause() == null ? e : e.getCause();
+            }
+        }
+        onResponseTrailers(s, h == null && t == null ? Headers.empty() : h, t);
+    }
+
+    /** The stage's future if it has completed, else null (a stage without toCompletableFuture: null). */
+    private static CompletableFuture<Headers> doneOrNull(CompletionStage<Headers> stage) {
+        try {
+            final CompletableFuture<Headers> f = stage.toCompletableFuture();
+            return f.isDone() ? f : null;
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** The response body's trailers are known (or failed), in the turn: the stream's end is scheduled. */
+    private void onResponseTrailers(Stream s, Headers trailers, Throwable failure) {
+        if (s.closed || closed || failed) {
+            return;
+        }
+        if (failure != null || trailers == null) {
+            abortResponse(s, "the response trailers failed: " + (failure == null ? "null trailers" : failure));
+            return;
+        }
+        if (trailers.size() > 0) {
+            s.responseTrailers = trailers;
+        }
         s.outEnded = true;
         schedule(s);
         flush();
+    }
+
+    /**
+     * Writes {@code s}'s trailers as HEADERS with END_STREAM. Pseudo-header, connection-specific
+     * and framing fields are left out, as over HTTP/1.1; field names go lower case (RFC 9113 8.2.1).
+     */
+    private void writeTrailers(Stream s) {
+        final Headers h = s.responseTrailers;
+        block.clear();
+        encoder.beginBlock(block);
+        for (int i = 0, n = h.size(); i < n; i++) {
+            final String name = h.name(i).toLowerCase(Locale.ROOT);
+            if (name.isEmpty() || name.startsWith(":") || connectionSpecific(name) || name.equals("content-length")
+                    || name.equals("host") || name.equals("trailer") || !safe(name) || !safe(h.value(i))) {
+                continue;
+            }
+            encoder.encode(name, h.value(i), HpackEncoder.sensitiveByDefault(name), block);
+        }
+        writeHeaders(s.id, true);
     }
 
     /** HTTP/2 can say "this body is broken" on its own stream: RST_STREAM, the others go on. */
@@ -1042,7 +1110,10 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
             final ByteBuffer chunk = s.out.peek();
             if (chunk == null) {
-                if (s.outEnded && !s.localEnded) {
+                if (s.outEnded && !s.localEnded && s.responseTrailers != null) {
+                    writeTrailers(s);
+                    localEnd(s);
+                } else if (s.outEnded && !s.localEnded) {
                     final ByteBuffer out = scratch(16);
                     FrameWriter.header(out, 0, H2.DATA, H2.FLAG_END_STREAM, s.id);
                     write(out.flip());
@@ -1063,7 +1134,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
                 continue;
             }
             final int n = (int) allowed;
-            final boolean last = n == chunk.remaining() && s.out.size() == 1 && s.outEnded;
+            final boolean last = n == chunk.remaining() && s.out.size() == 1 && s.outEnded && s.responseTrailers == null;
             if (conn instanceof TlsConnection) {
                 // one write is one TLS record (or more): header and payload together, not a 9-byte record of its own
                 final ByteBuffer out = scratch(H2.FRAME_HEADER_BYTES + n);
@@ -1091,7 +1162,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             if (s.out.isEmpty()) {
                 askForMore(s);
             }
-            if (s.hasOutput() && s.sendWindow > 0) {
+            if (s.hasOutput() && (s.sendWindow > 0 || s.out.isEmpty())) { // trailers need no window
                 s.inReady = true;
                 ready.add(s);
             } else if (s.hasOutput()) {
@@ -1329,7 +1400,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             malformed = null;
             contentLength = -1;
             count = 0;
-            builder = forTrailers ? null : Headers.builder();
+            builder = Headers.builder();
             cookie = null;
             hasHost = false;
             trailers = forTrailers;
@@ -1337,9 +1408,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
 
         @Override
         public void header(String name, String value) throws HpackException {
-            if (trailers) {
+            if (trailers) { // bounded by the decoder's header-list limit, as a request's head is
                 if (name.startsWith(":")) {
                     pseudoSeen = true;
+                } else {
+                    builder.add(name, value);
                 }
                 return;
             }
@@ -1471,6 +1544,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         private final Stream stream;
         private final AtomicBoolean subscribed = new AtomicBoolean();
         private final AtomicLong demand = new AtomicLong();
+        /** Completes with the trailer fields (or empty) before the subscriber's onComplete; fails as the body does. */
+        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
         volatile boolean cancelled;
         private volatile Thread delivering;
         private Flow.Subscriber<? super ByteBuffer> subscriber;
@@ -1549,11 +1624,12 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
         }
 
-        void complete() {
+        void complete(Headers trailerFields) {
             if (completed || failure != null) {
                 return;
             }
             completed = true;
+            trailers.complete(trailerFields);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onComplete();
@@ -1565,6 +1641,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
                 return;
             }
             failure = t;
+            trailers.completeExceptionally(t);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onError(t);

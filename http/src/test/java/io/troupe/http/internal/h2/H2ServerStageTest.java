@@ -686,4 +686,72 @@ class H2ServerStageTest {
         assertTrue(out.startsWith("HTTP/1.1 200 OK"), out);
         assertArrayEquals(new byte[0], conn.take());
     }
+    /** A publisher of these chunks, one per request(1), then onComplete; called on the requesting thread. */
+    private static Flow.Publisher<ByteBuffer> chunks(String... parts) {
+        return sub -> sub.onSubscribe(new Flow.Subscription() {
+            int next;
+            boolean done;
+
+            @Override
+            public void request(long n) {
+                for (long i = 0; i < n && !done; i++) {
+                    if (next < parts.length) {
+                        sub.onNext(ByteBuffer.wrap(parts[next++].getBytes(StandardCharsets.ISO_8859_1)));
+                    } else {
+                        done = true;
+                        sub.onComplete();
+                    }
+                }
+            }
+
+            @Override
+            public void cancel() {
+                done = true;
+            }
+        });
+    }
+
+    @Test
+    void requestTrailers_reachBodyTrailers() {
+        // A HEADERS frame with END_STREAM after DATA becomes the request body's trailers(), complete before its end.
+        final Client c = new Client(OPTIONS, r -> r.body().toBytes(1024).thenCombine(r.body().trailers(),
+                (bytes, t) -> Response.text(200, new String(bytes, StandardCharsets.ISO_8859_1) + "|" + t.size()
+                        + "|" + t.get("x-checksum") + "|" + t.get("x-count"))));
+        c.send(c.wire.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/up"),
+                H2Wire.data(1, false, "abc".getBytes(StandardCharsets.ISO_8859_1)),
+                c.wire.headers(1, true, "x-checksum", "sha-256=xyz", "x-count", "3"));
+        c.conn.runTasks();
+        c.frames();
+        assertEquals("abc|2|sha-256=xyz|3", body(c.frames, 1));
+    }
+
+    @Test
+    void responseTrailers_dataWithoutEndThenHeadersWithEnd() {
+        // A streamed body with trailers ends with HEADERS carrying them and END_STREAM; no DATA frame carries END_STREAM.
+        final Client c = new Client(OPTIONS, Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab", "cd"), -1).withTrailers(CompletableFuture.completedStage(
+                        io.troupe.http.Headers.builder().add("X-Digest", "d1").add("content-length", "9").build())))));
+        c.send(c.wire.get(1, "/t"));
+        c.conn.runTasks();
+        final List<String> frames = c.frames();
+        assertEquals(List.of("DATA 1 2", "DATA 1 2", "HEADERS 1 END [x-digest: d1]"), frames.subList(1, frames.size()),
+                frames.toString());
+        assertTrue(frames.get(0).startsWith("HEADERS 1 [:status: 200"), frames.toString());
+        assertEquals("abcd", body(c.frames, 1));
+    }
+
+    @Test
+    void requestTrailers_withPseudoHeader_streamError() {
+        // A pseudo-header field in a request's trailers is a stream error (RFC 9113 8.1); the connection goes on.
+        final Client c = new Client(OPTIONS, HELLO);
+        c.send(c.wire.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/up"),
+                H2Wire.data(1, false, "abc".getBytes(StandardCharsets.ISO_8859_1)),
+                c.wire.headers(1, true, "x-a", "b", ":path", "/x"));
+        c.conn.runTasks();
+        final List<String> frames = c.frames();
+        assertTrue(frames.contains("RST_STREAM 1 PROTOCOL_ERROR"), frames.toString());
+        c.send(c.wire.get(3, "/ok"));
+        assertTrue(c.frames().get(0).startsWith("HEADERS 3 [:status: 200"));
+        assertFalse(c.conn.ended());
+    }
 }
