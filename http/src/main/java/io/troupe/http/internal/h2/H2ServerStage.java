@@ -77,6 +77,13 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
      * not open its window for waits alone. A response body's publisher is asked for one chunk at
      * a time, when its stream's output is empty: at most one chunk per stream waits here.
      *
+     * Trailers. A request's trailing HEADERS (END_STREAM, no pseudo-header fields) become its
+     * body's trailers() stage, completed before the body's onComplete (a body buffered whole by
+     * its Content-Length is Body.Bytes and has none). A streamed response body's trailers stage is
+     * waited for once its publisher completes; non-empty fields then go out as HEADERS with
+     * END_STREAM after the last DATA (which then carries no END_STREAM); a failed stage resets
+     * the stream with INTERNAL_ERROR.
+     *
      * Protections. Rapid reset (CVE-2023-44487): RST_STREAMs from the peer and refused streams
      * are counted per window; past the cap, GOAWAY ENHANCE_YOUR_CALM. CONTINUATION flood
      * (CVE-2024-27316): the FrameReader bounds a field block's bytes and frames. HPACK bomb: the

@@ -686,7 +686,7 @@ class H2ServerStageTest {
         assertTrue(out.startsWith("HTTP/1.1 200 OK"), out);
         assertArrayEquals(new byte[0], conn.take());
     }
-    /** A publisher of these chunks, one per request(1), then onComplete; called on the requesting thread. */
+    /** A publisher of these chunks, one per request(1), onComplete right after the last; on the requesting thread. */
     private static Flow.Publisher<ByteBuffer> chunks(String... parts) {
         return sub -> sub.onSubscribe(new Flow.Subscription() {
             int next;
@@ -697,7 +697,8 @@ class H2ServerStageTest {
                 for (long i = 0; i < n && !done; i++) {
                     if (next < parts.length) {
                         sub.onNext(ByteBuffer.wrap(parts[next++].getBytes(StandardCharsets.ISO_8859_1)));
-                    } else {
+                    }
+                    if (next == parts.length) { // the end right behind the last chunk
                         done = true;
                         sub.onComplete();
                     }
@@ -737,6 +738,23 @@ class H2ServerStageTest {
         assertEquals(List.of("DATA 1 2", "DATA 1 2", "HEADERS 1 END [x-digest: d1]"), frames.subList(1, frames.size()),
                 frames.toString());
         assertTrue(frames.get(0).startsWith("HEADERS 1 [:status: 200"), frames.toString());
+        assertEquals("abcd", body(c.frames, 1));
+    }
+
+    @Test
+    void responseTrailers_lastChunkHeldByWindow_stillEndsWithHeaders() {
+        // When the body ends while its last bytes wait for window, the last DATA still has no END_STREAM: the trailers do.
+        final Client c = new Client(OPTIONS, Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("abcd"), -1).withTrailers(CompletableFuture.completedStage(
+                        io.troupe.http.Headers.builder().add("x-digest", "d2").build())))),
+                H2.SETTINGS_INITIAL_WINDOW_SIZE, 3);
+        c.send(c.wire.get(1, "/t"));
+        c.conn.runTasks();
+        final List<String> first = c.frames();
+        assertEquals(List.of("DATA 1 3"), first.subList(1, first.size()), first.toString());
+        c.send(H2Wire.windowUpdate(1, 10));
+        c.conn.runTasks();
+        assertEquals(List.of("DATA 1 1", "HEADERS 1 END [x-digest: d2]"), c.frames());
         assertEquals("abcd", body(c.frames, 1));
     }
 
