@@ -138,6 +138,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     private final int connectionWindowBytes;
     private final int maxHeaderListBytes;
     private final int highWatermarkBytes;
+    /** Our SETTINGS_MAX_FRAME_SIZE (HttpOptions.http2MaxFrameSize), enforced by the reader. */
+    private final int maxFrameBytes;
+    /** Our SETTINGS_HEADER_TABLE_SIZE (HttpOptions.http2HeaderTableSize): the decoder's table bound once acknowledged. */
+    private final int headerTableBytes;
+    private boolean settingsAcked;
     private final FrameReader reader;
     private final HpackDecoder decoder;
     private final HpackEncoder encoder = new HpackEncoder(H2.DEFAULT_HEADER_TABLE_SIZE);
@@ -185,8 +190,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         this.connectionWindowBytes = (int) Math.min(H2.MAX_WINDOW, (long) streamWindowBytes * maxConcurrentStreams);
         this.maxHeaderListBytes = options.maxHeaderBytes() + 32 * options.maxHeaderCount();
         this.highWatermarkBytes = options.tcp().writeQueueHighWatermarkBytes();
-        this.reader = new FrameReader(this, true, H2.DEFAULT_MAX_FRAME_SIZE, maxHeaderListBytes);
-        this.decoder = new HpackDecoder(H2.DEFAULT_HEADER_TABLE_SIZE, maxHeaderListBytes);
+        this.maxFrameBytes = options.http2MaxFrameSize();
+        this.headerTableBytes = options.http2HeaderTableSize();
+        this.reader = new FrameReader(this, true, maxFrameBytes, maxHeaderListBytes);
+        // Until the client acknowledges our SETTINGS it may use the protocol's 4,096: a smaller table applies then.
+        this.decoder = new HpackDecoder(Math.max(headerTableBytes, H2.DEFAULT_HEADER_TABLE_SIZE), maxHeaderListBytes);
     }
 
     /**
@@ -263,11 +271,25 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         this.conn = connection;
         idleSinceNanos = now();
         final ByteBuffer out = scratch(64);
-        FrameWriter.settings(out, false,
-                H2.SETTINGS_MAX_CONCURRENT_STREAMS, maxConcurrentStreams,
-                H2.SETTINGS_INITIAL_WINDOW_SIZE, streamWindowBytes,
-                H2.SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListBytes,
-                H2.SETTINGS_ENABLE_PUSH, 0);
+        // one SETTINGS frame, so that the client's first ACK is the one that makes all of it binding
+        final int[] settings = {
+            H2.SETTINGS_MAX_CONCURRENT_STREAMS, maxConcurrentStreams,
+            H2.SETTINGS_INITIAL_WINDOW_SIZE, streamWindowBytes,
+            H2.SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListBytes,
+            H2.SETTINGS_ENABLE_PUSH, 0,
+            H2.SETTINGS_MAX_FRAME_SIZE, maxFrameBytes,          // sent only if not the protocol's default
+            H2.SETTINGS_HEADER_TABLE_SIZE, headerTableBytes};   // likewise
+        int pairs = 8;
+        if (maxFrameBytes != H2.DEFAULT_MAX_FRAME_SIZE) {
+            pairs += 2;
+        } else {
+            settings[8] = H2.SETTINGS_HEADER_TABLE_SIZE;
+            settings[9] = headerTableBytes;
+        }
+        if (headerTableBytes != H2.DEFAULT_HEADER_TABLE_SIZE) {
+            pairs += 2;
+        }
+        FrameWriter.settings(out, false, java.util.Arrays.copyOf(settings, pairs));
         if (connectionWindowBytes > H2.DEFAULT_WINDOW) {
             FrameWriter.windowUpdate(out, 0, connectionWindowBytes - H2.DEFAULT_WINDOW);
             recvWindow = connectionWindowBytes;
@@ -383,7 +405,13 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     @Override
     public void onSettings(boolean ack, int[] ids, long[] values, int count) throws H2Exception {
         if (ack) {
-            return; // ours took effect; nothing waits on it
+            if (!settingsAcked) { // our SETTINGS took effect: a smaller header table now binds the client's encoder
+                settingsAcked = true;
+                if (headerTableBytes < H2.DEFAULT_HEADER_TABLE_SIZE) {
+                    decoder.setMaxTableSize(headerTableBytes);
+                }
+            }
+            return;
         }
         if (!settingsReceived) {
             settingsReceived = true;
