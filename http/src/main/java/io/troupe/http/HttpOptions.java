@@ -37,6 +37,8 @@ public final class HttpOptions {
     private boolean http2;
     private int http2MaxConcurrentStreams = 100;
     private int http2StreamWindowBytes = 64 * 1024;
+    private int http2MaxFrameSize = 16_384;
+    private int http2HeaderTableSize = 4_096;
 
     private HttpOptions() {}
 
@@ -55,6 +57,8 @@ public final class HttpOptions {
         c.http2 = http2;
         c.http2MaxConcurrentStreams = http2MaxConcurrentStreams;
         c.http2StreamWindowBytes = http2StreamWindowBytes;
+        c.http2MaxFrameSize = http2MaxFrameSize;
+        c.http2HeaderTableSize = http2HeaderTableSize;
         return c;
     }
 
@@ -273,6 +277,59 @@ public final class HttpOptions {
         final HttpOptions c = copy();
         c.http2StreamWindowBytes = bytes;
         return c;
+    }
+
+    /**
+     * The largest HTTP/2 frame payload a client may send, in bytes
+     * ({@code SETTINGS_MAX_FRAME_SIZE}, default 16,384, the protocol's default); a larger frame
+     * is a connection error ({@code FRAME_SIZE_ERROR}). Cost: a connection holds at most one
+     * frame's payload while it reads a frame split across reads, so a larger size lets each
+     * connection hold more; fewer, larger DATA frames cost less per byte. Any thread (the
+     * options are immutable); it applies to connections accepted afterwards with these options.
+     *
+     * @param bytes the size; from 16,384 to 16,777,215 (RFC 9113 6.5.2)
+     * @return new options
+     * @throws IllegalArgumentException if {@code bytes} is out of that range
+     */
+    public HttpOptions withHttp2MaxFrameSize(int bytes) {
+        if (bytes < 16_384 || bytes > 16_777_215) {
+            throw new IllegalArgumentException("http2MaxFrameSize must be from 16384 to 16777215, was " + bytes);
+        }
+        final HttpOptions c = copy();
+        c.http2MaxFrameSize = bytes;
+        return c;
+    }
+
+    /**
+     * The size in bytes (as RFC 7541 counts them: name, value and 32 per entry) of the HPACK
+     * dynamic table the server's decoder keeps for each HTTP/2 connection
+     * ({@code SETTINGS_HEADER_TABLE_SIZE}, default 4,096, the protocol's default). A value below
+     * the default takes effect once the client acknowledges the server's SETTINGS. Cost: up to
+     * this many bytes of decoded fields held per connection; a larger table lets a client
+     * compress repeated fields better, 0 turns the dynamic table off. Any thread (the options
+     * are immutable); it applies to connections accepted afterwards with these options.
+     *
+     * @param bytes the size; from 0 to 1,048,576 (a bound on per-connection memory)
+     * @return new options
+     * @throws IllegalArgumentException if {@code bytes} is out of that range
+     */
+    public HttpOptions withHttp2HeaderTableSize(int bytes) {
+        if (bytes < 0 || bytes > 1 << 20) {
+            throw new IllegalArgumentException("http2HeaderTableSize must be from 0 to 1048576, was " + bytes);
+        }
+        final HttpOptions c = copy();
+        c.http2HeaderTableSize = bytes;
+        return c;
+    }
+
+    /** @return the HTTP/2 SETTINGS_MAX_FRAME_SIZE this server advertises and enforces, in bytes */
+    public int http2MaxFrameSize() {
+        return http2MaxFrameSize;
+    }
+
+    /** @return the HTTP/2 SETTINGS_HEADER_TABLE_SIZE (HPACK dynamic table) this server allows, in bytes */
+    public int http2HeaderTableSize() {
+        return http2HeaderTableSize;
     }
 
     /** @return whether HTTP/2 is served */

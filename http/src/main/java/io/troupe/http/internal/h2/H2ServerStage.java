@@ -77,6 +77,13 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
      * not open its window for waits alone. A response body's publisher is asked for one chunk at
      * a time, when its stream's output is empty: at most one chunk per stream waits here.
      *
+     * Trailers. A request's trailing HEADERS (END_STREAM, no pseudo-header fields) become its
+     * body's trailers() stage, completed before the body's onComplete (a body buffered whole by
+     * its Content-Length is Body.Bytes and has none). A streamed response body's trailers stage is
+     * waited for once its publisher completes; non-empty fields then go out as HEADERS with
+     * END_STREAM after the last DATA (which then carries no END_STREAM); a failed stage resets
+     * the stream with INTERNAL_ERROR.
+     *
      * Protections. Rapid reset (CVE-2023-44487): RST_STREAMs from the peer and refused streams
      * are counted per window; past the cap, GOAWAY ENHANCE_YOUR_CALM. CONTINUATION flood
      * (CVE-2024-27316): the FrameReader bounds a field block's bytes and frames. HPACK bomb: the
@@ -131,6 +138,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     private final int connectionWindowBytes;
     private final int maxHeaderListBytes;
     private final int highWatermarkBytes;
+    /** Our SETTINGS_MAX_FRAME_SIZE (HttpOptions.http2MaxFrameSize), enforced by the reader. */
+    private final int maxFrameBytes;
+    /** Our SETTINGS_HEADER_TABLE_SIZE (HttpOptions.http2HeaderTableSize): the decoder's table bound once acknowledged. */
+    private final int headerTableBytes;
+    private boolean settingsAcked;
     private final FrameReader reader;
     private final HpackDecoder decoder;
     private final HpackEncoder encoder = new HpackEncoder(H2.DEFAULT_HEADER_TABLE_SIZE);
@@ -178,8 +190,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         this.connectionWindowBytes = (int) Math.min(H2.MAX_WINDOW, (long) streamWindowBytes * maxConcurrentStreams);
         this.maxHeaderListBytes = options.maxHeaderBytes() + 32 * options.maxHeaderCount();
         this.highWatermarkBytes = options.tcp().writeQueueHighWatermarkBytes();
-        this.reader = new FrameReader(this, true, H2.DEFAULT_MAX_FRAME_SIZE, maxHeaderListBytes);
-        this.decoder = new HpackDecoder(H2.DEFAULT_HEADER_TABLE_SIZE, maxHeaderListBytes);
+        this.maxFrameBytes = options.http2MaxFrameSize();
+        this.headerTableBytes = options.http2HeaderTableSize();
+        this.reader = new FrameReader(this, true, maxFrameBytes, maxHeaderListBytes);
+        // Until the client acknowledges our SETTINGS it may use the protocol's 4,096: a smaller table applies then.
+        this.decoder = new HpackDecoder(Math.max(headerTableBytes, H2.DEFAULT_HEADER_TABLE_SIZE), maxHeaderListBytes);
     }
 
     /**
@@ -224,6 +239,12 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         long responseLength = -1;
         long responseBytes;
         long lastProgressNanos;
+        /** The response's trailer fields, known once its body has ended; null if none are to be sent. */
+        Headers responseTrailers;
+        /** The streamed response body's trailers stage, waited for once the body has ended. */
+        CompletionStage<Headers> responseTrailerStage;
+        /** The request's trailer fields (a HEADERS frame with END_STREAM after DATA), else null. */
+        Headers requestTrailers;
 
         Stream(int id) {
             this.id = id;
@@ -250,11 +271,25 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         this.conn = connection;
         idleSinceNanos = now();
         final ByteBuffer out = scratch(64);
-        FrameWriter.settings(out, false,
-                H2.SETTINGS_MAX_CONCURRENT_STREAMS, maxConcurrentStreams,
-                H2.SETTINGS_INITIAL_WINDOW_SIZE, streamWindowBytes,
-                H2.SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListBytes,
-                H2.SETTINGS_ENABLE_PUSH, 0);
+        // one SETTINGS frame, so that the client's first ACK is the one that makes all of it binding
+        final int[] settings = {
+            H2.SETTINGS_MAX_CONCURRENT_STREAMS, maxConcurrentStreams,
+            H2.SETTINGS_INITIAL_WINDOW_SIZE, streamWindowBytes,
+            H2.SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListBytes,
+            H2.SETTINGS_ENABLE_PUSH, 0,
+            H2.SETTINGS_MAX_FRAME_SIZE, maxFrameBytes,          // sent only if not the protocol's default
+            H2.SETTINGS_HEADER_TABLE_SIZE, headerTableBytes};   // likewise
+        int pairs = 8;
+        if (maxFrameBytes != H2.DEFAULT_MAX_FRAME_SIZE) {
+            pairs += 2;
+        } else {
+            settings[8] = H2.SETTINGS_HEADER_TABLE_SIZE;
+            settings[9] = headerTableBytes;
+        }
+        if (headerTableBytes != H2.DEFAULT_HEADER_TABLE_SIZE) {
+            pairs += 2;
+        }
+        FrameWriter.settings(out, false, java.util.Arrays.copyOf(settings, pairs));
         if (connectionWindowBytes > H2.DEFAULT_WINDOW) {
             FrameWriter.windowUpdate(out, 0, connectionWindowBytes - H2.DEFAULT_WINDOW);
             recvWindow = connectionWindowBytes;
@@ -370,7 +405,13 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     @Override
     public void onSettings(boolean ack, int[] ids, long[] values, int count) throws H2Exception {
         if (ack) {
-            return; // ours took effect; nothing waits on it
+            if (!settingsAcked) { // our SETTINGS took effect: a smaller header table now binds the client's encoder
+                settingsAcked = true;
+                if (headerTableBytes < H2.DEFAULT_HEADER_TABLE_SIZE) {
+                    decoder.setMaxTableSize(headerTableBytes);
+                }
+            }
+            return;
         }
         if (!settingsReceived) {
             settingsReceived = true;
@@ -555,7 +596,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     }
 
     private void trailers(Stream s, ByteBuffer fieldBlock, boolean endStream) throws H2Exception {
-        decodeQuietly(fieldBlock); // trailers are read and dropped: the Request API has none
+        decodeQuietly(fieldBlock);
         if (s.remoteEnded) {
             throw H2Exception.stream(s.id, H2.STREAM_CLOSED, "HEADERS after END_STREAM on " + s);
         }
@@ -565,6 +606,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         if (sink.pseudoSeen) {
             throw H2Exception.stream(s.id, H2.PROTOCOL_ERROR, "a pseudo-header field in trailers on " + s);
         }
+        // the request body's trailers() (a body buffered whole by its Content-Length is Body.Bytes: none)
+        s.requestTrailers = sink.builder.build();
         remoteEnd(s);
     }
 
@@ -609,7 +652,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             body = null;
         } else {
             s.body = new RequestBody(this, s);
-            body = Body.stream(s.body, cl);
+            body = Body.stream(s.body, cl).withTrailers(s.body.trailers.minimalCompletionStage());
         }
         s.request = Request.of(f.method, target, "HTTP/2", headers, body == null ? Body.empty() : body,
                 conn.remoteAddress());
@@ -729,7 +772,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             credit(s, n);
         }
         if (s.inbound.isEmpty() && s.remoteEnded) {
-            b.complete();
+            b.complete(s.requestTrailers == null ? Headers.empty() : s.requestTrailers);
         }
     }
 
@@ -911,6 +954,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             return;
         }
         s.responseLength = length;
+        s.responseTrailerStage = body.trailers();
         final ResponseSubscriber subscriber = new ResponseSubscriber(this, s);
         s.responseBody = subscriber;
         ((Body.Stream) body).publisher().subscribe(subscriber);
@@ -1000,9 +1044,68 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
                     + s.responseLength + " bytes");
             return;
         }
+        final CompletionStage<Headers> pending = s.responseTrailerStage;
+        final CompletableFuture<Headers> done = pending == null ? null : doneOrNull(pending);
+        if (pending != null && done == null) {
+            pending.whenComplete((h, t) -> conn.execute(() -> onResponseTrailers(s, h, t)));
+            return;
+        }
+        Headers h = null;
+        Throwable t = null;
+        if (done != null) {
+            try {
+                h = done.join();
+            } catch (CompletionException | CancellationException e) {
+                t = e.getCause() == null ? e : e.getCause();
+            }
+        }
+        onResponseTrailers(s, h == null && t == null ? Headers.empty() : h, t);
+    }
+
+    /** The stage's future if it has completed, else null (a stage without toCompletableFuture: null). */
+    private static CompletableFuture<Headers> doneOrNull(CompletionStage<Headers> stage) {
+        try {
+            final CompletableFuture<Headers> f = stage.toCompletableFuture();
+            return f.isDone() ? f : null;
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** The response body's trailers are known (or failed), in the turn: the stream's end is scheduled. */
+    private void onResponseTrailers(Stream s, Headers trailers, Throwable failure) {
+        if (s.closed || closed || failed) {
+            return;
+        }
+        if (failure != null || trailers == null) {
+            abortResponse(s, "the response trailers failed: " + (failure == null ? "null trailers" : failure));
+            return;
+        }
+        if (trailers.size() > 0) {
+            s.responseTrailers = trailers;
+        }
         s.outEnded = true;
         schedule(s);
         flush();
+    }
+
+    /**
+     * Writes {@code s}'s trailers as HEADERS with END_STREAM. Pseudo-header, connection-specific
+     * and framing fields are left out, as over HTTP/1.1; field names go lower case (RFC 9113 8.2.1).
+     */
+    private void writeTrailers(Stream s) {
+        final Headers h = s.responseTrailers;
+        block.clear();
+        encoder.beginBlock(block);
+        for (int i = 0, n = h.size(); i < n; i++) {
+            final String name = h.name(i).toLowerCase(Locale.ROOT);
+            if (name.isEmpty() || name.startsWith(":") || connectionSpecific(name) || name.equals("content-length")
+                    || name.equals("host") || name.equals("trailer") || !safe(name) || !safe(h.value(i))) {
+                continue;
+            }
+            encoder.encode(name, h.value(i), HpackEncoder.sensitiveByDefault(name), block);
+        }
+        writeHeaders(s.id, true);
     }
 
     /** HTTP/2 can say "this body is broken" on its own stream: RST_STREAM, the others go on. */
@@ -1042,7 +1145,10 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
             final ByteBuffer chunk = s.out.peek();
             if (chunk == null) {
-                if (s.outEnded && !s.localEnded) {
+                if (s.outEnded && !s.localEnded && s.responseTrailers != null) {
+                    writeTrailers(s);
+                    localEnd(s);
+                } else if (s.outEnded && !s.localEnded) {
                     final ByteBuffer out = scratch(16);
                     FrameWriter.header(out, 0, H2.DATA, H2.FLAG_END_STREAM, s.id);
                     write(out.flip());
@@ -1063,7 +1169,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
                 continue;
             }
             final int n = (int) allowed;
-            final boolean last = n == chunk.remaining() && s.out.size() == 1 && s.outEnded;
+            final boolean last = n == chunk.remaining() && s.out.size() == 1 && s.outEnded && s.responseTrailers == null;
             if (conn instanceof TlsConnection) {
                 // one write is one TLS record (or more): header and payload together, not a 9-byte record of its own
                 final ByteBuffer out = scratch(H2.FRAME_HEADER_BYTES + n);
@@ -1091,7 +1197,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             if (s.out.isEmpty()) {
                 askForMore(s);
             }
-            if (s.hasOutput() && s.sendWindow > 0) {
+            if (s.hasOutput() && (s.sendWindow > 0 || s.out.isEmpty())) { // trailers need no window
                 s.inReady = true;
                 ready.add(s);
             } else if (s.hasOutput()) {
@@ -1329,7 +1435,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             malformed = null;
             contentLength = -1;
             count = 0;
-            builder = forTrailers ? null : Headers.builder();
+            builder = Headers.builder();
             cookie = null;
             hasHost = false;
             trailers = forTrailers;
@@ -1337,9 +1443,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
 
         @Override
         public void header(String name, String value) throws HpackException {
-            if (trailers) {
+            if (trailers) { // bounded by the decoder's header-list limit, as a request's head is
                 if (name.startsWith(":")) {
                     pseudoSeen = true;
+                } else {
+                    builder.add(name, value);
                 }
                 return;
             }
@@ -1471,6 +1579,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         private final Stream stream;
         private final AtomicBoolean subscribed = new AtomicBoolean();
         private final AtomicLong demand = new AtomicLong();
+        /** Completes with the trailer fields (or empty) before the subscriber's onComplete; fails as the body does. */
+        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
         volatile boolean cancelled;
         private volatile Thread delivering;
         private Flow.Subscriber<? super ByteBuffer> subscriber;
@@ -1549,11 +1659,12 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
         }
 
-        void complete() {
+        void complete(Headers trailerFields) {
             if (completed || failure != null) {
                 return;
             }
             completed = true;
+            trailers.complete(trailerFields);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onComplete();
@@ -1565,6 +1676,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
                 return;
             }
             failure = t;
+            trailers.completeExceptionally(t);
             if (subscriber != null && !ended) {
                 ended = true;
                 subscriber.onError(t);

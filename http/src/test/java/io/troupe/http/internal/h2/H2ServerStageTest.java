@@ -686,4 +686,153 @@ class H2ServerStageTest {
         assertTrue(out.startsWith("HTTP/1.1 200 OK"), out);
         assertArrayEquals(new byte[0], conn.take());
     }
+    /** A publisher of these chunks, one per request(1), onComplete right after the last; on the requesting thread. */
+    private static Flow.Publisher<ByteBuffer> chunks(String... parts) {
+        return sub -> sub.onSubscribe(new Flow.Subscription() {
+            int next;
+            boolean done;
+
+            @Override
+            public void request(long n) {
+                for (long i = 0; i < n && !done; i++) {
+                    if (next < parts.length) {
+                        sub.onNext(ByteBuffer.wrap(parts[next++].getBytes(StandardCharsets.ISO_8859_1)));
+                    }
+                    if (next == parts.length) { // the end right behind the last chunk
+                        done = true;
+                        sub.onComplete();
+                    }
+                }
+            }
+
+            @Override
+            public void cancel() {
+                done = true;
+            }
+        });
+    }
+
+    @Test
+    void requestTrailers_reachBodyTrailers() {
+        // A HEADERS frame with END_STREAM after DATA becomes the request body's trailers(), complete before its end.
+        final Client c = new Client(OPTIONS, r -> r.body().toBytes(1024).thenCombine(r.body().trailers(),
+                (bytes, t) -> Response.text(200, new String(bytes, StandardCharsets.ISO_8859_1) + "|" + t.size()
+                        + "|" + t.get("x-checksum") + "|" + t.get("x-count"))));
+        c.send(c.wire.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/up"),
+                H2Wire.data(1, false, "abc".getBytes(StandardCharsets.ISO_8859_1)),
+                c.wire.headers(1, true, "x-checksum", "sha-256=xyz", "x-count", "3"));
+        c.conn.runTasks();
+        c.frames();
+        assertEquals("abc|2|sha-256=xyz|3", body(c.frames, 1));
+    }
+
+    @Test
+    void responseTrailers_dataWithoutEndThenHeadersWithEnd() {
+        // A streamed body with trailers ends with HEADERS carrying them and END_STREAM; no DATA frame carries END_STREAM.
+        final Client c = new Client(OPTIONS, Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("ab", "cd"), -1).withTrailers(CompletableFuture.completedStage(
+                        io.troupe.http.Headers.builder().add("X-Digest", "d1").add("content-length", "9").build())))));
+        c.send(c.wire.get(1, "/t"));
+        c.conn.runTasks();
+        final List<String> frames = c.frames();
+        assertEquals(List.of("DATA 1 2", "DATA 1 2", "HEADERS 1 END [x-digest: d1]"), frames.subList(1, frames.size()),
+                frames.toString());
+        assertTrue(frames.get(0).startsWith("HEADERS 1 [:status: 200"), frames.toString());
+        assertEquals("abcd", body(c.frames, 1));
+    }
+
+    @Test
+    void responseTrailers_lastChunkHeldByWindow_stillEndsWithHeaders() {
+        // When the body ends while its last bytes wait for window, the last DATA still has no END_STREAM: the trailers do.
+        final Client c = new Client(OPTIONS, Services.sync(r -> Response.of(200).withBody(
+                Body.stream(chunks("abcd"), -1).withTrailers(CompletableFuture.completedStage(
+                        io.troupe.http.Headers.builder().add("x-digest", "d2").build())))),
+                H2.SETTINGS_INITIAL_WINDOW_SIZE, 3);
+        c.send(c.wire.get(1, "/t"));
+        c.conn.runTasks();
+        final List<String> first = c.frames();
+        assertEquals(List.of("DATA 1 3"), first.subList(1, first.size()), first.toString());
+        c.send(H2Wire.windowUpdate(1, 10));
+        c.conn.runTasks();
+        assertEquals(List.of("DATA 1 1", "HEADERS 1 END [x-digest: d2]"), c.frames());
+        assertEquals("abcd", body(c.frames, 1));
+    }
+
+    @Test
+    void requestTrailers_withPseudoHeader_streamError() {
+        // A pseudo-header field in a request's trailers is a stream error (RFC 9113 8.1); the connection goes on.
+        final Client c = new Client(OPTIONS, HELLO);
+        c.send(c.wire.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/up"),
+                H2Wire.data(1, false, "abc".getBytes(StandardCharsets.ISO_8859_1)),
+                c.wire.headers(1, true, "x-a", "b", ":path", "/x"));
+        c.conn.runTasks();
+        final List<String> frames = c.frames();
+        assertTrue(frames.contains("RST_STREAM 1 PROTOCOL_ERROR"), frames.toString());
+        c.send(c.wire.get(3, "/ok"));
+        assertTrue(c.frames().get(0).startsWith("HEADERS 3 [:status: 200"));
+        assertFalse(c.conn.ended());
+    }
+    @Test
+    void configuredLimits_advertisedInTheServersSettings() {
+        // http2MaxFrameSize and http2HeaderTableSize go out in the server's one SETTINGS frame, each only if not the default.
+        final H2Wire wire = new H2Wire();
+        final String base = "SETTINGS [3=100, 4=65536, 6=" + (16 * 1024 + 32 * 100) + ", 2=0";
+        final H2FakeConnection both = new H2FakeConnection(system, new H2ServerStage(
+                OPTIONS.withHttp2MaxFrameSize(32_768).withHttp2HeaderTableSize(1_024), HELLO));
+        assertEquals(base + ", 5=32768, 1=1024]", wire.parse(both.take()).get(0).toString());
+        final H2FakeConnection table = new H2FakeConnection(system, new H2ServerStage(
+                OPTIONS.withHttp2HeaderTableSize(8_192), HELLO));
+        assertEquals(base + ", 1=8192]", wire.parse(table.take()).get(0).toString());
+        final H2FakeConnection frame = new H2FakeConnection(system, new H2ServerStage(
+                OPTIONS.withHttp2MaxFrameSize(16_777_215), HELLO));
+        assertEquals(base + ", 5=16777215]", wire.parse(frame.take()).get(0).toString());
+    }
+
+    @Test
+    void configuredMaxFrameSize_enforced_oneByteMoreIsFrameSizeError() {
+        // A DATA frame of exactly the configured size is read; one byte more is GOAWAY FRAME_SIZE_ERROR.
+        final Client c = new Client(OPTIONS.withHttp2MaxFrameSize(32_768), r -> new CompletableFuture<>()); // stays open
+        c.send(c.wire.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/"),
+                H2Wire.data(1, false, new byte[32_768]));
+        c.conn.runTasks();
+        assertEquals(List.of(), c.frames());
+        c.send(H2Wire.data(1, false, new byte[32_769]));
+        assertEquals(List.of("GOAWAY 1 FRAME_SIZE_ERROR"), c.frames());
+        assertTrue(c.conn.ended());
+    }
+
+    @Test
+    void smallerHeaderTable_bindsOnceTheClientAcknowledges() {
+        // With a header table of 0, blocks are read as before the client's SETTINGS ACK; after it, a block that does
+        // not open with the size update RFC 7541 4.2 requires is a COMPRESSION_ERROR.
+        final Client c = new Client(OPTIONS.withHttp2HeaderTableSize(0), HELLO);
+        c.send(c.wire.get(1, "/before"));
+        assertTrue(c.frames().get(0).startsWith("HEADERS 1 [:status: 200"));
+        c.send(H2Wire.settingsAck(), c.wire.get(3, "/after"));
+        assertEquals(List.of("GOAWAY 3 COMPRESSION_ERROR"), c.frames()); // the failing block's stream counts as processed
+        assertTrue(c.conn.ended());
+    }
+
+    @Test
+    void http2Limits_outOfRange_refusedNamingTheParameter() {
+        // Sizes outside RFC 9113's range (frame) or 0..1 MiB (table) fail fast with the parameter's name; the edges pass.
+        for (int bad : new int[] {-1, 0, 16_383, 16_777_216, Integer.MAX_VALUE}) {
+            final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> OPTIONS.withHttp2MaxFrameSize(bad));
+            assertTrue(e.getMessage().contains("http2MaxFrameSize") && e.getMessage().contains(Integer.toString(bad)),
+                    e.getMessage());
+        }
+        for (int bad : new int[] {-1, (1 << 20) + 1, Integer.MIN_VALUE}) {
+            final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> OPTIONS.withHttp2HeaderTableSize(bad));
+            assertTrue(e.getMessage().contains("http2HeaderTableSize") && e.getMessage().contains(Integer.toString(bad)),
+                    e.getMessage());
+        }
+        assertEquals(16_384, OPTIONS.withHttp2MaxFrameSize(16_384).http2MaxFrameSize());
+        assertEquals(16_777_215, OPTIONS.withHttp2MaxFrameSize(16_777_215).http2MaxFrameSize());
+        assertEquals(0, OPTIONS.withHttp2HeaderTableSize(0).http2HeaderTableSize());
+        assertEquals(1 << 20, OPTIONS.withHttp2HeaderTableSize(1 << 20).http2HeaderTableSize());
+        assertEquals(16_384, OPTIONS.http2MaxFrameSize());
+        assertEquals(4_096, OPTIONS.http2HeaderTableSize());
+    }
 }
