@@ -32,8 +32,9 @@ import java.util.concurrent.Flow;
  * checksum computed while the body streamed. {@link #trailers()} gives them: for a body the
  * server or the client read, a stage that completes when the body has been read to its end,
  * before the subscriber's {@code onComplete} (empty if there were none), and fails as the body
- * does; to send them, {@link Stream#withTrailers} on a body of unknown length, which goes
- * chunked.
+ * does; to send them, {@link Stream#withTrailers} (over HTTP/1.1 on a body of unknown length,
+ * which goes chunked). An HTTP/2 request small enough to be read whole ({@link Bytes}) keeps no
+ * trailers.
  */
 public abstract sealed class Body permits Body.Bytes, Body.Stream {
     private static final Bytes EMPTY = new Bytes(new byte[0]);
@@ -180,9 +181,11 @@ public abstract sealed class Body permits Body.Bytes, Body.Stream {
         }
 
         /**
-         * This body with trailer fields to send after its last chunk. They go out only if the
-         * message is sent chunked: a length of -1, to an HTTP/1.1 peer (and not in answer to
-         * {@code HEAD}); otherwise they are dropped. The connection waits for {@code trailers}
+         * This body with trailer fields to send after its last chunk. Over HTTP/1.1 they go out
+         * only if the message is sent chunked (a length of -1, and not in answer to
+         * {@code HEAD}), otherwise they are dropped; an HTTP/2 server sends them as a final
+         * HEADERS frame whatever the length (not for {@code HEAD}, 204 or 304); the HTTP/2 client
+         * does not send them yet. The connection waits for {@code trailers}
          * once the publisher has completed, so it must complete then at the latest; if it fails,
          * the message is cut off (the connection aborted), as when the body fails. Fields that
          * frame or route the message ({@code Content-Length}, {@code Transfer-Encoding},
