@@ -87,8 +87,8 @@
  * When the actor system closes ({@code close()} or the graceful path), every socket tells its
  * handler it closed before that handler is stopped: outgoing connections and UDP sockets, whose
  * handlers are the application's actors, close (flushed; {@code Closed}, {@code Unbound}) just
- * before the actors under {@code /user} stop (a stop overtakes queued messages: a handler that
- * has not run by then gets the event as a dead letter); accepted connections, whose handlers
+ * before the actors under {@code /user} stop, and the shutdown waits (within a grace of at most
+ * 2 s) until each of those handlers has taken the event; accepted connections, whose handlers
  * live under the listener, close after them, so a handler outlives the application actors it
  * talks to.
  * Then every socket actor stops and the reactors close every channel and selector: all ports
