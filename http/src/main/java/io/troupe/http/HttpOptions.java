@@ -234,8 +234,9 @@ public final class HttpOptions {
      * see the same {@link Request}s ({@link Request#version()} {@code "HTTP/2"}). The limits
      * above apply per stream (the header limits as {@code SETTINGS_MAX_HEADER_LIST_SIZE}, bytes
      * plus 32 per field, answered 431; the deadlines except the idle one, which is the
-     * connection's); {@link #withHttp2MaxConcurrentStreams} and {@link #withHttp2StreamWindowBytes}
-     * are HTTP/2's own.
+     * connection's); {@link #withHttp2MaxConcurrentStreams} (100), {@link #withHttp2StreamWindowBytes}
+     * (64 KiB), {@link #withHttp2MaxFrameSize} (16 KiB) and {@link #withHttp2HeaderTableSize}
+     * (4 KiB) are HTTP/2's own.
      *
      * @param enabled true to serve HTTP/2
      * @return new options
