@@ -13,7 +13,7 @@ module io.troupe.actors {
     exports io.troupe.actors.testkit;
     exports io.troupe.actors.sync;
     exports io.troupe.actors.fs;
-    exports io.troupe.actors.internal to io.troupe.supervision, io.troupe.io, io.troupe.testkit;
+    exports io.troupe.actors.internal to io.troupe.supervision, io.troupe.io, io.troupe.testkit, io.troupe.remote;
     exports io.troupe.actors.internal.jfr to io.troupe.io, io.troupe.observe;
     exports io.troupe.actors.internal.counters to io.troupe.io, io.troupe.observe;
 }

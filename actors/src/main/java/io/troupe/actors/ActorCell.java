@@ -184,7 +184,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     /** Watchers, watchees, timers, failure, stop hooks: only actors that use them pay for them. */
     private static final class Extras {
         HashSet<Watcher> watchers;
-        HashSet<ActorCell<?>> watching;
+        /** Local cells and {@link io.troupe.actors.internal.ForeignRef}s this actor watches. */
+        HashSet<Object> watching;
         TimerSupport<?> timers;
         Throwable failure;
         List<Runnable> stopHooks;
@@ -1020,6 +1021,43 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
     }
 
+    /**
+     * A watched foreign (remote) actor ended, or its node is down: Terminated once, if still
+     * watched and running. Any thread; the signal is handled on this actor's thread.
+     */
+    static void foreignTerminated(ActorRef<?> watcher, ActorRef<?> who) {
+        if (watcher instanceof ActorCell<?> cell) {
+            cell.runOnActorThread(() -> cell.onForeignTerminated(who));
+        }
+    }
+
+    private void onForeignTerminated(ActorRef<?> who) {
+        final Extras e = extras;
+        if (e == null || e.watching == null || !e.watching.remove(who)) {
+            return; // unwatched, or already told
+        }
+        if (lifecycle == RUNNING) {
+            signal(new Terminated(who));
+        }
+    }
+
+    /**
+     * The local actor at {@code path} ({@code /user/a/b}, {@code /system/x}), or null. Any thread;
+     * takes each ancestor's monitor briefly, so a lookup costs one hash probe per path element.
+     */
+    static ActorRef<?> resolve(ActorCell<?> root, String[] elements, int from) {
+        ActorCell<?> at = root;
+        for (int i = from; i < elements.length && at != null; i++) {
+            if (elements[i].isEmpty()) {
+                continue;
+            }
+            synchronized (at) {
+                at = at.namedChildren == null ? null : at.namedChildren.get(elements[i]);
+            }
+        }
+        return at;
+    }
+
     /** The ref {@code who} was watched through (an adapter of it, or itself); forgets the alias. */
     private ActorRef<?> watchedRef(ActorCell<?> who) {
         final Extras e = extras;
@@ -1210,8 +1248,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             e.watchers = null;
         }
         if (e != null && e.watching != null) {
-            for (ActorCell<?> watched : e.watching) {
-                watched.enqueueSystem(new Unwatch(this));
+            for (Object watched : e.watching) {
+                if (watched instanceof ActorCell<?> c) {
+                    c.enqueueSystem(new Unwatch(this));
+                } else if (watched instanceof io.troupe.actors.internal.ForeignRef f) {
+                    contained("unwatching a remote actor", () -> f.unwatchedBy(this));
+                }
             }
             e.watching = null;
         }
@@ -1584,6 +1626,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     @Override
     public void watch(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
+        if (ref instanceof io.troupe.actors.internal.ForeignRef foreign) {
+            final Extras e = extras();
+            if (e.watching == null) {
+                e.watching = new HashSet<>(4);
+            }
+            if (e.watching.add(foreign)) {
+                foreign.watchedBy(this);
+            }
+            return;
+        }
         final ActorCell<?> cell = ref instanceof MessageAdapterRef<?, ?> a ? a.owner : ref instanceof ActorCell<?> c ? c : null;
         if (cell == this) {
             return;
@@ -1613,6 +1665,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     public void unwatch(ActorRef<?> ref) {
         Objects.requireNonNull(ref, "ref");
         final Extras e = extras;
+        if (ref instanceof io.troupe.actors.internal.ForeignRef foreign) {
+            if (e != null && e.watching != null && e.watching.remove(foreign)) {
+                foreign.unwatchedBy(this);
+            }
+            return;
+        }
         final ActorCell<?> cell = ref instanceof MessageAdapterRef<?, ?> a ? a.owner : ref instanceof ActorCell<?> c ? c : null;
         if (e != null && e.watching != null && cell != null && e.watching.remove(cell)) {
             cell.enqueueSystem(new Unwatch(this));

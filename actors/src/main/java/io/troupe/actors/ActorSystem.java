@@ -83,6 +83,7 @@ public final class ActorSystem implements AutoCloseable {
         io.troupe.actors.internal.SystemAccess.installLifecycleInstaller((s, l) -> s.lifecycleListener = l);
         io.troupe.actors.internal.SystemAccess.installCounters(ActorSystem::counters);
         io.troupe.actors.internal.SystemAccess.installFence(ActorCell::fence);
+        io.troupe.actors.internal.SystemAccess.installForeign(ActorCell::foreignTerminated, ActorSystem::resolve);
     }
 
     private final String name;
@@ -494,6 +495,17 @@ public final class ActorSystem implements AutoCloseable {
             todo.addAll(c.childrenSnapshot());
         }
         return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /** The local actor at an absolute path, or null (see SystemAccess.resolve). */
+    private static ActorRef<?> resolve(ActorSystem system, String path) {
+        final String[] elements = path.split("/", -1);
+        if (elements.length < 2 || !elements[0].isEmpty()) {
+            return null;
+        }
+        final ActorCell<?> root = "user".equals(elements[1]) ? system.userGuardian
+                : "system".equals(elements[1]) ? system.systemGuardian : null;
+        return root == null ? null : ActorCell.resolve(root, elements, 2);
     }
 
     /** Requests the stop of /user or /system; the future completes when that guardian terminated. */

@@ -95,4 +95,42 @@ public final class SystemAccess {
         Objects.requireNonNull(system, "system");
         return defaultDispatcher.apply(system); // an ActorSystem exists, so its class installed the accessor
     }
+
+    private static volatile java.util.function.BiConsumer<io.troupe.actors.ActorRef<?>, io.troupe.actors.ActorRef<?>> foreignTerminated;
+    private static volatile java.util.function.BiFunction<ActorSystem, String, io.troupe.actors.ActorRef<?>> resolver;
+
+    /** Installed once by {@link ActorSystem}'s static initialiser. */
+    public static void installForeign(java.util.function.BiConsumer<io.troupe.actors.ActorRef<?>, io.troupe.actors.ActorRef<?>> terminated,
+            java.util.function.BiFunction<ActorSystem, String, io.troupe.actors.ActorRef<?>> resolve) {
+        foreignTerminated = Objects.requireNonNull(terminated, "terminated");
+        resolver = Objects.requireNonNull(resolve, "resolve");
+    }
+
+    /**
+     * Tells {@code watcher} (a local actor that watched the {@link ForeignRef} {@code who}) that
+     * {@code who} ended: it gets {@link io.troupe.actors.Terminated} once, on its own thread, if it
+     * still watches and runs. A no-op for a watcher that is no local actor. Any thread.
+     *
+     * @param watcher the local actor given to {@link ForeignRef#watchedBy}
+     * @param who the foreign ref it watched
+     */
+    public static void foreignTerminated(io.troupe.actors.ActorRef<?> watcher, io.troupe.actors.ActorRef<?> who) {
+        Objects.requireNonNull(who, "who");
+        foreignTerminated.accept(Objects.requireNonNull(watcher, "watcher"), who); // a ref exists, so ActorSystem's class did install it
+    }
+
+    /**
+     * The local actor of {@code system} at {@code path} ({@code /user/a/b} or {@code /system/x}),
+     * or null if there is none (never spawned, or stopped and unlinked). Any thread; one hash probe
+     * under each ancestor's monitor per path element.
+     *
+     * @param system the system
+     * @param path an absolute actor path
+     * @return the actor, or null
+     */
+    public static io.troupe.actors.ActorRef<?> resolve(ActorSystem system, String path) {
+        Objects.requireNonNull(system, "system");
+        Objects.requireNonNull(path, "path");
+        return resolver.apply(system, path);
+    }
 }

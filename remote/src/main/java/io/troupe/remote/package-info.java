@@ -1,0 +1,2 @@
+/** Remote actors over Aeron. */
+package io.troupe.remote;
