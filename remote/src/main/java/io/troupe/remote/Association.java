@@ -60,6 +60,8 @@ final class Association {
     /** Per peer uid, the nonce of our HELLO_ACK, waiting for its AUTH. */
     final Map<Long, byte[]> ackNonces = new HashMap<>(2);
     boolean inAgentList;
+    /** Our AUTH for a verified HELLO_ACK is queued: once it is sent, the association is established. */
+    boolean establishOnAuthSent;
 
     /** Remote actors of this node watched by local actors: path -> ref -> watchers. Guarded by this. */
     private final HashMap<String, HashMap<RemoteRef<?>, Set<ActorRef<?>>>> watches = new HashMap<>();

@@ -255,6 +255,22 @@ public final class RemoteNode implements AutoCloseable {
     }
 
     /**
+     * The nodes this node is associated with now: the handshake done both ways, and not declared
+     * down. A snapshot; any thread.
+     *
+     * @return their addresses
+     */
+    public Set<NodeAddress> connectedNodes() {
+        final Set<NodeAddress> connected = new HashSet<>();
+        for (Association a : associations.values()) {
+            if (a.established) {
+                connected.add(a.address);
+            }
+        }
+        return connected;
+    }
+
+    /**
      * How many frames this node refused (garbage, unauthenticated senders, unknown codecs,
      * oversized). Any thread.
      *
@@ -577,7 +593,8 @@ public final class RemoteNode implements AutoCloseable {
             }
             a.control.pollFirst();
             work++;
-            if (type == Wire.AUTH) {
+            if (type == Wire.AUTH && a.establishOnAuthSent) {
+                a.establishOnAuthSent = false;
                 established(a);
             }
         }
@@ -941,6 +958,16 @@ public final class RemoteNode implements AutoCloseable {
         if (found == null) {
             refuse(null, "a HELLO_ACK that does not prove the shared secret (wrong secret, or a stale answer), from incarnation "
                     + Long.toHexString(from));
+            final Association asked = answeredBy(b, body + Wire.NONCE + Wire.MAC, end);
+            if (asked != null) {
+                // Answer anyway, with our proof: the peer refuses it and logs that a node with
+                // another secret knocked, so both sides say so. We trust nothing from it.
+                final ExpandableArrayBuffer out = controlBuffer;
+                int w = Wire.header(out, 0, Wire.AUTH, (byte) 0, uid, from);
+                out.putBytes(w, Handshake.mac(secret, Handshake.ROLE_AUTH, ackNonce, uid, from));
+                w += Wire.MAC;
+                queueControl(asked, out, w, true);
+            }
             return;
         }
         final Association a = found;
@@ -950,7 +977,22 @@ public final class RemoteNode implements AutoCloseable {
         out.putBytes(w, Handshake.mac(secret, Handshake.ROLE_AUTH, ackNonce, uid, from));
         w += Wire.MAC;
         a.helloNonce = null;
+        a.establishOnAuthSent = true;
         queueControl(a, out, w, true); // established once it is sent (flush)
+    }
+
+    /** The association whose HELLO a HELLO_ACK answers, by the address it carries; null if none. */
+    private Association answeredBy(DirectBuffer b, int offset, int end) {
+        final int n = Wire.stringLength(b, offset, end);
+        if (n < 0) {
+            return null;
+        }
+        try {
+            final Association a = associations.get(NodeAddress.parse(Wire.getString(b, offset, n)));
+            return a != null && a.helloNonce != null ? a : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private void onAuth(DirectBuffer b, int body, int end, long from, long to) {
