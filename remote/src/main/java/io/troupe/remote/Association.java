@@ -36,8 +36,13 @@ final class Association {
     final String channel;
     final int streamId;
     volatile Publication publication;
-    /** The incarnation of the peer this association talks to; 0 before the first handshake. */
+    /** The uid of the peer's incarnation this association talks to; 0 before the first handshake. */
     volatile long peerUid;
+    /**
+     * The peer's incarnation that refs resolved now belong to: the first one is created with the
+     * association (its uid learned at the first handshake), a new one when the peer restarts.
+     */
+    volatile Incarnation incarnation = new Incarnation();
     /** Handshake done both ways with {@link #peerUid}: user frames may flow. */
     volatile boolean established;
 
@@ -70,6 +75,12 @@ final class Association {
         this.address = address;
         this.channel = channel;
         this.streamId = streamId;
+    }
+
+    /** One incarnation of the peer node; identity matters (refs compare it). */
+    static final class Incarnation {
+        /** Its uid; 0 until the first handshake with it. Written by the agent. */
+        volatile long uid;
     }
 
     /** One message waiting for the handshake or for room in the publication. */
@@ -110,7 +121,7 @@ final class Association {
             return taken;
         }
         refs.entrySet().removeIf(e -> {
-            if (e.getKey().uid == 0 || e.getKey().uid == uid) {
+            if (e.getKey().incarnation.uid == 0 || e.getKey().incarnation.uid == uid) {
                 taken.put(e.getKey(), e.getValue());
                 return true;
             }

@@ -308,13 +308,12 @@ public final class RemoteNode implements AutoCloseable {
     /** Encodes and sends; true if handed to Aeron or queued for the handshake (send/tell). */
     boolean sendMessage(RemoteRef<?> target, Object message, byte verb, CompletableFuture<Void> done) {
         final Association a = target.association;
-        final long peer = a.peerUid;
-        if (target.uid != 0 && peer != target.uid && (peer != 0 || a.established)) {
+        if (target.incarnation != a.incarnation) {
             return undeliverable(target, message, done, DeadLetter.Reason.REMOTE_UNREACHABLE,
                     "node " + a.address + " restarted: this ref was for an earlier incarnation");
         }
         final ExpandableArrayBuffer buffer = encodeBuffers.get();
-        int offset = Wire.header(buffer, 0, Wire.MESSAGE, verb, uid, target.uid != 0 ? target.uid : peer);
+        int offset = Wire.header(buffer, 0, Wire.MESSAGE, verb, uid, 0); // the receiver's uid is written when sent
         offset = Wire.putString(buffer, offset, target.path);
         final int length;
         try {
@@ -325,9 +324,7 @@ public final class RemoteNode implements AutoCloseable {
         }
         if (a.established && a.pendingCount.get() == 0) {
             final Publication p = a.publication;
-            if (target.uid == 0) {
-                buffer.putLong(16, a.peerUid);
-            }
+            buffer.putLong(16, a.peerUid);
             long r = p.offer(buffer, 0, length);
             if (r == Publication.ADMIN_ACTION) {
                 r = p.offer(buffer, 0, length);
@@ -409,8 +406,8 @@ public final class RemoteNode implements AutoCloseable {
         final Association a = ref.association;
         if (a.addWatch(ref, watcher)) {
             commands.add(() -> {
-                if (ref.uid != 0 && quarantined.contains(ref.uid)) {
-                    notifyTerminated(a.takeWatches(ref.path, ref.uid));
+                if (ref.incarnation != a.incarnation) {
+                    notifyTerminated(a.takeWatches(ref.path, ref.incarnation.uid)); // an earlier incarnation: gone
                     return;
                 }
                 control(a, Wire.WATCH, ref.path);
@@ -475,7 +472,7 @@ public final class RemoteNode implements AutoCloseable {
                 return local != null ? local : new MissingRef(parsed.path(), system);
             }
             final Association a = association(parsed.node());
-            return new RemoteRef<>(RemoteNode.this, a, parsed.path(), a.established ? a.peerUid : 0);
+            return new RemoteRef<>(RemoteNode.this, a, parsed.path(), a.incarnation);
         }
     }
 
@@ -606,16 +603,14 @@ public final class RemoteNode implements AutoCloseable {
         }
         Association.Pending m;
         while ((m = a.pending.peek()) != null) {
-            if (m.target().uid != 0 && m.target().uid != a.peerUid) {
+            if (m.target().incarnation != a.incarnation) {
                 a.pending.poll();
                 a.pendingCount.decrementAndGet();
                 undeliverable(m.target(), m.message(), m.done(), DeadLetter.Reason.REMOTE_UNREACHABLE,
                         "node " + a.address + " restarted: this ref was for an earlier incarnation");
                 continue;
             }
-            if (m.target().uid == 0) {
-                putLong(m.frame(), 16, a.peerUid);
-            }
+            putLong(m.frame(), 16, a.peerUid);
             final long r = p.offer(new UnsafeBuffer(m.frame()));
             if (r < 0) {
                 if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {
@@ -706,6 +701,7 @@ public final class RemoteNode implements AutoCloseable {
         quarantined.add(down);
         byUid.remove(down);
         a.established = false;
+        a.incarnation = new Association.Incarnation(); // refs resolved from now on belong to whoever comes next
         a.detector = null;
         a.helloNonce = null;
         a.control.clear();
@@ -1032,6 +1028,13 @@ public final class RemoteNode implements AutoCloseable {
         final long before = a.peerUid;
         if (before != 0 && before != from && !quarantined.contains(before)) {
             declareDown(a, "it restarted as a new incarnation (" + Long.toHexString(from) + ")");
+        }
+        if (a.incarnation.uid == 0) {
+            a.incarnation.uid = from; // the first contact: refs resolved so far belong to it
+        } else if (a.incarnation.uid != from) {
+            final Association.Incarnation next = new Association.Incarnation();
+            next.uid = from;
+            a.incarnation = next; // refs of the earlier one now make dead letters
         }
         a.peerUid = from;
         byUid.put(from, a);

@@ -39,16 +39,16 @@ public final class RemoteRef<M> implements ActorRef<M>, ForeignRef {
     final RemoteNode node;
     final NodeAddress address;
     final String path;
-    /** The incarnation this ref is bound to; 0 if it was created before the node's first handshake. */
-    final long uid;
+    /** The incarnation of its node this ref belongs to (whose uid may be learned later). */
+    final Association.Incarnation incarnation;
     final Association association;
 
-    RemoteRef(RemoteNode node, Association association, String path, long uid) {
+    RemoteRef(RemoteNode node, Association association, String path, Association.Incarnation incarnation) {
         this.node = node;
         this.association = association;
         this.address = association.address;
         this.path = path;
-        this.uid = uid;
+        this.incarnation = incarnation;
     }
 
     @Override
@@ -121,13 +121,12 @@ public final class RemoteRef<M> implements ActorRef<M>, ForeignRef {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RemoteRef<?> r && r.uid == uid && r.path.equals(path) && r.address.equals(address)
-                && r.node == node;
+        return o instanceof RemoteRef<?> r && r.incarnation == incarnation && r.path.equals(path) && r.node == node;
     }
 
     @Override
     public int hashCode() {
-        return (address.hashCode() * 31 + path.hashCode()) * 31 + Long.hashCode(uid);
+        return address.hashCode() * 31 + path.hashCode();
     }
 
     @Override
