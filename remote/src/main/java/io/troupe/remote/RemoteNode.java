@@ -93,6 +93,7 @@ public final class RemoteNode implements AutoCloseable {
     private static final long HELLO_RETRY_NANOS = 200_000_000L;
     private static final int FRAGMENT_LIMIT = 64;
     private static final int MAX_TEMPS = 1 << 16;
+    private static final long ASK_LINGER_NANOS = 5_000_000_000L;
     /** Idle: spin, then yield, then park 1 us doubling to 1 ms (tunable by system properties for measurements). */
     private static final int IDLE_SPINS = Integer.getInteger("troupe.remote.idleSpins", 10);
     private static final int IDLE_YIELDS = Integer.getInteger("troupe.remote.idleYields", 20);
@@ -128,6 +129,8 @@ public final class RemoteNode implements AutoCloseable {
     private final Set<Long> quarantined = new HashSet<>();
     private final HashMap<String, LocalWatch> watchedLocals = new HashMap<>();
     private final PriorityQueue<AskRef<?>> askDeadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadlineNanos, b.deadlineNanos));
+    /** Finished asks whose reply refs stay resolvable a while (late replies: dead letters with a reason). */
+    private final java.util.ArrayDeque<AskRef<?>> lingering = new java.util.ArrayDeque<>();
     private final ExpandableArrayBuffer controlBuffer = new ExpandableArrayBuffer(256);
     private long nextTickNanos;
     private long lastRefusalLogNanos;
@@ -673,6 +676,10 @@ public final class RemoteNode implements AutoCloseable {
                 }
             }
         }
+        AskRef<?> done;
+        while ((done = lingering.peekFirst()) != null && now - done.lingerUntilNanos >= 0) {
+            temps.remove(lingering.pollFirst().name);
+        }
         AskRef<?> ask;
         while ((ask = askDeadlines.peek()) != null && (ask.future.isDone() || now - ask.deadlineNanos >= 0)) {
             askDeadlines.poll();
@@ -854,6 +861,16 @@ public final class RemoteNode implements AutoCloseable {
             system.whenTerminated(local).whenComplete((v, t) -> commands.add(() -> onLocalTerminated(path, fresh)));
         }
         w.uids.add(a.peerUid);
+    }
+
+    /** Keeps a finished ask's reply ref resolvable for {@link #ASK_LINGER_NANOS}, at most MAX_TEMPS of them. Agent. */
+    private void linger(AskRef<?> ask) {
+        askDeadlines.remove(ask); // O(asks in flight); it would otherwise stay until its deadline
+        ask.lingerUntilNanos = System.nanoTime() + ASK_LINGER_NANOS;
+        lingering.addLast(ask);
+        while (lingering.size() > MAX_TEMPS) {
+            temps.remove(lingering.pollFirst().name);
+        }
     }
 
     private void onLocalTerminated(String path, LocalWatch w) {
@@ -1089,6 +1106,8 @@ public final class RemoteNode implements AutoCloseable {
         final CompletableFuture<R> future = new CompletableFuture<>();
         volatile long deadlineNanos;
         volatile Duration timeout;
+        /** Agent thread: when a finished ask's reply ref stops being resolvable. */
+        long lingerUntilNanos;
 
         AskRef(RemoteNode node, String name, RemoteRef<?> target) {
             this.node = node;
@@ -1107,8 +1126,9 @@ public final class RemoteNode implements AutoCloseable {
         }
 
         private void cleanUp() {
-            node.temps.remove(name);
             target.association.asks.remove(this);
+            // stays resolvable for a while, so that a late reply is a dead letter with its reason
+            node.commands.add(() -> node.linger(this));
         }
 
         @Override

@@ -26,7 +26,7 @@ public final class RemoteChild {
         try (ActorSystem system = ActorSystem.create("child");
              RemoteNode node = RemoteNode.start(system, RemoteSettings.udp(port).withSecret(secret)
                      .withCodecs(RemoteProcessTest.codecs())
-                     .withFailureDetector(Duration.ofMillis(100), 8.0, Duration.ofMillis(500)))) {
+                     .withFailureDetector(Duration.ofMillis(200), 8.0, Duration.ofSeconds(2)))) {
             final ActorRef<String> inbox = node.resolve(parent + "/user/inbox");
             system.spawn(() -> new Actor<Object>() {
                 @Override

@@ -106,7 +106,7 @@ class RemoteProcessTest {
         final int port = freePort();
         try (ActorSystem parent = ActorSystem.create("parent");
              RemoteNode node = RemoteNode.start(parent, RemoteSettings.udp(0).withSecret(SECRET).withCodecs(codecs())
-                     .withFailureDetector(Duration.ofMillis(100), 8.0, Duration.ofMillis(500)))) {
+                     .withFailureDetector(Duration.ofMillis(200), 8.0, Duration.ofSeconds(2)))) {
             final ActorRef<Object> inbox = parent.spawn(() -> new Inbox(got), "inbox");
             Child child = startChild(port, node.address().toString());
             try {
@@ -127,8 +127,8 @@ class RemoteProcessTest {
                 final Object signal = got.poll(30, TimeUnit.SECONDS);
                 final long ms = (System.nanoTime() - killedAt) / 1_000_000;
                 assertEquals(new Terminated(echo), signal, "Terminated for the watched actor of the killed process");
-                // heartbeat 100 ms, acceptable pause 500 ms, phi 8: down after about 1 s of silence
-                assertTrue(ms < 5_000, "declared down after " + ms + " ms");
+                // heartbeat 200 ms, acceptable pause 2 s, phi 8: down after 2-3 s of silence (slack for a loaded host)
+                assertTrue(ms < 10_000, "declared down after " + ms + " ms");
                 System.out.println("killed child declared down after " + ms + " ms");
 
                 // a new process on the same address is a new incarnation
