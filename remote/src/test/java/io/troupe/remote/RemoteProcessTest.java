@@ -25,18 +25,22 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Two real JVM processes: tell both ways, watch, kill, restart as a new incarnation. */
+/** Two real JVM processes: tell both ways, ask, refs in messages, watch, kill, restart as a new incarnation. */
 @Timeout(180)
 class RemoteProcessTest {
     static final String SECRET = "process-secret";
 
     static Codecs codecs() {
-        return Codecs.builder().build();
+        return RemoteAskTest.codecs();
     }
 
     /** What the child's echo does with a message that is not a string command. */
     static void childReceive(Object m, RemoteNode node) {
-        // extended when records travel
+        if (m instanceof RemoteAskTest.Ping p) {
+            p.replyTo().tell(new RemoteAskTest.Pong(p.n() * 2));
+        } else if (m instanceof RemoteAskTest.Introduce i) {
+            i.friend().tell("hello from " + node.address());
+        }
     }
 
     /** A started child process: its address and uid, from its READY line. */
@@ -117,6 +121,17 @@ class RemoteProcessTest {
                 for (int i = 0; i < 200; i++) {
                     assertEquals("pong:" + i, got.poll(30, TimeUnit.SECONDS), "in order, both ways");
                 }
+                // ask: the reply ref travels to the other process and the answer comes back
+                final ActorRef<Object> asked = node.resolve(child.address() + "/user/echo");
+                for (int i = 0; i < 50; i++) {
+                    final int n = i;
+                    assertEquals(new RemoteAskTest.Pong(2 * n), asked.<RemoteAskTest.Pong>ask(r -> new RemoteAskTest.Ping(n, r),
+                            Duration.ofSeconds(20)).toCompletableFuture().get(30, TimeUnit.SECONDS));
+                }
+                // a ref inside a message: the child answers the actor it was introduced to
+                asked.tell(new RemoteAskTest.Introduce(inbox.narrow()));
+                assertEquals("hello from " + child.address(), got.poll(30, TimeUnit.SECONDS));
+
                 inbox.tell(echo);
                 assertEquals("watching /user/echo", got.poll(10, TimeUnit.SECONDS));
                 echo.tell("ping:last");
