@@ -133,7 +133,7 @@ public final class RemoteNode implements AutoCloseable {
     private final java.util.ArrayDeque<AskRef<?>> lingering = new java.util.ArrayDeque<>();
     private final ExpandableArrayBuffer controlBuffer = new ExpandableArrayBuffer(256);
     private long nextTickNanos;
-    private long lastRefusalLogNanos;
+    private final HashMap<String, Long> lastRefusalLog = new HashMap<>();
 
     private RemoteNode(ActorSystem system, RemoteSettings settings) {
         this.system = system;
@@ -1060,10 +1060,17 @@ public final class RemoteNode implements AutoCloseable {
     private void refuse(Association a, String what) {
         refusedFrames.incrementAndGet();
         final long now = System.nanoTime();
-        if (now - lastRefusalLogNanos > 1_000_000_000L || lastRefusalLogNanos == 0) {
-            lastRefusalLogNanos = now;
+        // one line a second per kind of refusal (its first words), so that a flood of one kind
+        // neither floods the log nor hides another kind
+        final String kind = what.length() > 24 ? what.substring(0, 24) : what;
+        final Long last = lastRefusalLog.get(kind);
+        if (last == null || now - last > 1_000_000_000L) {
+            if (lastRefusalLog.size() > 64) {
+                lastRefusalLog.clear();
+            }
+            lastRefusalLog.put(kind, now);
             LOG.log(System.Logger.Level.WARNING, address + " refused " + what + (a == null ? "" : " from " + a.address)
-                    + " (at most one such line a second; " + refusedFrames.get() + " refused so far)");
+                    + " (at most one such line a second per kind; " + refusedFrames.get() + " refused so far)");
         }
     }
 

@@ -153,6 +153,38 @@ class RemoteBadInputTest {
     }
 
     @Test
+    void classUnregisteredAtTheReceiver_andAnOversizedFrame_refusedWithALogLine_nodeKeepsServing() throws Exception {
+        final LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final LinkedBlockingQueue<Object> gotObjects = new LinkedBlockingQueue<>();
+        try (ActorSystem a = ActorSystem.create("a"); ActorSystem b = ActorSystem.create("b");
+             RemoteNode na = RemoteNode.start(a, RemoteSettings.udp(0).withSecret(SECRET).withMaxMessageSize(1024));
+             RemoteNode nb = RemoteNode.start(b, RemoteSettings.udp(0).withSecret(SECRET).withCodecs(RemoteAskTest.codecs()))) {
+            a.spawn(() -> new Actor<Object>() {
+                @Override
+                protected void receive(Object m) {
+                    if (m instanceof String s) {
+                        got.add(s);
+                    } else {
+                        gotObjects.add(m);
+                    }
+                }
+            }, "sink");
+            final ActorRef<Object> sink = nb.resolve(na.address() + "/user/sink");
+            sink.tell("first");
+            assertEquals("first", got.poll(20, TimeUnit.SECONDS));
+            final long before = na.refusedFrames();
+            sink.tell(new RemoteAskTest.Pong(1)); // b knows Pong (id 2), a does not
+            sink.tell("x".repeat(4000)); // b may send it (1 MiB), a accepts at most 1 KiB
+            sink.tell("after");
+            assertEquals("after", got.poll(20, TimeUnit.SECONDS), "the node keeps serving; nothing else came through");
+            assertTrue(Await.until(() -> na.refusedFrames() - before >= 2, Duration.ofSeconds(10)), "both refused");
+            assertTrue(logged("cannot decode"), "the unregistered id is logged: " + log);
+            assertTrue(log.stream().anyMatch(l -> l.contains("above the maximum")), "the oversized frame is logged: " + log);
+            assertEquals(List.of(), List.copyOf(gotObjects), "nothing undecodable delivered");
+        }
+    }
+
+    @Test
     void unencodableMessage_deadLetterAtTheSender_sendFails() throws Exception {
         final LinkedBlockingQueue<DeadLetter> dead = new LinkedBlockingQueue<>();
         try (ActorSystem a = ActorSystem.create("a"); ActorSystem b = ActorSystem.create("b");
