@@ -94,9 +94,6 @@ public final class RemoteNode implements AutoCloseable {
     private static final int FRAGMENT_LIMIT = 64;
     private static final int MAX_TEMPS = 1 << 16;
     private static final long ASK_LINGER_NANOS = 5_000_000_000L;
-    /** Idle: spin, then yield, then park 1 us doubling to 1 ms (tunable by system properties for measurements). */
-    private static final int IDLE_SPINS = Integer.getInteger("troupe.remote.idleSpins", 10);
-    private static final int IDLE_YIELDS = Integer.getInteger("troupe.remote.idleYields", 20);
     /** Extra bytes a frame carries beyond the message: header, path, codec id. */
     private static final int FRAME_OVERHEAD = Wire.HEADER + 2 + Wire.MAX_STRING + 8;
 
@@ -156,7 +153,8 @@ public final class RemoteNode implements AutoCloseable {
                 d = MediaDriver.launchEmbedded(new MediaDriver.Context()
                         .aeronDirectoryName(dir)
                         .threadingMode(ThreadingMode.SHARED)
-                        .sharedIdleStrategy(new BackoffIdleStrategy(IDLE_SPINS, IDLE_YIELDS, 1_000, 1_000_000))
+                        .sharedIdleStrategy(idleStrategy(settings))
+                        .timerIntervalNs(Long.getLong("troupe.remote.driverTimerNs", 1_000_000L))
                         .termBufferSparseFile(true)
                         .dirDeleteOnStart(true)
                         .dirDeleteOnShutdown(true)
@@ -185,7 +183,7 @@ public final class RemoteNode implements AutoCloseable {
         this.driver = d;
         this.aeron = a;
         this.assembler = new ControlledFragmentAssembler(this::onFragment);
-        this.runner = new AgentRunner(new BackoffIdleStrategy(IDLE_SPINS, IDLE_YIELDS, 1_000, 1_000_000),
+        this.runner = new AgentRunner(idleStrategy(settings),
                 t -> LOG.log(System.Logger.Level.ERROR, "remote node " + address + " agent", t), null, new NodeAgent());
         AgentRunner.startOnThread(runner, r -> {
             final Thread t = new Thread(r, "troupe-remote-" + system.name());
@@ -1091,6 +1089,12 @@ public final class RemoteNode implements AutoCloseable {
             Thread.onSpinWait();
         }
         throw new IllegalStateException("the media driver did not report the bound port within 5 s");
+    }
+
+    private static org.agrona.concurrent.IdleStrategy idleStrategy(RemoteSettings settings) {
+        return new io.troupe.remote.internal.DeepeningIdleStrategy(1_000_000L,
+                settings.deepIdleAfter == null ? Long.MAX_VALUE : settings.deepIdleAfter.toNanos(),
+                settings.deepIdlePark == null ? 1_000_000L : settings.deepIdlePark.toNanos());
     }
 
     /** The Aeron term length that fits a frame of the maximum size (an eighth of a term). */

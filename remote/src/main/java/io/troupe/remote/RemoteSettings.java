@@ -40,10 +40,12 @@ public final class RemoteSettings {
     final Path aeronDirectory;
     final int pendingPerNode;
     final Duration handshakeTimeout;
+    final Duration deepIdleAfter;
+    final Duration deepIdlePark;
 
     private RemoteSettings(Transport transport, String host, int port, byte[] secret, Codecs codecs, int maxMessageSize,
             Duration heartbeatInterval, double phiThreshold, Duration acceptableHeartbeatPause, Path aeronDirectory,
-            int pendingPerNode, Duration handshakeTimeout) {
+            int pendingPerNode, Duration handshakeTimeout, Duration deepIdleAfter, Duration deepIdlePark) {
         this.transport = transport;
         this.host = host;
         this.port = port;
@@ -56,6 +58,8 @@ public final class RemoteSettings {
         this.aeronDirectory = aeronDirectory;
         this.pendingPerNode = pendingPerNode;
         this.handshakeTimeout = handshakeTimeout;
+        this.deepIdleAfter = deepIdleAfter;
+        this.deepIdlePark = deepIdlePark;
     }
 
     /**
@@ -104,7 +108,7 @@ public final class RemoteSettings {
 
     private static RemoteSettings defaults(Transport transport, String host, int port) {
         return new RemoteSettings(transport, host, port, null, null, 1 << 20, Duration.ofSeconds(1), 10.0,
-                Duration.ofSeconds(3), null, 1024, Duration.ofSeconds(10));
+                Duration.ofSeconds(3), null, 1024, Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofMillis(4));
     }
 
     /**
@@ -120,7 +124,7 @@ public final class RemoteSettings {
             throw new IllegalArgumentException("the secret must have at least 8 characters");
         }
         return new RemoteSettings(transport, host, port, secret.getBytes(StandardCharsets.UTF_8), codecs, maxMessageSize,
-                heartbeatInterval, phiThreshold, acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout);
+                heartbeatInterval, phiThreshold, acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout, deepIdleAfter, deepIdlePark);
     }
 
     /**
@@ -132,7 +136,7 @@ public final class RemoteSettings {
      */
     public RemoteSettings withCodecs(Codecs codecs) {
         return new RemoteSettings(transport, host, port, secret, Objects.requireNonNull(codecs, "codecs"), maxMessageSize,
-                heartbeatInterval, phiThreshold, acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout);
+                heartbeatInterval, phiThreshold, acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout, deepIdleAfter, deepIdlePark);
     }
 
     /**
@@ -147,7 +151,7 @@ public final class RemoteSettings {
             throw new IllegalArgumentException("max message size must be 64 bytes .. 16 MiB, was " + bytes);
         }
         return new RemoteSettings(transport, host, port, secret, codecs, bytes,
-                heartbeatInterval, phiThreshold, acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout);
+                heartbeatInterval, phiThreshold, acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout, deepIdleAfter, deepIdlePark);
     }
 
     /**
@@ -174,7 +178,7 @@ public final class RemoteSettings {
             throw new IllegalArgumentException("acceptable pause must not be negative");
         }
         return new RemoteSettings(transport, host, port, secret, codecs, maxMessageSize,
-                interval, threshold, acceptablePause, aeronDirectory, pendingPerNode, handshakeTimeout);
+                interval, threshold, acceptablePause, aeronDirectory, pendingPerNode, handshakeTimeout, deepIdleAfter, deepIdlePark);
     }
 
     /**
@@ -186,7 +190,7 @@ public final class RemoteSettings {
      */
     public RemoteSettings withAeronDirectory(Path directory) {
         return new RemoteSettings(transport, host, port, secret, codecs, maxMessageSize, heartbeatInterval, phiThreshold,
-                acceptableHeartbeatPause, Objects.requireNonNull(directory, "directory"), pendingPerNode, handshakeTimeout);
+                acceptableHeartbeatPause, Objects.requireNonNull(directory, "directory"), pendingPerNode, handshakeTimeout, deepIdleAfter, deepIdlePark);
     }
 
     /**
@@ -202,7 +206,7 @@ public final class RemoteSettings {
             throw new IllegalArgumentException("pending per node must be 1 .. 1048576, was " + messages);
         }
         return new RemoteSettings(transport, host, port, secret, codecs, maxMessageSize, heartbeatInterval, phiThreshold,
-                acceptableHeartbeatPause, aeronDirectory, messages, handshakeTimeout);
+                acceptableHeartbeatPause, aeronDirectory, messages, handshakeTimeout, deepIdleAfter, deepIdlePark);
     }
 
     /**
@@ -218,7 +222,44 @@ public final class RemoteSettings {
             throw new IllegalArgumentException("handshake timeout must be positive");
         }
         return new RemoteSettings(transport, host, port, secret, codecs, maxMessageSize, heartbeatInterval, phiThreshold,
-                acceptableHeartbeatPause, aeronDirectory, pendingPerNode, timeout);
+                acceptableHeartbeatPause, aeronDirectory, pendingPerNode, timeout, deepIdleAfter, deepIdlePark);
+    }
+
+    /**
+     * How the node's thread and its embedded driver wait when there is nothing to do. While work
+     * is recent they back off (spin, yield, then park 1 us doubling to 1 ms); after
+     * {@code deepAfter} without any work they park {@code deepPark} at a time. Default 200 ms and
+     * 4 ms: an idle node wakes about 250 times a second per thread (report: benchmarks/README.md),
+     * and the first message after a silence may wait up to {@code deepPark} at each polling thread
+     * on its way (the sender's driver, the receiver's driver, the receiving node's thread).
+     * {@link #withResponsiveIdle()} never deepens.
+     *
+     * @param deepAfter idleness before the parks deepen, at least 1 ms
+     * @param deepPark the deep park, 1 ms .. 100 ms
+     * @return a copy with this idle behaviour
+     */
+    public RemoteSettings withDeepIdle(Duration deepAfter, Duration deepPark) {
+        Objects.requireNonNull(deepAfter, "deepAfter");
+        Objects.requireNonNull(deepPark, "deepPark");
+        if (deepAfter.toMillis() < 1) {
+            throw new IllegalArgumentException("deepAfter must be at least 1 ms, was " + deepAfter);
+        }
+        if (deepPark.toMillis() < 1 || deepPark.toMillis() > 100) {
+            throw new IllegalArgumentException("deepPark must be 1 ms .. 100 ms, was " + deepPark);
+        }
+        return new RemoteSettings(transport, host, port, secret, codecs, maxMessageSize, heartbeatInterval, phiThreshold,
+                acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout, deepAfter, deepPark);
+    }
+
+    /**
+     * Never deepen the idle parks (at most 1 ms): the lowest latency after a silence, for about
+     * four times the idle CPU of the default.
+     *
+     * @return a copy that never parks deeper than 1 ms
+     */
+    public RemoteSettings withResponsiveIdle() {
+        return new RemoteSettings(transport, host, port, secret, codecs, maxMessageSize, heartbeatInterval, phiThreshold,
+                acceptableHeartbeatPause, aeronDirectory, pendingPerNode, handshakeTimeout, null, null);
     }
 
     /** @return the transport */
