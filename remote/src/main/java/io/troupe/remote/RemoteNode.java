@@ -208,6 +208,11 @@ public final class RemoteNode implements AutoCloseable {
         if (settings.secret == null) {
             throw new IllegalStateException("a remote node needs a shared secret: RemoteSettings.withSecret(...)");
         }
+        try {
+            new NodeAddress(system.name(), settings.host, Math.max(1, settings.port));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("actor system '" + system.name() + "' cannot be a remote node: " + e.getMessage(), e);
+        }
         return new RemoteNode(system, settings);
     }
 
@@ -460,6 +465,7 @@ public final class RemoteNode implements AutoCloseable {
                 if (name == null) {
                     name = fresh;
                     temps.put(name, ref);
+                    forgetWhenGone(ref, fresh);
                 }
             }
             return address + name;
@@ -474,6 +480,30 @@ public final class RemoteNode implements AutoCloseable {
             }
             final Association a = association(parsed.node());
             return new RemoteRef<>(RemoteNode.this, a, parsed.path(), a.incarnation);
+        }
+    }
+
+    /**
+     * Drops an exported ref once its actor (an anonymous actor, or the owner of a message
+     * adapter) has terminated; refs of neither kind stay until the node closes (at most
+     * MAX_TEMPS).
+     */
+    private void forgetWhenGone(ActorRef<?> ref, String name) {
+        final String path = ref.path();
+        ActorRef<?> actor = ref;
+        if (path.contains("/$adapter-")) {
+            actor = SystemAccess.resolve(system, path.substring(0, path.lastIndexOf('/')));
+        }
+        if (actor == null) {
+            return;
+        }
+        try {
+            system.whenTerminated(actor).whenComplete((v, t) -> {
+                temps.remove(name, ref);
+                exported.remove(ref, name);
+            });
+        } catch (IllegalArgumentException notAnActorOfThisSystem) {
+            // kept until close
         }
     }
 

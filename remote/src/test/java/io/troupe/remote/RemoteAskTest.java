@@ -170,6 +170,12 @@ class RemoteAskTest {
                 }
             }, "adapting");
             assertEquals("adapted: hello from /user/responder", adapted.poll(20, TimeUnit.SECONDS));
+            // an anonymous actor (no path to resolve by name) travels under /temp as well
+            final LinkedBlockingQueue<String> atAnonymous = new LinkedBlockingQueue<>();
+            final ActorRef<String> anonymous = b.spawnAnonymous(() -> new Sink(atAnonymous));
+            responderFromB.tell(new Introduce(anonymous));
+            assertEquals("hello from /user/responder", atAnonymous.poll(20, TimeUnit.SECONDS));
+            assertTrue(nb.uriOf(anonymous).path().startsWith("/temp/$ref-"), nb.uriOf(anonymous).toString());
             // a ref that names the receiving node itself resolves to the local actor, not a remote ref
             assertEquals(sinkB, nb.resolve(nb.address() + "/user/sink"));
         }
