@@ -205,6 +205,20 @@ class CodecEngineTest {
     }
 
     @Test
+    void decode_registeredObjectOfTheWrongClass_inARecordComponent_isRefused() {
+        // A frame that nests a registered record where the component's type wants another is refused, naming both classes.
+        final CodecEngine engine = CodecEngine.of(rich());
+        final byte[] line = encode(engine, new CodecRoundTripTest.Line(new CodecRoundTripTest.Point(7, 8), null, null));
+        // Line: id 6, then the Point's id 5 at byte 4: make it Ping's id 1 (4 bytes of payload follow, as Ping needs).
+        line[4] = 1;
+        final byte[] spliced = Arrays.copyOf(line, line.length - 4);
+        System.arraycopy(line, 12, spliced, 8, spliced.length - 8);
+        final CodecException e = refusedOnDecode(engine, spliced);
+        assertTrue(e.getMessage().contains("a " + Ping.class.getName() + " where a " + CodecRoundTripTest.Point.class.getName()
+            + " belongs"), e.getMessage());
+    }
+
+    @Test
     void decode_recordsCompactConstructorRefusal_isACodecException() {
         // Decoding runs the canonical constructor: a value it refuses becomes a CodecException with the cause.
         final CodecEngine engine = CodecEngine.of(rich());
