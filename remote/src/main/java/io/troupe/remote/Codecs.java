@@ -60,6 +60,22 @@ import org.agrona.collections.Int2ObjectHashMap;
  * registry may serve several nodes.
  */
 public final class Codecs {
+    /*
+     * Threading protocol: a Builder is confined to the thread that registers; build() copies its
+     * maps into a new Codecs, which no thread ever changes afterwards. Any number of sending
+     * threads and receiving threads then look classes and ids up at once.
+     *
+     * Invariants: byClass and byId hold the same entries (built-ins at ids -1..-11, users at
+     * positive ids); every record or sealed type nested in a registered record is itself
+     * registered (for a sealed type, each permitted subclass), checked by build().
+     *
+     * Memory ordering: every field is final and the maps are filled in the constructor, so a
+     * Codecs published by any means (even a data race) is seen complete (JLS 17.5). The
+     * CodecsAccess bridge is installed by the static initialiser, before any instance exists.
+     *
+     * Shutdown: none; a registry holds no resources.
+     */
+
     static {
         CodecsAccess.install(new CodecsAccess() {
             @Override

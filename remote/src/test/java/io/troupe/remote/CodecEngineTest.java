@@ -162,18 +162,22 @@ class CodecEngineTest {
 
     @Test
     void decode_truncatedAtEveryLength_isACodecException() {
-        // Every proper prefix of every valid frame is refused with a CodecException, never another exception.
+        // Every proper prefix of every valid frame is refused as truncated, never read past its end: alone in its
+        // buffer (a read past it would fault) and followed by the rest of the frame (a read past it would succeed).
         final CodecEngine engine = CodecEngine.of(rich());
         for (Object sample : samples()) {
             final byte[] bytes = encode(engine, sample);
             for (int length = 0; length < bytes.length; length++) {
                 final int cut = length;
                 try {
-                    engine.decode(new UnsafeBuffer(bytes), 0, cut, REFS);
+                    decode(engine, Arrays.copyOf(bytes, cut));
                     fail(sample + " decoded from " + cut + " of its " + bytes.length + " bytes");
                 } catch (CodecException expected) {
                     // refused, as it must be
                 }
+                final CodecException e = assertThrows(CodecException.class, () -> engine.decode(new UnsafeBuffer(bytes), 0, cut, REFS));
+                assertTrue(e.getMessage().startsWith("truncated message") || e.getMessage().contains(" elements in "),
+                    sample + " cut at " + cut + ": " + e.getMessage());
             }
         }
     }
