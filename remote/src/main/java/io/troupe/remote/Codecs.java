@@ -9,11 +9,13 @@ import io.troupe.remote.internal.RefCodec;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.StringJoiner;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -142,12 +144,12 @@ public final class Codecs {
      */
     @Override
     public String toString() {
-        final StringBuilder text = new StringBuilder("Codecs[");
+        final StringJoiner text = new StringJoiner(", ", "Codecs[", "]");
         byId.values().stream()
             .filter(e -> e.id() > 0)
-            .sorted((a, b) -> Integer.compare(a.id(), b.id()))
-            .forEach(e -> text.append(text.length() > 7 ? ", " : "").append(e.id()).append('=').append(e.type().getName()));
-        return text.append(']').toString();
+            .sorted(Comparator.comparingInt(CodecEntry::id))
+            .forEach(e -> text.add(e.id() + "=" + e.type().getName()));
+        return text.toString();
     }
 
     /** The entry for a value's class, or null. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Hostile bytes: whatever a frame holds, decoding returns a message or throws a CodecException,
  * nothing else, and allocates no more than a small multiple of the frame (a length prefix of
- * 2^31-1 allocates nothing).
+ * 2^31-1 is refused before anything is allocated for it).
  */
 @Timeout(120)
 class CodecFuzzTest {
@@ -102,7 +102,7 @@ class CodecFuzzTest {
     }
 
     @Test
-    void hostileLengthPrefixes_allocateNothing() {
+    void hostileLengthPrefixes_areRefusedBeforeAllocating() {
         // A string, byte array or list whose length prefix is 2^31-1 (or any length beyond the frame) is refused before any allocation.
         final CodecEngine engine = engine();
         final int[][] frames = {
