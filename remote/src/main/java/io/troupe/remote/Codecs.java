@@ -9,11 +9,13 @@ import io.troupe.remote.internal.RefCodec;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.StringJoiner;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -60,6 +62,22 @@ import org.agrona.collections.Int2ObjectHashMap;
  * registry may serve several nodes.
  */
 public final class Codecs {
+    /*
+     * Threading protocol: a Builder is confined to the thread that registers; build() copies its
+     * maps into a new Codecs, which no thread ever changes afterwards. Any number of sending
+     * threads and receiving threads then look classes and ids up at once.
+     *
+     * Invariants: byClass and byId hold the same entries (built-ins at ids -1..-11, users at
+     * positive ids); every record or sealed type nested in a registered record is itself
+     * registered (for a sealed type, each permitted subclass), checked by build().
+     *
+     * Memory ordering: every field is final and the maps are filled in the constructor, so a
+     * Codecs published by any means (even a data race) is seen complete (JLS 17.5). The
+     * CodecsAccess bridge is installed by the static initialiser, before any instance exists.
+     *
+     * Shutdown: none; a registry holds no resources.
+     */
+
     static {
         CodecsAccess.install(new CodecsAccess() {
             @Override
@@ -126,12 +144,12 @@ public final class Codecs {
      */
     @Override
     public String toString() {
-        final StringBuilder text = new StringBuilder("Codecs[");
+        final StringJoiner text = new StringJoiner(", ", "Codecs[", "]");
         byId.values().stream()
             .filter(e -> e.id() > 0)
-            .sorted((a, b) -> Integer.compare(a.id(), b.id()))
-            .forEach(e -> text.append(text.length() > 7 ? ", " : "").append(e.id()).append('=').append(e.type().getName()));
-        return text.append(']').toString();
+            .sorted(Comparator.comparingInt(CodecEntry::id))
+            .forEach(e -> text.add(e.id() + "=" + e.type().getName()));
+        return text.toString();
     }
 
     /** The entry for a value's class, or null. */

@@ -197,6 +197,8 @@ public final class MessageReader {
         final ActorRef<?> ref;
         try {
             ref = refs.resolve(uri);
+        } catch (CodecException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CodecException("cannot resolve ref " + CodecText.quote(uri) + ": " + e.getMessage(), e);
         }

@@ -192,6 +192,8 @@ public final class MessageWriter {
         final String uri;
         try {
             uri = refs.uriOf(ref);
+        } catch (CodecException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CodecException("could not address ref " + ref.path() + " for another node: " + e, e);
         }

@@ -19,6 +19,21 @@ import org.agrona.ExpandableArrayBuffer;
  * throws {@link CodecException}, and allocates at most a small multiple of the frame's length.
  */
 public final class CodecEngine {
+    /*
+     * Threading protocol: stateless apart from the immutable registry; each encode or decode makes
+     * its own MessageWriter or MessageReader, confined to the calling thread for that call.
+     * Codecs (built-in, derived, hand-written) must be thread safe, as Codec's javadoc requires.
+     *
+     * Invariants: encode never writes at or past offset + maxBytes (MessageWriter.claim); decode
+     * never reads outside [offset, offset + length) and never allocates for a length before
+     * checking it against the bytes left (MessageReader.take); either throws only CodecException
+     * for the message's own failures.
+     *
+     * Memory ordering: none needed; the registry is safely published through final fields.
+     *
+     * Shutdown: none.
+     */
+
     private static final CodecsAccess ACCESS = CodecsAccess.get();
 
     private final Codecs codecs;

@@ -177,15 +177,7 @@ public final class RecordCodec<R extends Record> implements Codec<R> {
             if (c == List.class || c == Optional.class) {
                 throw unsupported(where, declared, "a raw " + c.getSimpleName() + ": give its element type");
             }
-            if (registered.test(c)) {
-                return new RecordValue.Nested(c);
-            }
-            if (c.isRecord() || c.isSealed()) {
-                nested.putIfAbsent(c, where); // checked when the registry is built: it may be registered after this record
-                return new RecordValue.Nested(c);
-            }
-            throw unsupported(where, declared, "neither a record, a sealed type nor a registered class;"
-                + " a class with its own codec must be registered before this record");
+            return nested(c, declared, where, registered, nested);
         }
         if (declared instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
             if (raw == ActorRef.class) {
@@ -196,9 +188,23 @@ public final class RecordCodec<R extends Record> implements Codec<R> {
                     registered, nested);
                 return raw == List.class ? new RecordValue.ListOf(element) : new RecordValue.OptionalOf(element);
             }
-            return value(raw, where, registered, nested);
+            return nested(raw, declared, where, registered, nested);
         }
         throw unsupported(where, declared, "a type variable, wildcard or generic array");
+    }
+
+    /** A registered class, record or sealed type, nested by id; or the refusal. */
+    private static RecordValue nested(Class<?> c, Type declared, String where, Predicate<Class<?>> registered,
+            Map<Class<?>, String> nested) {
+        if (registered.test(c)) {
+            return new RecordValue.Nested(c);
+        }
+        if (c.isRecord() || c.isSealed()) {
+            nested.putIfAbsent(c, where); // checked when the registry is built: it may be registered after this record
+            return new RecordValue.Nested(c);
+        }
+        throw unsupported(where, declared, "neither a record, a sealed type nor a registered class;"
+            + " a class with its own codec must be registered before this record");
     }
 
     private static IllegalArgumentException unsupported(String where, Type declared, String why) {
