@@ -26,8 +26,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One HTTP/1.1 server connection, as a {@link ConnectionStage}: parses requests out of the reads
@@ -39,7 +37,7 @@ public final class Http1ServerStage implements ConnectionStage {
     /*
      * Threading protocol. Every field is confined to the connection actor's turn (stage calls,
      * execute actions, timer actions). Other threads touch only: a request body's demand and
-     * cancel flag (RequestBodyStream: atomics, and an execute() to wake the stage), and a
+     * cancel flag (BodyPublisher: atomics, and an execute() to wake the stage), and a
      * response body publisher's signals and a service's answer, which are all re-entered with
      * execute(). An Exchange is compared by identity on re-entry: an answer for an exchange that
      * is no longer current (deadline passed, connection closed) is dropped.
@@ -95,8 +93,8 @@ public final class Http1ServerStage implements ConnectionStage {
      *
      * Memory ordering. The turn-confined fields need none (the connection actor's turns are
      * ordered by its mailbox). What other threads hand in travels by execute(), a mailbox
-     * hand-off (happens-before). RequestBodyStream's demand is an AtomicLong and its cancel flag
-     * and `delivering` thread are volatile; ResponseBodySubscriber's subscription is volatile (a
+     * hand-off (happens-before). The request body's demand and cancel flag are BodyPublisher's
+     * (see its overview); ResponseBodySubscriber's subscription is volatile (a
      * publisher may call onSubscribe on any thread).
      *
      * Shutdown. onShuttingDown: an idle connection closes at once; one with a request in flight
@@ -199,7 +197,7 @@ public final class Http1ServerStage implements ConnectionStage {
         byte[] bufferedBody;
         int bufferedLength;
         /** A streamed request body, or null. */
-        RequestBodyStream bodyStream;
+        BodyPublisher bodyStream;
         boolean called;
         boolean answered;
         boolean headWritten;
@@ -259,7 +257,7 @@ public final class Http1ServerStage implements ConnectionStage {
             conn.close();
             return;
         }
-        final RequestBodyStream body = exchange.bodyStream;
+        final BodyPublisher body = exchange.bodyStream;
         if (inputState != BODY_DONE && inputState != DISCARD) {
             // the client went away mid-request: what the handler reads ends in an error
             inputState = DISCARD;
@@ -520,8 +518,8 @@ public final class Http1ServerStage implements ConnectionStage {
         bodyReceived = 0;
         final Body body;
         if (transferEncoding != null) {
-            ex.bodyStream = new RequestBodyStream(this, ex);
-            body = Body.stream(ex.bodyStream, -1).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
+            ex.bodyStream = newBodyStream(ex);
+            body = Body.stream(ex.bodyStream, -1).withTrailers(ex.bodyStream.trailers());
             inputState = CHUNKED;
             codec.startChunked(options.maxBodyBytes(), options.maxHeaderBytes(), options.maxHeaderCount());
         } else if (contentLength > 0) {
@@ -532,8 +530,8 @@ public final class Http1ServerStage implements ConnectionStage {
                 body = null;
                 sendContinue(ex);
             } else {
-                ex.bodyStream = new RequestBodyStream(this, ex);
-                body = Body.stream(ex.bodyStream, contentLength).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
+                ex.bodyStream = newBodyStream(ex);
+                body = Body.stream(ex.bodyStream, contentLength).withTrailers(ex.bodyStream.trailers());
             }
         } else {
             body = Body.empty();
@@ -626,7 +624,7 @@ public final class Http1ServerStage implements ConnectionStage {
             ex.bufferedLength += n;
             return n;
         }
-        return ex.bodyStream.deliver(in, n);
+        return ex.bodyStream.deliverCopy(in, n) ? n : 0;
     }
 
     /** The request body has been read to its end; {@code trailers} are its trailer fields (chunked), or empty. */
@@ -992,7 +990,9 @@ public final class Http1ServerStage implements ConnectionStage {
     private void finishResponse(Exchange ex) {
         exchange = null;
         if (ex.bodyStream != null && inputState != BODY_DONE) {
-            ex.bodyStream.abandon();
+            // the response is done but the body was not read to its end: the connection closes
+            ex.bodyStream.fail(new java.util.concurrent.CancellationException(
+                    "the response was sent before the request body was read"));
         }
         if (!ex.keepAlive || draining || peerClosed) {
             inputState = DISCARD;
@@ -1149,136 +1149,22 @@ public final class Http1ServerStage implements ConnectionStage {
     }
 
     /**
-     * A request body as a {@link Flow.Publisher}: one subscriber; chunks delivered in the
-     * connection's turn as its demand allows.
+     * A request body as a {@link Flow.Publisher} ({@link BodyPublisher}): demand and cancel wake
+     * {@link #onDemand}, which runs the stash (bytes of a cancelled body are read and dropped)
+     * and resumes reading.
      */
-    static final class RequestBodyStream implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
-        /*
-         * Threading protocol. subscribe, request and cancel: any thread; they touch only the
-         * atomics and re-enter the stage with execute(). Everything else (deliver, complete,
-         * fail, abandon, and every call of the subscriber) runs in the connection's turn.
-         * Memory ordering: the subscriber is published by execute() (a mailbox hand-off).
-         */
-        private final Http1ServerStage stage;
-        private final Exchange exchange;
-        private final AtomicBoolean subscribed = new AtomicBoolean();
-        private final AtomicLong demand = new AtomicLong();
-        private volatile boolean cancelled;
-        /** The thread inside deliver(), so request() from within onNext needs no execute. */
-        private volatile Thread delivering;
-        // turn-confined
-        private Flow.Subscriber<? super ByteBuffer> subscriber;
-        private boolean ended;
-        private Throwable failure;
-        private boolean completed;
-        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
-        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
+    private BodyPublisher newBodyStream(Exchange ex) {
+        return new BodyPublisher("request body", conn::execute, new BodyPublisher.Protocol() {
+            @Override
+            public void onDemand() {
+                Http1ServerStage.this.onDemand(ex);
+            }
 
-        RequestBodyStream(Http1ServerStage stage, Exchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
-            java.util.Objects.requireNonNull(s, "subscriber");
-            if (!subscribed.compareAndSet(false, true)) {
-                s.onSubscribe(new Flow.Subscription() {
-                    @Override public void request(long n) {}
-                    @Override public void cancel() {}
-                });
-                s.onError(new IllegalStateException("a request body can be read once; it already has a subscriber"));
-                return;
+            @Override
+            public void onCancel() {
+                Http1ServerStage.this.onDemand(ex);
             }
-            final Connection c = stage.connection();
-            c.execute(() -> {
-                subscriber = s;
-                s.onSubscribe(this);
-                if (completed) {
-                    ended = true;
-                    s.onComplete();
-                } else if (failure != null) {
-                    ended = true;
-                    s.onError(failure);
-                } else {
-                    stage.onDemand(exchange);
-                }
-            });
-        }
-
-        @Override
-        public void request(long n) {
-            if (n <= 0) {
-                cancelled = true;
-                stage.connection().execute(() -> fail(new IllegalArgumentException("request(" + n + "): demand must be positive")));
-                return;
-            }
-            final long before = demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-            if (before == 0 && Thread.currentThread() != delivering) {
-                stage.connection().execute(() -> stage.onDemand(exchange));
-            }
-        }
-
-        @Override
-        public void cancel() {
-            if (!cancelled) {
-                cancelled = true;
-                stage.connection().execute(() -> stage.onDemand(exchange));
-            }
-        }
-
-        /** In the turn: hands over up to {@code n} bytes of {@code in}; returns how many were taken. */
-        int deliver(ByteBuffer in, int n) {
-            if (cancelled || ended) {
-                in.position(in.position() + n); // nobody reads them: drop, to keep the connection in step
-                return n;
-            }
-            if (subscriber == null || demand.get() == 0) {
-                return 0;
-            }
-            final byte[] copy = new byte[n];
-            in.get(copy);
-            if (demand.get() != Long.MAX_VALUE) {
-                demand.decrementAndGet();
-            }
-            delivering = Thread.currentThread();
-            try {
-                subscriber.onNext(ByteBuffer.wrap(copy));
-            } catch (RuntimeException e) {
-                cancelled = true;
-                LOG.log(System.Logger.Level.WARNING, "a request body subscriber threw; its body is dropped", e);
-            } finally {
-                delivering = null;
-            }
-            return n;
-        }
-
-        /** The body has been read: its trailers first, then the subscriber's onComplete. */
-        void complete(Headers trailerFields) {
-            completed = true;
-            trailers.complete(trailerFields);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onComplete();
-            }
-        }
-
-        void fail(Throwable t) {
-            if (completed || failure != null) {
-                return;
-            }
-            failure = t;
-            trailers.completeExceptionally(t);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onError(t);
-            }
-        }
-
-        /** The response is done but the body was not read to its end: the connection closes. */
-        void abandon() {
-            fail(new java.util.concurrent.CancellationException("the response was sent before the request body was read"));
-        }
+        }, null);
     }
 
     /** Subscribes to a response body; its signals come back into the turn with execute(). */
