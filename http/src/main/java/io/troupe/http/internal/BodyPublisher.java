@@ -87,6 +87,29 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
          * connection, HTTP/2 gives the window back. At most once.
          */
         void onCancel();
+
+        /**
+         * A protocol of two actions.
+         *
+         * @param onDemand what {@link #onDemand} does
+         * @param onCancel what {@link #onCancel} does
+         * @return the protocol
+         */
+        static Protocol of(Runnable onDemand, Runnable onCancel) {
+            Objects.requireNonNull(onDemand, "onDemand");
+            Objects.requireNonNull(onCancel, "onCancel");
+            return new Protocol() {
+                @Override
+                public void onDemand() {
+                    onDemand.run();
+                }
+
+                @Override
+                public void onCancel() {
+                    onCancel.run();
+                }
+            };
+        }
     }
 
     private final String what;
