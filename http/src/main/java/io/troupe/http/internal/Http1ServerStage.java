@@ -76,7 +76,7 @@ public final class Http1ServerStage implements ConnectionStage {
      * Trailers. A chunked request's trailer section is parsed by the codec within the header
      * limits; bodyDone hands it to the body stream, which completes its trailers stage before
      * its subscriber's onComplete. A chunked response whose publisher has completed waits for its
-     * trailers stage (RB.completed: no more chunks asked for), then queues the last chunk with
+     * trailers stage (responseCompleted: no more chunks asked for), then queues the last chunk with
      * them and ends as before; a trailers stage that never completes holds the connection, as a
      * publisher that never completes does.
      *
@@ -94,7 +94,7 @@ public final class Http1ServerStage implements ConnectionStage {
      * Memory ordering. The turn-confined fields need none (the connection actor's turns are
      * ordered by its mailbox). What other threads hand in travels by execute(), a mailbox
      * hand-off (happens-before). The request body's demand and cancel flag are BodyPublisher's
-     * (see its overview); ResponseBodySubscriber's subscription is volatile (a
+     * (see its overview); the response body's subscription is BodySubscriber's (volatile: a
      * publisher may call onSubscribe on any thread).
      *
      * Shutdown. onShuttingDown: an idle connection closes at once; one with a request in flight
@@ -202,7 +202,13 @@ public final class Http1ServerStage implements ConnectionStage {
         boolean answered;
         boolean headWritten;
         /** A streamed response body. */
-        ResponseBodySubscriber responseBody;
+        BodySubscriber responseBody;
+        /** The response body is read and dropped (HEAD, 204, 304): no chunk is written. */
+        boolean responseSkip;
+        /** The response body is over (its last bytes, if any, are in the output queue). */
+        boolean responseEnded;
+        /** The response body's publisher has completed (the chunked response waits for its trailers). */
+        boolean responseCompleted;
         /** The response's length if it has a Content-Length (-1: chunked or close-delimited). */
         long responseLength = -1;
         boolean chunkedResponse;
@@ -834,10 +840,11 @@ public final class Http1ServerStage implements ConnectionStage {
         ex.responseTrailers = stream.trailers();
         final int len = encodeHead(s, response, ex.keepAlive, noBody ? -1 : length, chunked, ex.http11);
         outQueue.add(ByteBuffer.wrap(Arrays.copyOf(s.out, len)));
-        final ResponseBodySubscriber subscriber = new ResponseBodySubscriber(this, ex);
+        final BodySubscriber subscriber = new BodySubscriber(conn::execute, BodySubscriber.Sink.of(
+                () -> onResponseSubscribed(ex), chunk -> onResponseChunk(ex, chunk), t -> onResponseEnd(ex, t)));
         ex.responseBody = subscriber;
         if (ex.isHead || noBody) {
-            subscriber.skip = true;
+            ex.responseSkip = true;
         }
         stream.publisher().subscribe(subscriber);
         pumpOutput();
@@ -872,14 +879,26 @@ public final class Http1ServerStage implements ConnectionStage {
         if (ex == null || !ex.headWritten) {
             return;
         }
-        final ResponseBodySubscriber rb = ex.responseBody;
+        final BodySubscriber rb = ex.responseBody;
         if (rb == null) {
             finishResponse(ex);
-        } else if (rb.ended) {
+        } else if (ex.responseEnded) {
             finishResponse(ex);
         } else if (conn.queuedBytes() < highWatermarkBytes) {
-            rb.requestMore();
+            if (!ex.responseCompleted && !ex.responseSkip) {
+                rb.requestMore();
+            }
         } // else the queue is at its high watermark, so writing is paused: onWritingResumed asks for more
+    }
+
+    /** The response body's publisher has subscribed us, in the turn. */
+    private void onResponseSubscribed(Exchange ex) {
+        if (ex.responseSkip) {
+            ex.responseBody.cancel();
+            onResponseEnd(ex, null);
+        } else {
+            pumpOutput();
+        }
     }
 
     /** A chunk of the response body, in the turn. */
@@ -887,10 +906,9 @@ public final class Http1ServerStage implements ConnectionStage {
         if (ex != exchange || closed) {
             return;
         }
-        final ResponseBodySubscriber rb = ex.responseBody;
-        rb.outstanding = false;
+        ex.responseBody.received();
         final int n = chunk.remaining();
-        if (rb.skip || n == 0) {
+        if (ex.responseSkip || n == 0) {
             pumpOutput();
             return;
         }
@@ -914,18 +932,17 @@ public final class Http1ServerStage implements ConnectionStage {
         if (ex != exchange || closed) {
             return;
         }
-        final ResponseBodySubscriber rb = ex.responseBody;
         if (failure != null) {
             abortResponse(ex, "the response body failed: " + failure);
             return;
         }
-        if (!rb.skip && ex.responseLength >= 0 && ex.responseBytes != ex.responseLength) {
+        if (!ex.responseSkip && ex.responseLength >= 0 && ex.responseBytes != ex.responseLength) {
             abortResponse(ex, "the response body ended after " + ex.responseBytes + " of its Content-Length "
                     + ex.responseLength + " bytes");
             return;
         }
-        if (ex.chunkedResponse && !rb.skip) {
-            rb.completed = true; // no more chunks asked for while the trailers come
+        if (ex.chunkedResponse && !ex.responseSkip) {
+            ex.responseCompleted = true; // no more chunks asked for while the trailers come
             final CompletableFuture<Headers> trailers = doneOrNull(ex.responseTrailers);
             if (trailers == null) {
                 ex.responseTrailers.whenComplete((h, t) -> conn.execute(() -> onResponseTrailers(ex, h, t)));
@@ -941,7 +958,7 @@ public final class Http1ServerStage implements ConnectionStage {
             onResponseTrailers(ex, h, t);
             return;
         }
-        rb.ended = true;
+        ex.responseEnded = true;
         pumpOutput();
     }
 
@@ -962,7 +979,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         outQueue.add(last);
-        ex.responseBody.ended = true;
+        ex.responseEnded = true;
         pumpOutput();
     }
 
@@ -1144,94 +1161,13 @@ public final class Http1ServerStage implements ConnectionStage {
 
     // ================================================================ body streams
 
-    Connection connection() {
-        return conn;
-    }
-
     /**
      * A request body as a {@link Flow.Publisher} ({@link BodyPublisher}): demand and cancel wake
      * {@link #onDemand}, which runs the stash (bytes of a cancelled body are read and dropped)
      * and resumes reading.
      */
     private BodyPublisher newBodyStream(Exchange ex) {
-        return new BodyPublisher("request body", conn::execute, new BodyPublisher.Protocol() {
-            @Override
-            public void onDemand() {
-                Http1ServerStage.this.onDemand(ex);
-            }
-
-            @Override
-            public void onCancel() {
-                Http1ServerStage.this.onDemand(ex);
-            }
-        }, null);
-    }
-
-    /** Subscribes to a response body; its signals come back into the turn with execute(). */
-    static final class ResponseBodySubscriber implements Flow.Subscriber<ByteBuffer> {
-        private final Http1ServerStage stage;
-        private final Exchange exchange;
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-        // turn-confined
-        boolean outstanding;
-        boolean ended;
-        boolean skip;
-        /** The publisher has completed (the chunked response waits for its trailers). */
-        boolean completed;
-
-        ResponseBodySubscriber(Http1ServerStage stage, Exchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (subscription != null || cancelled) {
-                s.cancel();
-                return;
-            }
-            subscription = s;
-            stage.connection().execute(() -> {
-                if (skip) {
-                    cancel();
-                    stage.onResponseEnd(exchange, null);
-                } else {
-                    stage.pumpOutput();
-                }
-            });
-        }
-
-        /** In the turn: asks for one more chunk if none is on its way. */
-        void requestMore() {
-            final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !ended && !completed && !skip && !cancelled) {
-                outstanding = true;
-                s.request(1);
-            }
-        }
-
-        void cancel() {
-            cancelled = true;
-            final Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onNext(ByteBuffer item) {
-            stage.connection().execute(() -> stage.onResponseChunk(exchange, item));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            stage.connection().execute(() -> stage.onResponseEnd(exchange, t));
-        }
-
-        @Override
-        public void onComplete() {
-            stage.connection().execute(() -> stage.onResponseEnd(exchange, null));
-        }
+        return new BodyPublisher("request body", conn::execute, BodyPublisher.Protocol.of(
+                () -> onDemand(ex), () -> onDemand(ex)), null);
     }
 }

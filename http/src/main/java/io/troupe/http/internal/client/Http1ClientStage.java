@@ -4,6 +4,7 @@ import io.troupe.http.Body;
 import io.troupe.http.Headers;
 import io.troupe.http.Response;
 import io.troupe.http.internal.BodyPublisher;
+import io.troupe.http.internal.BodySubscriber;
 import io.troupe.http.internal.Http1Codec;
 import io.troupe.http.internal.HttpError;
 import io.troupe.io.Connection;
@@ -126,7 +127,9 @@ public final class Http1ClientStage implements ConnectionStage {
 
     // ---- output
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(0);
-    private UploadSubscriber upload;
+    private BodySubscriber upload;
+    /** The exchange whose request body {@link #upload} reads. */
+    private ClientExchange uploadExchange;
     /** The streamed request body's trailers (sent after the last chunk of a chunked upload). */
     private CompletionStage<Headers> uploadTrailers;
     /** The upload's publisher completed; its trailers are awaited (no more chunks are asked for). */
@@ -358,7 +361,9 @@ public final class Http1ClientStage implements ConnectionStage {
             pump();
         } else {
             uploadDone = false;
-            upload = new UploadSubscriber(this, e);
+            upload = new BodySubscriber(conn::execute, BodySubscriber.Sink.of(
+                    this::pump, chunk -> onUploadChunk(e, chunk), t -> onUploadEnd(e, t)));
+            uploadExchange = e;
             uploadTrailers = body.trailers();
             uploadCompleted = false;
             pump();
@@ -392,8 +397,8 @@ public final class Http1ClientStage implements ConnectionStage {
                 return; // the queue is full now, so writing is paused: onWritingResumed pumps again
             }
         }
-        final UploadSubscriber u = upload;
-        if (u != null && !uploadDone && !uploadCompleted && ex == u.exchange && conn.queuedBytes() < highWatermarkBytes) {
+        final BodySubscriber u = upload;
+        if (u != null && !uploadDone && !uploadCompleted && ex == uploadExchange && conn.queuedBytes() < highWatermarkBytes) {
             u.requestMore();
         } // else at the high watermark writing is paused: onWritingResumed asks for more
     }
@@ -402,7 +407,7 @@ public final class Http1ClientStage implements ConnectionStage {
         if (e != ex || closed || closing) {
             return;
         }
-        upload.outstanding = false;
+        upload.received();
         final int n = chunk.remaining();
         if (n == 0) {
             pump();
@@ -915,72 +920,7 @@ public final class Http1ClientStage implements ConnectionStage {
      * on the subscriber's thread (the volatile {@code dead}) or in onClosed.
      */
     private BodyPublisher newBodyStream(ClientExchange e) {
-        return new BodyPublisher("response body", conn::execute, new BodyPublisher.Protocol() {
-            @Override
-            public void onDemand() {
-                Http1ClientStage.this.onDemand(e);
-            }
-
-            @Override
-            public void onCancel() {
-                Http1ClientStage.this.onDemand(e);
-            }
-        }, () -> dead);
-    }
-
-    /** Subscribes to a request body; its signals come back into the turn with execute(). */
-    static final class UploadSubscriber implements Flow.Subscriber<ByteBuffer> {
-        private final Http1ClientStage stage;
-        final ClientExchange exchange;
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-        // turn-confined
-        boolean outstanding;
-
-        UploadSubscriber(Http1ClientStage stage, ClientExchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (subscription != null || cancelled) {
-                s.cancel();
-                return;
-            }
-            subscription = s;
-            stage.conn.execute(stage::pump);
-        }
-
-        void requestMore() {
-            final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !cancelled) {
-                outstanding = true;
-                s.request(1);
-            }
-        }
-
-        void cancel() {
-            cancelled = true;
-            final Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onNext(ByteBuffer item) {
-            stage.conn.execute(() -> stage.onUploadChunk(exchange, item));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            stage.conn.execute(() -> stage.onUploadEnd(exchange, t));
-        }
-
-        @Override
-        public void onComplete() {
-            stage.conn.execute(() -> stage.onUploadEnd(exchange, null));
-        }
+        return new BodyPublisher("response body", conn::execute, BodyPublisher.Protocol.of(
+                () -> onDemand(e), () -> onDemand(e)), () -> dead);
     }
 }

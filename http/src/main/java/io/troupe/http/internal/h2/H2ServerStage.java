@@ -7,6 +7,7 @@ import io.troupe.http.HttpOptions;
 import io.troupe.http.Request;
 import io.troupe.http.Response;
 import io.troupe.http.internal.BodyPublisher;
+import io.troupe.http.internal.BodySubscriber;
 import io.troupe.http.internal.HttpError;
 import io.troupe.http.internal.PercentCoding;
 import io.troupe.io.Connection;
@@ -234,7 +235,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(2);
         boolean outEnded;
         boolean inReady;
-        ResponseSubscriber responseBody;
+        BodySubscriber responseBody;
         long responseLength = -1;
         long responseBytes;
         long lastProgressNanos;
@@ -954,7 +955,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         }
         s.responseLength = length;
         s.responseTrailerStage = body.trailers();
-        final ResponseSubscriber subscriber = new ResponseSubscriber(this, s);
+        final BodySubscriber subscriber = new BodySubscriber(conn::execute, BodySubscriber.Sink.of(
+                () -> onResponseSubscribed(s), chunk -> onResponseChunk(s, chunk), t -> onResponseEnd(s, t)));
         s.responseBody = subscriber;
         ((Body.Stream) body).publisher().subscribe(subscriber);
     }
@@ -1004,13 +1006,20 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         write(out.flip());
     }
 
+    /** The response body's publisher has subscribed us, in the turn. */
+    private void onResponseSubscribed(Stream s) {
+        if (!s.closed && !s.outEnded) {
+            s.responseBody.requestMore();
+        }
+    }
+
     /** A response chunk, in the turn. */
     void onResponseChunk(Stream s, ByteBuffer chunk) {
         if (s.closed || closed || failed) {
             return;
         }
-        final ResponseSubscriber rb = s.responseBody;
-        rb.outstanding = false;
+        final BodySubscriber rb = s.responseBody;
+        rb.received();
         final int n = chunk.remaining();
         if (n > 0) {
             s.responseBytes += n;
@@ -1023,7 +1032,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
             s.out.add(chunk);
             schedule(s);
-        } else {
+        } else if (!s.outEnded) {
             rb.requestMore();
         }
         flush();
@@ -1209,7 +1218,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     }
 
     private void askForMore(Stream s) {
-        final ResponseSubscriber rb = s.responseBody;
+        final BodySubscriber rb = s.responseBody;
         if (rb != null && !s.outEnded) {
             rb.requestMore();
         }
@@ -1560,10 +1569,6 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
 
     // ================================================================ body streams
 
-    Connection connection() {
-        return conn;
-    }
-
     /**
      * A request body as a {@link Flow.Publisher} ({@link BodyPublisher}): demand and cancel wake
      * {@link #onBodyDemand}, which delivers the stream's queued chunks, each one's window given
@@ -1571,77 +1576,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
      * when the body was cancelled.
      */
     private BodyPublisher newRequestBody(Stream s) {
-        return new BodyPublisher("request body", conn::execute, new BodyPublisher.Protocol() {
-            @Override
-            public void onDemand() {
-                onBodyDemand(s);
-            }
-
-            @Override
-            public void onCancel() {
-                onBodyDemand(s);
-            }
-        }, null);
-    }
-
-    /** Subscribes to a response body; its signals come back into the turn with execute(). */
-    static final class ResponseSubscriber implements Flow.Subscriber<ByteBuffer> {
-        private final H2ServerStage stage;
-        private final Stream stream;
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-        boolean outstanding;
-
-        ResponseSubscriber(H2ServerStage stage, Stream stream) {
-            this.stage = stage;
-            this.stream = stream;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (subscription != null || cancelled) {
-                s.cancel();
-                return;
-            }
-            subscription = s;
-            stage.connection().execute(() -> {
-                if (!stream.closed) {
-                    requestMore();
-                }
-            });
-        }
-
-        /** In the turn: asks for one more chunk if none is on its way. */
-        void requestMore() {
-            final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !cancelled && !stream.outEnded) {
-                outstanding = true;
-                s.request(1);
-            }
-        }
-
-        void cancel() {
-            cancelled = true;
-            final Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onNext(ByteBuffer item) {
-            stage.connection().execute(() -> stage.onResponseChunk(stream, item));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            stage.connection().execute(() -> stage.onResponseEnd(stream, t));
-        }
-
-        @Override
-        public void onComplete() {
-            stage.connection().execute(() -> stage.onResponseEnd(stream, null));
-        }
+        return new BodyPublisher("request body", conn::execute, BodyPublisher.Protocol.of(
+                () -> onBodyDemand(s), () -> onBodyDemand(s)), null);
     }
 
     /** For a body that will not be sent (HEAD, 204, 304): subscribes and cancels at once. */
