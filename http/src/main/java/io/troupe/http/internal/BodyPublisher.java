@@ -29,9 +29,10 @@ import java.util.function.BooleanSupplier;
 public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
     /*
      * Threading protocol. subscribe, request and cancel: any thread (the subscriber's, Reactive
-     * Streams rules 2.7 and 3.x put no thread on them). They touch only the atomics (`subscribed`,
-     * `demand`, `cancelled`) and hand over to the connection actor's turn with turn.execute()
-     * (Connection.execute: the action runs in a later turn of that actor). Everything else
+     * Streams rules 2.7 and 3.x put no thread on them). They touch only the atomics and volatile
+     * flags (`subscribed`, `demand`, `cancelRequested`, `cancelled`) and hand over to the
+     * connection actor's turn with turn.execute() (Connection.execute: the action runs in a
+     * later turn of that actor). Everything else
      * (deliver, deliverCopy, complete, fail, wants, and every call of the subscriber: onSubscribe,
      * onNext, onComplete, onError) runs in the turn, so the subscriber's signals are serial
      * (rule 1.3) and in order. One exception: a connection that is gone drops what execute()
@@ -48,23 +49,26 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
      * States (flags; `ended` means the subscriber has heard onComplete or onError):
      *   NEW       -> SUBSCRIBED  // subscribe (second and later subscribers: refused with onError)
      *   SUBSCRIBED-> ENDED       // complete / fail, after the chunks the stage delivered before
-     *   any       -> CANCELLED   // cancel, request(n <= 0) (after its onError, rule 3.9), or
-     *                            // onNext threw; chunks offered then are dropped (deliverCopy)
+     *   any       -> CANCELLED   // cancel (at once), request(n <= 0) (in the turn, right before
+     *                            // its onError, rule 3.9: a stage that saw `cancelled` earlier
+     *                            // might close the connection, and execute() would drop the
+     *                            // onError), or onNext threw; chunks offered then are dropped
      *
      * Invariants.
      *  1. At most one subscriber ever; it hears onSubscribe first and at most one of onComplete,
      *     onError, and nothing after it.
      *  2. onNext is called only while the demand was positive, once per unit (bounded demand).
      *  3. `trailers` is completed (or failed) before the subscriber hears onComplete (onError).
-     *  4. Protocol.onCancel runs at most once (`cancelled` is set by one CAS), in the turn.
+     *  4. Protocol.onCancel runs at most once (`cancelRequested` is set by one CAS), in the turn.
      *
      * Memory ordering. The subscriber is published to the turn by execute() (a mailbox hand-off:
-     * happens-before). `demand` is an AtomicLong; `cancelled`, `delivering`, `completed`,
-     * `failure` and `pendingStart` are volatile, so that a start run off the turn (connection
-     * gone) sees the final state.
+     * happens-before). `demand` is an AtomicLong; `cancelRequested`, `cancelled`, `delivering`,
+     * `completed`, `failure` and `pendingStart` are volatile, so that a start run off the turn
+     * (connection gone) sees the final state.
      *
      * Shutdown. The stage fails the body (fail) when its connection closes; the subscriber then
-     * hears onError once, or at subscribe if it comes later.
+     * hears onError once, or at subscribe if it comes later. An action execute() dropped because
+     * the connection closed first (a request(n <= 0)'s onError among them) is replaced by that.
      *
      * References. Reactive Streams 1.0.4 specification (java.util.concurrent.Flow), rules 1.3,
      * 1.9, 2.13, 3.6, 3.7, 3.9, 3.17.
@@ -122,6 +126,9 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
     private final CompletableFuture<Headers> trailers = new CompletableFuture<>();
     private volatile Runnable pendingStart;
+    /** Set once, by the first cancel or request(n <= 0): the protocol hears onCancel once. */
+    private volatile boolean cancelRequested;
+    /** Nobody reads on: chunks are dropped (see cancelled()). */
     private volatile boolean cancelled;
     /** The thread inside onNext, so that request() from within onNext needs no execute. */
     private volatile Thread delivering;
@@ -214,8 +221,11 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     @Override
     public void request(long n) {
         if (n <= 0) {
-            if (CANCELLED.compareAndSet(this, false, true)) {
+            // `cancelled` is set in the turn, just before onError: a stage that saw it earlier
+            // could close the connection first, and execute() would then drop the onError.
+            if (CANCEL_REQUESTED.compareAndSet(this, false, true)) {
                 turn.execute(() -> {
+                    cancelled = true;
                     fail(new IllegalArgumentException("request(" + n + "): demand must be positive"));
                     protocol.onCancel();
                 });
@@ -231,12 +241,16 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     /** Any thread. The first call wakes the turn ({@link Protocol#onCancel}); later ones do nothing (rule 3.7). */
     @Override
     public void cancel() {
-        if (CANCELLED.compareAndSet(this, false, true)) {
+        if (CANCEL_REQUESTED.compareAndSet(this, false, true)) {
+            cancelled = true;
             turn.execute(protocol::onCancel);
         }
     }
 
-    /** Any thread: the subscriber cancelled, asked for {@code n <= 0}, or threw from onNext. */
+    /**
+     * Any thread: nobody reads on. True from cancel() on, from the turn action that tells a
+     * subscriber that asked for {@code n <= 0} its onError, and from an onNext that threw.
+     */
     public boolean cancelled() {
         return cancelled;
     }
@@ -259,6 +273,7 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
         try {
             subscriber.onNext(chunk);
         } catch (RuntimeException e) {
+            cancelRequested = true; // a later cancel() from the subscriber does nothing
             cancelled = true;
             LOG.log(System.Logger.Level.WARNING, "a " + what + " subscriber threw; the rest is dropped", e);
         } finally {
@@ -312,11 +327,11 @@ public final class BodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
         }
     }
 
-    private static final VarHandle CANCELLED;
+    private static final VarHandle CANCEL_REQUESTED;
 
     static {
         try {
-            CANCELLED = MethodHandles.lookup().findVarHandle(BodyPublisher.class, "cancelled", boolean.class);
+            CANCEL_REQUESTED = MethodHandles.lookup().findVarHandle(BodyPublisher.class, "cancelRequested", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -224,8 +224,8 @@ class BodyPublisherTest {
         sub.subscription.request(n);
         sub.subscription.request(n);
         sub.subscription.cancel();
-        assertTrue(body.cancelled());
         turn.runAll();
+        assertTrue(body.cancelled());
         assertEquals(List.of("subscribe", "error:IllegalArgumentException trailers=failed"), sub.events());
         assertEquals(1, stage.cancels);
         sub.subscription.request(1);
