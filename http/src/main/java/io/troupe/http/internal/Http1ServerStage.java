@@ -1,7 +1,6 @@
 package io.troupe.http.internal;
 
 import io.troupe.http.Body;
-import io.troupe.http.BodyTooLargeException;
 import io.troupe.http.Headers;
 import io.troupe.http.HttpOptions;
 import io.troupe.http.Request;
@@ -9,9 +8,6 @@ import io.troupe.http.Response;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
-import io.troupe.services.CircuitOpenException;
-import io.troupe.services.NotReadyException;
-import io.troupe.services.OverloadedException;
 import io.troupe.services.Service;
 import io.troupe.services.Services;
 import java.nio.ByteBuffer;
@@ -23,9 +19,7 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One HTTP/1.1 server connection, as a {@link ConnectionStage}: parses requests out of the reads
@@ -763,19 +757,9 @@ public final class Http1ServerStage implements ConnectionStage {
     }
 
     private static Response failureResponse(Exchange ex, Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        final int status;
-        if (t instanceof TimeoutException) {
-            status = 504;
-        } else if (t instanceof OverloadedException || t instanceof NotReadyException || t instanceof CircuitOpenException) {
-            status = 503;
-        } else if (t instanceof BodyTooLargeException) {
-            status = 413;
-        } else {
-            status = 500;
+        final Throwable t = ServiceFailure.unwrap(failure);
+        final int status = ServiceFailure.status(t);
+        if (status == 500) {
             LOG.log(System.Logger.Level.WARNING, "the handler failed on " + ex.request + "; answering 500",
                     t == null ? new NullPointerException("the handler answered null") : t);
         }

@@ -10,13 +10,11 @@ import io.troupe.http.internal.BodyPublisher;
 import io.troupe.http.internal.BodySubscriber;
 import io.troupe.http.internal.HttpError;
 import io.troupe.http.internal.PercentCoding;
+import io.troupe.http.internal.ServiceFailure;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
 import io.troupe.io.TlsConnection;
-import io.troupe.services.CircuitOpenException;
-import io.troupe.services.NotReadyException;
-import io.troupe.services.OverloadedException;
 import io.troupe.services.Service;
 import io.troupe.services.Services;
 import java.io.IOException;
@@ -34,9 +32,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One HTTP/2 server connection (RFC 9113), as a {@link ConnectionStage}: reads frames out of the
@@ -871,19 +867,9 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     }
 
     private static Response failureResponse(Stream s, Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        final int status;
-        if (t instanceof TimeoutException) {
-            status = 504;
-        } else if (t instanceof OverloadedException || t instanceof NotReadyException || t instanceof CircuitOpenException) {
-            status = 503;
-        } else if (t instanceof BodyTooLargeException) {
-            status = 413;
-        } else {
-            status = 500;
+        final Throwable t = ServiceFailure.unwrap(failure);
+        final int status = ServiceFailure.status(t);
+        if (status == 500) {
             LOG.log(System.Logger.Level.WARNING, "the handler failed on " + s.request + " (HTTP/2 " + s + "); answering 500",
                     t == null ? new NullPointerException("the handler answered null") : t);
         }
