@@ -368,6 +368,39 @@ class ClientServerTest {
     }
 
     @Test
+    void responseBody_requestZero_onErrorIllegalArgument_connectionAborted_nextRequestOnAnother() throws Exception {
+        // Rule 3.9 over the wire: a reader of a streamed response body that asks for 0 hears onSubscribe, then
+        // onError(IllegalArgumentException) and nothing more; nobody reads the rest, so the client aborts that
+        // connection (none open afterwards), and the next request opens another.
+        try (HttpClient client = client(HttpClientOptions.defaults())) {
+            final Response r = join(client.get(base + "/download/" + 64 * MIB));
+            final List<String> signals = java.util.Collections.synchronizedList(new ArrayList<>());
+            final CompletableFuture<Throwable> error = new CompletableFuture<>();
+            ((Body.Stream) r.body()).publisher().subscribe(new Flow.Subscriber<>() {
+                @Override public void onSubscribe(Flow.Subscription s) {
+                    signals.add("subscribe");
+                    s.request(0);
+                }
+                @Override public void onNext(ByteBuffer item) {
+                    signals.add("next");
+                }
+                @Override public void onError(Throwable t) {
+                    signals.add("error:" + t.getClass().getSimpleName());
+                    error.complete(t);
+                }
+                @Override public void onComplete() {
+                    signals.add("complete");
+                }
+            });
+            assertInstanceOf(IllegalArgumentException.class, error.get(WAIT, TimeUnit.SECONDS));
+            TestTls.until(() -> client.stats().openConnections() == 0, WAIT * 1000, () -> client.stats().toString());
+            assertEquals("hello\n", text(join(client.get(base + "/"))));
+            assertEquals(List.of("subscribe", "error:IllegalArgumentException"), signals);
+            assertEquals(2, client.stats().connectionsOpened());
+        }
+    }
+
+    @Test
     void upload64MiB_streamedChunked_shaMatches_bytesInFlightBounded() throws Exception {
         // A 64 MiB upload of unknown length (chunked) produced on demand: the server's SHA-256 is the pattern's, and
         // the bytes produced but not yet read by the server's handler never exceed 16 MiB (the client's write queue

@@ -1,7 +1,6 @@
 package io.troupe.http.internal;
 
 import io.troupe.http.Body;
-import io.troupe.http.BodyTooLargeException;
 import io.troupe.http.Headers;
 import io.troupe.http.HttpOptions;
 import io.troupe.http.Request;
@@ -9,9 +8,6 @@ import io.troupe.http.Response;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
-import io.troupe.services.CircuitOpenException;
-import io.troupe.services.NotReadyException;
-import io.troupe.services.OverloadedException;
 import io.troupe.services.Service;
 import io.troupe.services.Services;
 import java.nio.ByteBuffer;
@@ -23,11 +19,7 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One HTTP/1.1 server connection, as a {@link ConnectionStage}: parses requests out of the reads
@@ -39,7 +31,7 @@ public final class Http1ServerStage implements ConnectionStage {
     /*
      * Threading protocol. Every field is confined to the connection actor's turn (stage calls,
      * execute actions, timer actions). Other threads touch only: a request body's demand and
-     * cancel flag (RequestBodyStream: atomics, and an execute() to wake the stage), and a
+     * cancel flag (BodyPublisher: atomics, and an execute() to wake the stage), and a
      * response body publisher's signals and a service's answer, which are all re-entered with
      * execute(). An Exchange is compared by identity on re-entry: an answer for an exchange that
      * is no longer current (deadline passed, connection closed) is dropped.
@@ -78,7 +70,7 @@ public final class Http1ServerStage implements ConnectionStage {
      * Trailers. A chunked request's trailer section is parsed by the codec within the header
      * limits; bodyDone hands it to the body stream, which completes its trailers stage before
      * its subscriber's onComplete. A chunked response whose publisher has completed waits for its
-     * trailers stage (RB.completed: no more chunks asked for), then queues the last chunk with
+     * trailers stage (responseCompleted: no more chunks asked for), then queues the last chunk with
      * them and ends as before; a trailers stage that never completes holds the connection, as a
      * publisher that never completes does.
      *
@@ -95,8 +87,8 @@ public final class Http1ServerStage implements ConnectionStage {
      *
      * Memory ordering. The turn-confined fields need none (the connection actor's turns are
      * ordered by its mailbox). What other threads hand in travels by execute(), a mailbox
-     * hand-off (happens-before). RequestBodyStream's demand is an AtomicLong and its cancel flag
-     * and `delivering` thread are volatile; ResponseBodySubscriber's subscription is volatile (a
+     * hand-off (happens-before). The request body's demand and cancel flag are BodyPublisher's
+     * (see its overview); the response body's subscription is BodySubscriber's (volatile: a
      * publisher may call onSubscribe on any thread).
      *
      * Shutdown. onShuttingDown: an idle connection closes at once; one with a request in flight
@@ -199,12 +191,18 @@ public final class Http1ServerStage implements ConnectionStage {
         byte[] bufferedBody;
         int bufferedLength;
         /** A streamed request body, or null. */
-        RequestBodyStream bodyStream;
+        BodyPublisher bodyStream;
         boolean called;
         boolean answered;
         boolean headWritten;
         /** A streamed response body. */
-        ResponseBodySubscriber responseBody;
+        BodySubscriber responseBody;
+        /** The response body is read and dropped (HEAD, 204, 304): no chunk is written. */
+        boolean responseSkip;
+        /** The response body is over (its last bytes, if any, are in the output queue). */
+        boolean responseEnded;
+        /** The response body's publisher has completed (the chunked response waits for its trailers). */
+        boolean responseCompleted;
         /** The response's length if it has a Content-Length (-1: chunked or close-delimited). */
         long responseLength = -1;
         boolean chunkedResponse;
@@ -259,7 +257,7 @@ public final class Http1ServerStage implements ConnectionStage {
             conn.close();
             return;
         }
-        final RequestBodyStream body = exchange.bodyStream;
+        final BodyPublisher body = exchange.bodyStream;
         if (inputState != BODY_DONE && inputState != DISCARD) {
             // the client went away mid-request: what the handler reads ends in an error
             inputState = DISCARD;
@@ -520,8 +518,8 @@ public final class Http1ServerStage implements ConnectionStage {
         bodyReceived = 0;
         final Body body;
         if (transferEncoding != null) {
-            ex.bodyStream = new RequestBodyStream(this, ex);
-            body = Body.stream(ex.bodyStream, -1).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
+            ex.bodyStream = newBodyStream(ex);
+            body = Body.stream(ex.bodyStream, -1).withTrailers(ex.bodyStream.trailers());
             inputState = CHUNKED;
             codec.startChunked(options.maxBodyBytes(), options.maxHeaderBytes(), options.maxHeaderCount());
         } else if (contentLength > 0) {
@@ -532,8 +530,8 @@ public final class Http1ServerStage implements ConnectionStage {
                 body = null;
                 sendContinue(ex);
             } else {
-                ex.bodyStream = new RequestBodyStream(this, ex);
-                body = Body.stream(ex.bodyStream, contentLength).withTrailers(ex.bodyStream.trailers.minimalCompletionStage());
+                ex.bodyStream = newBodyStream(ex);
+                body = Body.stream(ex.bodyStream, contentLength).withTrailers(ex.bodyStream.trailers());
             }
         } else {
             body = Body.empty();
@@ -626,7 +624,7 @@ public final class Http1ServerStage implements ConnectionStage {
             ex.bufferedLength += n;
             return n;
         }
-        return ex.bodyStream.deliver(in, n);
+        return ex.bodyStream.deliverCopy(in, n) ? n : 0;
     }
 
     /** The request body has been read to its end; {@code trailers} are its trailer fields (chunked), or empty. */
@@ -759,19 +757,9 @@ public final class Http1ServerStage implements ConnectionStage {
     }
 
     private static Response failureResponse(Exchange ex, Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        final int status;
-        if (t instanceof TimeoutException) {
-            status = 504;
-        } else if (t instanceof OverloadedException || t instanceof NotReadyException || t instanceof CircuitOpenException) {
-            status = 503;
-        } else if (t instanceof BodyTooLargeException) {
-            status = 413;
-        } else {
-            status = 500;
+        final Throwable t = ServiceFailure.unwrap(failure);
+        final int status = ServiceFailure.status(t);
+        if (status == 500) {
             LOG.log(System.Logger.Level.WARNING, "the handler failed on " + ex.request + "; answering 500",
                     t == null ? new NullPointerException("the handler answered null") : t);
         }
@@ -836,10 +824,11 @@ public final class Http1ServerStage implements ConnectionStage {
         ex.responseTrailers = stream.trailers();
         final int len = encodeHead(s, response, ex.keepAlive, noBody ? -1 : length, chunked, ex.http11);
         outQueue.add(ByteBuffer.wrap(Arrays.copyOf(s.out, len)));
-        final ResponseBodySubscriber subscriber = new ResponseBodySubscriber(this, ex);
+        final BodySubscriber subscriber = new BodySubscriber(conn::execute, BodySubscriber.Sink.of(
+                () -> onResponseSubscribed(ex), chunk -> onResponseChunk(ex, chunk), t -> onResponseEnd(ex, t)));
         ex.responseBody = subscriber;
         if (ex.isHead || noBody) {
-            subscriber.skip = true;
+            ex.responseSkip = true;
         }
         stream.publisher().subscribe(subscriber);
         pumpOutput();
@@ -874,14 +863,26 @@ public final class Http1ServerStage implements ConnectionStage {
         if (ex == null || !ex.headWritten) {
             return;
         }
-        final ResponseBodySubscriber rb = ex.responseBody;
+        final BodySubscriber rb = ex.responseBody;
         if (rb == null) {
             finishResponse(ex);
-        } else if (rb.ended) {
+        } else if (ex.responseEnded) {
             finishResponse(ex);
         } else if (conn.queuedBytes() < highWatermarkBytes) {
-            rb.requestMore();
+            if (!ex.responseCompleted && !ex.responseSkip) {
+                rb.requestMore();
+            }
         } // else the queue is at its high watermark, so writing is paused: onWritingResumed asks for more
+    }
+
+    /** The response body's publisher has subscribed us, in the turn. */
+    private void onResponseSubscribed(Exchange ex) {
+        if (ex.responseSkip) {
+            ex.responseBody.cancel();
+            onResponseEnd(ex, null);
+        } else {
+            pumpOutput();
+        }
     }
 
     /** A chunk of the response body, in the turn. */
@@ -889,10 +890,9 @@ public final class Http1ServerStage implements ConnectionStage {
         if (ex != exchange || closed) {
             return;
         }
-        final ResponseBodySubscriber rb = ex.responseBody;
-        rb.outstanding = false;
+        ex.responseBody.received();
         final int n = chunk.remaining();
-        if (rb.skip || n == 0) {
+        if (ex.responseSkip || n == 0) {
             pumpOutput();
             return;
         }
@@ -916,18 +916,17 @@ public final class Http1ServerStage implements ConnectionStage {
         if (ex != exchange || closed) {
             return;
         }
-        final ResponseBodySubscriber rb = ex.responseBody;
         if (failure != null) {
             abortResponse(ex, "the response body failed: " + failure);
             return;
         }
-        if (!rb.skip && ex.responseLength >= 0 && ex.responseBytes != ex.responseLength) {
+        if (!ex.responseSkip && ex.responseLength >= 0 && ex.responseBytes != ex.responseLength) {
             abortResponse(ex, "the response body ended after " + ex.responseBytes + " of its Content-Length "
                     + ex.responseLength + " bytes");
             return;
         }
-        if (ex.chunkedResponse && !rb.skip) {
-            rb.completed = true; // no more chunks asked for while the trailers come
+        if (ex.chunkedResponse && !ex.responseSkip) {
+            ex.responseCompleted = true; // no more chunks asked for while the trailers come
             final CompletableFuture<Headers> trailers = doneOrNull(ex.responseTrailers);
             if (trailers == null) {
                 ex.responseTrailers.whenComplete((h, t) -> conn.execute(() -> onResponseTrailers(ex, h, t)));
@@ -943,7 +942,7 @@ public final class Http1ServerStage implements ConnectionStage {
             onResponseTrailers(ex, h, t);
             return;
         }
-        rb.ended = true;
+        ex.responseEnded = true;
         pumpOutput();
     }
 
@@ -964,7 +963,7 @@ public final class Http1ServerStage implements ConnectionStage {
             return;
         }
         outQueue.add(last);
-        ex.responseBody.ended = true;
+        ex.responseEnded = true;
         pumpOutput();
     }
 
@@ -992,7 +991,9 @@ public final class Http1ServerStage implements ConnectionStage {
     private void finishResponse(Exchange ex) {
         exchange = null;
         if (ex.bodyStream != null && inputState != BODY_DONE) {
-            ex.bodyStream.abandon();
+            // the response is done but the body was not read to its end: the connection closes
+            ex.bodyStream.fail(new java.util.concurrent.CancellationException(
+                    "the response was sent before the request body was read"));
         }
         if (!ex.keepAlive || draining || peerClosed) {
             inputState = DISCARD;
@@ -1144,208 +1145,13 @@ public final class Http1ServerStage implements ConnectionStage {
 
     // ================================================================ body streams
 
-    Connection connection() {
-        return conn;
-    }
-
     /**
-     * A request body as a {@link Flow.Publisher}: one subscriber; chunks delivered in the
-     * connection's turn as its demand allows.
+     * A request body as a {@link Flow.Publisher} ({@link BodyPublisher}): demand and cancel wake
+     * {@link #onDemand}, which runs the stash (bytes of a cancelled body are read and dropped)
+     * and resumes reading.
      */
-    static final class RequestBodyStream implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
-        /*
-         * Threading protocol. subscribe, request and cancel: any thread; they touch only the
-         * atomics and re-enter the stage with execute(). Everything else (deliver, complete,
-         * fail, abandon, and every call of the subscriber) runs in the connection's turn.
-         * Memory ordering: the subscriber is published by execute() (a mailbox hand-off).
-         */
-        private final Http1ServerStage stage;
-        private final Exchange exchange;
-        private final AtomicBoolean subscribed = new AtomicBoolean();
-        private final AtomicLong demand = new AtomicLong();
-        private volatile boolean cancelled;
-        /** The thread inside deliver(), so request() from within onNext needs no execute. */
-        private volatile Thread delivering;
-        // turn-confined
-        private Flow.Subscriber<? super ByteBuffer> subscriber;
-        private boolean ended;
-        private Throwable failure;
-        private boolean completed;
-        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
-        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
-
-        RequestBodyStream(Http1ServerStage stage, Exchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
-            java.util.Objects.requireNonNull(s, "subscriber");
-            if (!subscribed.compareAndSet(false, true)) {
-                s.onSubscribe(new Flow.Subscription() {
-                    @Override public void request(long n) {}
-                    @Override public void cancel() {}
-                });
-                s.onError(new IllegalStateException("a request body can be read once; it already has a subscriber"));
-                return;
-            }
-            final Connection c = stage.connection();
-            c.execute(() -> {
-                subscriber = s;
-                s.onSubscribe(this);
-                if (completed) {
-                    ended = true;
-                    s.onComplete();
-                } else if (failure != null) {
-                    ended = true;
-                    s.onError(failure);
-                } else {
-                    stage.onDemand(exchange);
-                }
-            });
-        }
-
-        @Override
-        public void request(long n) {
-            if (n <= 0) {
-                cancelled = true;
-                stage.connection().execute(() -> fail(new IllegalArgumentException("request(" + n + "): demand must be positive")));
-                return;
-            }
-            final long before = demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-            if (before == 0 && Thread.currentThread() != delivering) {
-                stage.connection().execute(() -> stage.onDemand(exchange));
-            }
-        }
-
-        @Override
-        public void cancel() {
-            if (!cancelled) {
-                cancelled = true;
-                stage.connection().execute(() -> stage.onDemand(exchange));
-            }
-        }
-
-        /** In the turn: hands over up to {@code n} bytes of {@code in}; returns how many were taken. */
-        int deliver(ByteBuffer in, int n) {
-            if (cancelled || ended) {
-                in.position(in.position() + n); // nobody reads them: drop, to keep the connection in step
-                return n;
-            }
-            if (subscriber == null || demand.get() == 0) {
-                return 0;
-            }
-            final byte[] copy = new byte[n];
-            in.get(copy);
-            if (demand.get() != Long.MAX_VALUE) {
-                demand.decrementAndGet();
-            }
-            delivering = Thread.currentThread();
-            try {
-                subscriber.onNext(ByteBuffer.wrap(copy));
-            } catch (RuntimeException e) {
-                cancelled = true;
-                LOG.log(System.Logger.Level.WARNING, "a request body subscriber threw; its body is dropped", e);
-            } finally {
-                delivering = null;
-            }
-            return n;
-        }
-
-        /** The body has been read: its trailers first, then the subscriber's onComplete. */
-        void complete(Headers trailerFields) {
-            completed = true;
-            trailers.complete(trailerFields);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onComplete();
-            }
-        }
-
-        void fail(Throwable t) {
-            if (completed || failure != null) {
-                return;
-            }
-            failure = t;
-            trailers.completeExceptionally(t);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onError(t);
-            }
-        }
-
-        /** The response is done but the body was not read to its end: the connection closes. */
-        void abandon() {
-            fail(new java.util.concurrent.CancellationException("the response was sent before the request body was read"));
-        }
-    }
-
-    /** Subscribes to a response body; its signals come back into the turn with execute(). */
-    static final class ResponseBodySubscriber implements Flow.Subscriber<ByteBuffer> {
-        private final Http1ServerStage stage;
-        private final Exchange exchange;
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-        // turn-confined
-        boolean outstanding;
-        boolean ended;
-        boolean skip;
-        /** The publisher has completed (the chunked response waits for its trailers). */
-        boolean completed;
-
-        ResponseBodySubscriber(Http1ServerStage stage, Exchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (subscription != null || cancelled) {
-                s.cancel();
-                return;
-            }
-            subscription = s;
-            stage.connection().execute(() -> {
-                if (skip) {
-                    cancel();
-                    stage.onResponseEnd(exchange, null);
-                } else {
-                    stage.pumpOutput();
-                }
-            });
-        }
-
-        /** In the turn: asks for one more chunk if none is on its way. */
-        void requestMore() {
-            final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !ended && !completed && !skip && !cancelled) {
-                outstanding = true;
-                s.request(1);
-            }
-        }
-
-        void cancel() {
-            cancelled = true;
-            final Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onNext(ByteBuffer item) {
-            stage.connection().execute(() -> stage.onResponseChunk(exchange, item));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            stage.connection().execute(() -> stage.onResponseEnd(exchange, t));
-        }
-
-        @Override
-        public void onComplete() {
-            stage.connection().execute(() -> stage.onResponseEnd(exchange, null));
-        }
+    private BodyPublisher newBodyStream(Exchange ex) {
+        return new BodyPublisher("request body", conn::execute, BodyPublisher.Protocol.of(
+                () -> onDemand(ex), () -> onDemand(ex)), null);
     }
 }

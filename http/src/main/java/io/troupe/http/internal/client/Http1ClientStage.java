@@ -3,6 +3,8 @@ package io.troupe.http.internal.client;
 import io.troupe.http.Body;
 import io.troupe.http.Headers;
 import io.troupe.http.Response;
+import io.troupe.http.internal.BodyPublisher;
+import io.troupe.http.internal.BodySubscriber;
 import io.troupe.http.internal.Http1Codec;
 import io.troupe.http.internal.HttpError;
 import io.troupe.io.Connection;
@@ -23,8 +25,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -66,12 +66,11 @@ public final class Http1ClientStage implements ConnectionStage {
      *     reaches the watermark, and tells onWritingResumed after every pause): pump() then just
      *     stops, and onWritingResumed pumps again.
      *
-     * Memory ordering: see ClientPool; body stream demand is an AtomicLong, its wake-up an execute().
+     * Memory ordering: see ClientPool; the body stream's demand is BodyPublisher's (an
+     * AtomicLong), its wake-up an execute().
      *
      * Shutdown. The actor system closes the connection: onClosed fails what is in flight.
      */
-
-    private static final System.Logger LOG = System.getLogger(Http1ClientStage.class.getName());
 
     /** Reading a response head. */
     private static final int HEAD = 0;
@@ -115,9 +114,11 @@ public final class Http1ClientStage implements ConnectionStage {
     private int bodyLen;
     private int status;
     private Headers responseHeaders;
-    private ResponseBodyStream bodyStream;
+    private BodyPublisher bodyStream;
+    /** The exchange whose response {@link #bodyStream} is. */
+    private ClientExchange bodyStreamExchange;
     /** The latest response body stream, whose subscribe onClosed may have to finish. */
-    private ResponseBodyStream lastBodyStream;
+    private BodyPublisher lastBodyStream;
     /** The stash of input bytes the body's subscriber has not asked for yet, and the chunk framing. */
     private final Http1Codec codec = new Http1Codec();
     private boolean readingSuspended;
@@ -126,7 +127,9 @@ public final class Http1ClientStage implements ConnectionStage {
 
     // ---- output
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(0);
-    private UploadSubscriber upload;
+    private BodySubscriber upload;
+    /** The exchange whose request body {@link #upload} reads. */
+    private ClientExchange uploadExchange;
     /** The streamed request body's trailers (sent after the last chunk of a chunked upload). */
     private CompletionStage<Headers> uploadTrailers;
     /** The upload's publisher completed; its trailers are awaited (no more chunks are asked for). */
@@ -358,7 +361,9 @@ public final class Http1ClientStage implements ConnectionStage {
             pump();
         } else {
             uploadDone = false;
-            upload = new UploadSubscriber(this, e);
+            upload = new BodySubscriber(conn::execute, BodySubscriber.Sink.of(
+                    this::pump, chunk -> onUploadChunk(e, chunk), t -> onUploadEnd(e, t)));
+            uploadExchange = e;
             uploadTrailers = body.trailers();
             uploadCompleted = false;
             pump();
@@ -392,8 +397,8 @@ public final class Http1ClientStage implements ConnectionStage {
                 return; // the queue is full now, so writing is paused: onWritingResumed pumps again
             }
         }
-        final UploadSubscriber u = upload;
-        if (u != null && !uploadDone && !uploadCompleted && ex == u.exchange && conn.queuedBytes() < highWatermarkBytes) {
+        final BodySubscriber u = upload;
+        if (u != null && !uploadDone && !uploadCompleted && ex == uploadExchange && conn.queuedBytes() < highWatermarkBytes) {
             u.requestMore();
         } // else at the high watermark writing is paused: onWritingResumed asks for more
     }
@@ -402,7 +407,7 @@ public final class Http1ClientStage implements ConnectionStage {
         if (e != ex || closed || closing) {
             return;
         }
-        upload.outstanding = false;
+        upload.received();
         final int n = chunk.remaining();
         if (n == 0) {
             pump();
@@ -506,7 +511,7 @@ public final class Http1ClientStage implements ConnectionStage {
         if (e != ex || closed || closing) {
             return;
         }
-        if (bodyStream != null && bodyStream.cancelled) {
+        if (bodyStream != null && bodyStream.cancelled()) {
             // Nobody reads the rest: the connection cannot be reused.
             ex = null;
             conn.cancelTimer(REQUEST_TIMER);
@@ -611,7 +616,7 @@ public final class Http1ClientStage implements ConnectionStage {
             in.position(in.position() + n);
             return true;
         }
-        return bodyStream.deliver(in, n);
+        return bodyStream.deliverCopy(in, n);
     }
 
     /** Collects the head's bytes; parses it once the blank line is in. False if more bytes are needed. */
@@ -727,7 +732,8 @@ public final class Http1ClientStage implements ConnectionStage {
             inState = BODY_FIXED;
             return true;
         }
-        bodyStream = new ResponseBodyStream(this, ex);
+        bodyStream = newBodyStream(ex);
+        bodyStreamExchange = ex;
         lastBodyStream = bodyStream;
         if (length > 0) {
             bodyRemaining = length;
@@ -739,7 +745,7 @@ public final class Http1ClientStage implements ConnectionStage {
         }
         conn.cancelTimer(REQUEST_TIMER); // the head is in: the body's reader sets the pace now
         final Body body = Body.stream(bodyStream, length > 0 ? length : -1)
-                .withTrailers(bodyStream.trailers.minimalCompletionStage());
+                .withTrailers(bodyStream.trailers());
         if (!ex.result.complete(Response.of(code, headers, body))) {
             // The caller gave up (cancelled the stage): nobody will read this body, so the connection cannot be kept.
             ex = null;
@@ -796,7 +802,7 @@ public final class Http1ClientStage implements ConnectionStage {
             bodyBuf = null;
             onFinished = () -> e.result.complete(r);
         } else if (bodyStream != null) {
-            final ResponseBodyStream stream = bodyStream;
+            final BodyPublisher stream = bodyStream;
             onFinished = () -> stream.complete(trailers);
         }
     }
@@ -891,7 +897,7 @@ public final class Http1ClientStage implements ConnectionStage {
         if (upload != null) {
             upload.cancel();
         }
-        if (bodyStream != null && bodyStream.exchange == e) {
+        if (bodyStream != null && bodyStreamExchange == e) {
             bodyStream.fail(cause);
         }
         if (mayRetry && !e.result.isDone() && (!sentAnything || served > 0 && !gotAnything && e.replayable())
@@ -907,200 +913,14 @@ public final class Http1ClientStage implements ConnectionStage {
 
     // ================================================================ body streams
 
-    /** A response body as a {@link Flow.Publisher}: one subscriber, chunks delivered in the turn as its demand allows. */
-    static final class ResponseBodyStream implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
-        /*
-         * Threading protocol: subscribe, request and cancel from any thread touch only atomics and
-         * re-enter the stage with execute(); everything else runs in the connection's turn.
-         */
-        private final Http1ClientStage stage;
-        final ClientExchange exchange;
-        private final AtomicBoolean subscribed = new AtomicBoolean();
-        private final AtomicBoolean started = new AtomicBoolean();
-        private volatile Runnable pendingStart;
-        private final AtomicLong demand = new AtomicLong();
-        volatile boolean cancelled;
-        private volatile Thread delivering;
-        // turn-confined
-        private Flow.Subscriber<? super ByteBuffer> subscriber;
-        private boolean ended;
-        private volatile boolean completed;
-        private volatile Throwable failure;
-        /** The trailer fields, completed (by complete or fail) before the subscriber hears the end. */
-        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
-
-        ResponseBodyStream(Http1ClientStage stage, ClientExchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
-            java.util.Objects.requireNonNull(s, "subscriber");
-            if (!subscribed.compareAndSet(false, true)) {
-                s.onSubscribe(new Flow.Subscription() {
-                    @Override public void request(long n) {}
-                    @Override public void cancel() {}
-                });
-                s.onError(new IllegalStateException("a response body can be read once; it already has a subscriber"));
-                return;
-            }
-            final Runnable start = () -> {
-                if (!started.compareAndSet(false, true)) {
-                    return;
-                }
-                subscriber = s;
-                s.onSubscribe(this);
-                if (completed) {
-                    ended = true;
-                    s.onComplete();
-                } else if (failure != null) {
-                    ended = true;
-                    s.onError(failure);
-                } else {
-                    stage.onDemand(exchange);
-                }
-            };
-            pendingStart = start;
-            stage.conn.execute(start);
-            // A connection that has closed drops the action: run it here (its state is final by
-            // then, published by the volatile `dead`); onClosed runs it too, whichever is first.
-            if (stage.dead) {
-                start.run();
-            }
-        }
-
-        /** Runs a subscribe whose action the closed connection may have dropped. */
-        void runPendingStart() {
-            final Runnable r = pendingStart;
-            if (r != null) {
-                r.run();
-            }
-        }
-
-        @Override
-        public void request(long n) {
-            if (n <= 0) {
-                cancelled = true;
-                stage.conn.execute(() -> stage.onDemand(exchange));
-                return;
-            }
-            final long before = demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-            if (before == 0 && Thread.currentThread() != delivering) {
-                stage.conn.execute(() -> stage.onDemand(exchange));
-            }
-        }
-
-        @Override
-        public void cancel() {
-            if (!cancelled) {
-                cancelled = true;
-                stage.conn.execute(() -> stage.onDemand(exchange));
-            }
-        }
-
-        /** In the turn: hands over {@code n} bytes of {@code in}, or nothing (false) without demand. */
-        boolean deliver(ByteBuffer in, int n) {
-            if (cancelled || ended) {
-                in.position(in.position() + n);
-                return true;
-            }
-            if (subscriber == null || demand.get() == 0) {
-                return false;
-            }
-            final byte[] copy = new byte[n];
-            in.get(copy);
-            if (demand.get() != Long.MAX_VALUE) {
-                demand.decrementAndGet();
-            }
-            delivering = Thread.currentThread();
-            try {
-                subscriber.onNext(ByteBuffer.wrap(copy));
-            } catch (RuntimeException e) {
-                cancelled = true;
-                LOG.log(System.Logger.Level.WARNING, "a response body subscriber threw; the rest is dropped", e);
-            } finally {
-                delivering = null;
-            }
-            return true;
-        }
-
-        /** The body has been read: its trailers first, then the subscriber's onComplete. */
-        void complete(Headers trailerFields) {
-            completed = true;
-            trailers.complete(trailerFields);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onComplete();
-            }
-        }
-
-        void fail(Throwable t) {
-            if (completed || failure != null) {
-                return;
-            }
-            failure = t;
-            trailers.completeExceptionally(t);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onError(t);
-            }
-        }
-    }
-
-    /** Subscribes to a request body; its signals come back into the turn with execute(). */
-    static final class UploadSubscriber implements Flow.Subscriber<ByteBuffer> {
-        private final Http1ClientStage stage;
-        final ClientExchange exchange;
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-        // turn-confined
-        boolean outstanding;
-
-        UploadSubscriber(Http1ClientStage stage, ClientExchange exchange) {
-            this.stage = stage;
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (subscription != null || cancelled) {
-                s.cancel();
-                return;
-            }
-            subscription = s;
-            stage.conn.execute(stage::pump);
-        }
-
-        void requestMore() {
-            final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !cancelled) {
-                outstanding = true;
-                s.request(1);
-            }
-        }
-
-        void cancel() {
-            cancelled = true;
-            final Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onNext(ByteBuffer item) {
-            stage.conn.execute(() -> stage.onUploadChunk(exchange, item));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            stage.conn.execute(() -> stage.onUploadEnd(exchange, t));
-        }
-
-        @Override
-        public void onComplete() {
-            stage.conn.execute(() -> stage.onUploadEnd(exchange, null));
-        }
+    /**
+     * A response body as a {@link Flow.Publisher} ({@link BodyPublisher}): demand and cancel wake
+     * {@link #onDemand}, which runs the stash and resumes reading, or aborts the connection once
+     * the body is cancelled (nobody reads the rest). A subscribe that comes after the close runs
+     * on the subscriber's thread (the volatile {@code dead}) or in onClosed.
+     */
+    private BodyPublisher newBodyStream(ClientExchange e) {
+        return new BodyPublisher("response body", conn::execute, BodyPublisher.Protocol.of(
+                () -> onDemand(e), () -> onDemand(e)), () -> dead);
     }
 }

@@ -6,15 +6,15 @@ import io.troupe.http.Headers;
 import io.troupe.http.HttpOptions;
 import io.troupe.http.Request;
 import io.troupe.http.Response;
+import io.troupe.http.internal.BodyPublisher;
+import io.troupe.http.internal.BodySubscriber;
 import io.troupe.http.internal.HttpError;
 import io.troupe.http.internal.PercentCoding;
+import io.troupe.http.internal.ServiceFailure;
 import io.troupe.io.Connection;
 import io.troupe.io.ConnectionStage;
 import io.troupe.io.Tcp;
 import io.troupe.io.TlsConnection;
-import io.troupe.services.CircuitOpenException;
-import io.troupe.services.NotReadyException;
-import io.troupe.services.OverloadedException;
 import io.troupe.services.Service;
 import io.troupe.services.Services;
 import java.io.IOException;
@@ -32,11 +32,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One HTTP/2 server connection (RFC 9113), as a {@link ConnectionStage}: reads frames out of the
@@ -49,7 +45,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     /*
      * Threading protocol. Every field is confined to the connection actor's turn (stage calls,
      * execute actions, timer actions), as in Http1ServerStage. Other threads touch only a request
-     * body's demand and cancel flag (RequestBody: atomics, then an execute() to wake the stage),
+     * body's demand and cancel flag (BodyPublisher: atomics, then an execute() to wake the stage),
      * a response body publisher's signals and the service's answer, all re-entered with
      * execute(). A Stream is compared by identity on re-entry: an answer or chunk for a stream
      * that has closed is dropped.
@@ -68,7 +64,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
      * window of connectionWindowBytes (= streams x stream window, so that stalled streams cannot
      * starve the others of connection window). DATA counts against both when it arrives; the
      * bytes are given back (WINDOW_UPDATE, batched at half a window) only when the handler takes
-     * them (RequestBody delivers a chunk), so a handler that does not read stops its own stream
+     * them (BodyPublisher delivers a chunk), so a handler that does not read stops its own stream
      * and holds at most one stream window of memory. Bytes nobody will read (closed or reset
      * streams, padding, a cancelled body) go back to the connection window at once. Sending: a
      * stream writes DATA only within min(its window, the connection window, the peer's max frame
@@ -219,7 +215,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         long received;
         /** A small Content-Length body read whole before the call. */
         byte[] buffered;
-        RequestBody body;
+        BodyPublisher body;
         final ArrayDeque<ByteBuffer> inbound = new ArrayDeque<>(2);
         int inboundBytes;
         /** The body's reader cancelled: further DATA is dropped. */
@@ -235,7 +231,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>(2);
         boolean outEnded;
         boolean inReady;
-        ResponseSubscriber responseBody;
+        BodySubscriber responseBody;
         long responseLength = -1;
         long responseBytes;
         long lastProgressNanos;
@@ -651,8 +647,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             s.buffered = new byte[(int) cl];
             body = null;
         } else {
-            s.body = new RequestBody(this, s);
-            body = Body.stream(s.body, cl).withTrailers(s.body.trailers.minimalCompletionStage());
+            s.body = newRequestBody(s);
+            body = Body.stream(s.body, cl).withTrailers(s.body.trailers());
         }
         s.request = Request.of(f.method, target, "HTTP/2", headers, body == null ? Body.empty() : body,
                 conn.remoteAddress());
@@ -754,11 +750,11 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
 
     /** Hands buffered chunks to the body's reader as its demand allows; gives their window back. */
     private void deliverBody(Stream s) {
-        final RequestBody b = s.body;
+        final BodyPublisher b = s.body;
         if (b == null || s.closed) {
             return;
         }
-        if (b.cancelled && !s.discardBody) {
+        if (b.cancelled() && !s.discardBody) {
             s.discardBody = true; // nobody reads on: drop, keep the connection window open
             credit(null, s.inboundBytes);
             s.inbound.clear();
@@ -871,19 +867,9 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     }
 
     private static Response failureResponse(Stream s, Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        final int status;
-        if (t instanceof TimeoutException) {
-            status = 504;
-        } else if (t instanceof OverloadedException || t instanceof NotReadyException || t instanceof CircuitOpenException) {
-            status = 503;
-        } else if (t instanceof BodyTooLargeException) {
-            status = 413;
-        } else {
-            status = 500;
+        final Throwable t = ServiceFailure.unwrap(failure);
+        final int status = ServiceFailure.status(t);
+        if (status == 500) {
             LOG.log(System.Logger.Level.WARNING, "the handler failed on " + s.request + " (HTTP/2 " + s + "); answering 500",
                     t == null ? new NullPointerException("the handler answered null") : t);
         }
@@ -955,7 +941,8 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         }
         s.responseLength = length;
         s.responseTrailerStage = body.trailers();
-        final ResponseSubscriber subscriber = new ResponseSubscriber(this, s);
+        final BodySubscriber subscriber = new BodySubscriber(conn::execute, BodySubscriber.Sink.of(
+                () -> onResponseSubscribed(s), chunk -> onResponseChunk(s, chunk), t -> onResponseEnd(s, t)));
         s.responseBody = subscriber;
         ((Body.Stream) body).publisher().subscribe(subscriber);
     }
@@ -1005,13 +992,20 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
         write(out.flip());
     }
 
+    /** The response body's publisher has subscribed us, in the turn. */
+    private void onResponseSubscribed(Stream s) {
+        if (!s.closed && !s.outEnded) {
+            s.responseBody.requestMore();
+        }
+    }
+
     /** A response chunk, in the turn. */
     void onResponseChunk(Stream s, ByteBuffer chunk) {
         if (s.closed || closed || failed) {
             return;
         }
-        final ResponseSubscriber rb = s.responseBody;
-        rb.outstanding = false;
+        final BodySubscriber rb = s.responseBody;
+        rb.received();
         final int n = chunk.remaining();
         if (n > 0) {
             s.responseBytes += n;
@@ -1024,7 +1018,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
             }
             s.out.add(chunk);
             schedule(s);
-        } else {
+        } else if (!s.outEnded) {
             rb.requestMore();
         }
         flush();
@@ -1210,7 +1204,7 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
     }
 
     private void askForMore(Stream s) {
-        final ResponseSubscriber rb = s.responseBody;
+        final BodySubscriber rb = s.responseBody;
         if (rb != null && !s.outEnded) {
             rb.requestMore();
         }
@@ -1561,187 +1555,15 @@ final class H2ServerStage implements ConnectionStage, FrameReader.Listener {
 
     // ================================================================ body streams
 
-    Connection connection() {
-        return conn;
-    }
-
     /**
-     * A request body as a {@link Flow.Publisher}: one subscriber; chunks delivered in the
-     * connection's turn as its demand allows, each one's window given back as it is delivered.
+     * A request body as a {@link Flow.Publisher} ({@link BodyPublisher}): demand and cancel wake
+     * {@link #onBodyDemand}, which delivers the stream's queued chunks, each one's window given
+     * back as it is delivered (WINDOW_UPDATE), or drops them and gives their window back at once
+     * when the body was cancelled.
      */
-    static final class RequestBody implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
-        /*
-         * Threading protocol: as Http1ServerStage.RequestBodyStream. subscribe, request and
-         * cancel: any thread, touching only the atomics and re-entering with execute().
-         * Everything else runs in the connection's turn.
-         */
-        private final H2ServerStage stage;
-        private final Stream stream;
-        private final AtomicBoolean subscribed = new AtomicBoolean();
-        private final AtomicLong demand = new AtomicLong();
-        /** Completes with the trailer fields (or empty) before the subscriber's onComplete; fails as the body does. */
-        final CompletableFuture<Headers> trailers = new CompletableFuture<>();
-        volatile boolean cancelled;
-        private volatile Thread delivering;
-        private Flow.Subscriber<? super ByteBuffer> subscriber;
-        private boolean ended;
-        private Throwable failure;
-        private boolean completed;
-
-        RequestBody(H2ServerStage stage, Stream stream) {
-            this.stage = stage;
-            this.stream = stream;
-        }
-
-        @Override
-        public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
-            java.util.Objects.requireNonNull(s, "subscriber");
-            if (!subscribed.compareAndSet(false, true)) {
-                s.onSubscribe(new Flow.Subscription() {
-                    @Override public void request(long n) {}
-                    @Override public void cancel() {}
-                });
-                s.onError(new IllegalStateException("a request body can be read once; it already has a subscriber"));
-                return;
-            }
-            stage.connection().execute(() -> {
-                subscriber = s;
-                s.onSubscribe(this);
-                if (completed) {
-                    ended = true;
-                    s.onComplete();
-                } else if (failure != null) {
-                    ended = true;
-                    s.onError(failure);
-                } else {
-                    stage.onBodyDemand(stream);
-                }
-            });
-        }
-
-        @Override
-        public void request(long n) {
-            if (n <= 0) {
-                cancelled = true;
-                stage.connection().execute(() -> fail(new IllegalArgumentException("request(" + n + "): demand must be positive")));
-                return;
-            }
-            final long before = demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-            if (before == 0 && Thread.currentThread() != delivering) {
-                stage.connection().execute(() -> stage.onBodyDemand(stream));
-            }
-        }
-
-        @Override
-        public void cancel() {
-            if (!cancelled) {
-                cancelled = true;
-                stage.connection().execute(() -> stage.onBodyDemand(stream));
-            }
-        }
-
-        boolean wants() {
-            return subscriber != null && !ended && !cancelled && demand.get() > 0;
-        }
-
-        void deliver(ByteBuffer chunk) {
-            if (demand.get() != Long.MAX_VALUE) {
-                demand.decrementAndGet();
-            }
-            delivering = Thread.currentThread();
-            try {
-                subscriber.onNext(chunk);
-            } catch (RuntimeException e) {
-                cancelled = true;
-                LOG.log(System.Logger.Level.WARNING, "a request body subscriber threw; its body is dropped", e);
-            } finally {
-                delivering = null;
-            }
-        }
-
-        void complete(Headers trailerFields) {
-            if (completed || failure != null) {
-                return;
-            }
-            completed = true;
-            trailers.complete(trailerFields);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onComplete();
-            }
-        }
-
-        void fail(Throwable t) {
-            if (completed || failure != null) {
-                return;
-            }
-            failure = t;
-            trailers.completeExceptionally(t);
-            if (subscriber != null && !ended) {
-                ended = true;
-                subscriber.onError(t);
-            }
-        }
-    }
-
-    /** Subscribes to a response body; its signals come back into the turn with execute(). */
-    static final class ResponseSubscriber implements Flow.Subscriber<ByteBuffer> {
-        private final H2ServerStage stage;
-        private final Stream stream;
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-        boolean outstanding;
-
-        ResponseSubscriber(H2ServerStage stage, Stream stream) {
-            this.stage = stage;
-            this.stream = stream;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            if (subscription != null || cancelled) {
-                s.cancel();
-                return;
-            }
-            subscription = s;
-            stage.connection().execute(() -> {
-                if (!stream.closed) {
-                    requestMore();
-                }
-            });
-        }
-
-        /** In the turn: asks for one more chunk if none is on its way. */
-        void requestMore() {
-            final Flow.Subscription s = subscription;
-            if (s != null && !outstanding && !cancelled && !stream.outEnded) {
-                outstanding = true;
-                s.request(1);
-            }
-        }
-
-        void cancel() {
-            cancelled = true;
-            final Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onNext(ByteBuffer item) {
-            stage.connection().execute(() -> stage.onResponseChunk(stream, item));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            stage.connection().execute(() -> stage.onResponseEnd(stream, t));
-        }
-
-        @Override
-        public void onComplete() {
-            stage.connection().execute(() -> stage.onResponseEnd(stream, null));
-        }
+    private BodyPublisher newRequestBody(Stream s) {
+        return new BodyPublisher("request body", conn::execute, BodyPublisher.Protocol.of(
+                () -> onBodyDemand(s), () -> onBodyDemand(s)), null);
     }
 
     /** For a body that will not be sent (HEAD, 204, 304): subscribes and cancels at once. */
