@@ -142,9 +142,13 @@ class RemoteProcessTest {
                 final Object signal = got.poll(30, TimeUnit.SECONDS);
                 final long ms = (System.nanoTime() - killedAt) / 1_000_000;
                 assertEquals(new Terminated(echo), signal, "Terminated for the watched actor of the killed process");
-                // heartbeat 200 ms, acceptable pause 2 s, phi 8: down after 2-3 s of silence (slack for a loaded host)
-                assertTrue(ms < 10_000, "declared down after " + ms + " ms");
-                System.out.println("killed child declared down after " + ms + " ms");
+                // the detector's own bound for these settings (steady heartbeats), plus one heartbeat
+                // interval (the last one may have just gone), plus 2 s of slack for a loaded host
+                final long boundMs = new io.troupe.remote.internal.PhiAccrualFailureDetector(8.0, 200,
+                        Duration.ofMillis(200).toNanos() / 4, Duration.ofSeconds(2).toNanos(), Duration.ofMillis(200).toNanos())
+                        .detectionBoundNanos() / 1_000_000;
+                assertTrue(ms < boundMs + 200 + 2_000, "declared down after " + ms + " ms; the detector's bound is " + boundMs + " ms");
+                System.out.println("killed child declared down after " + ms + " ms (detector bound " + boundMs + " ms + one interval)");
 
                 // a new process on the same address is a new incarnation
                 child = startChild(port, node.address().toString());
