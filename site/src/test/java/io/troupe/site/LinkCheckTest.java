@@ -62,7 +62,7 @@ class LinkCheckTest {
                 }
             }
         }
-        assertEquals(List.of("mailbox", "timers", "actors", "testkit", "services", "supervision", "io-actors", "http",
+        assertEquals(List.of("mailbox", "timers", "actors", "testkit", "services", "supervision", "io-actors", "remote", "http",
                 "observe", "observe-otel"), modules, "the library modules");
         final Set<String> documented = new TreeSet<>(Files.readAllLines(api.resolve("element-list")));
         assertEquals(exported, documented);
