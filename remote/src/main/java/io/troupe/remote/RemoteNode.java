@@ -735,6 +735,10 @@ public final class RemoteNode implements AutoCloseable {
                     for (AskRef<?> ask : a.asks) {
                         ask.fail(new RemoteDeliveryException("no handshake with " + a.address));
                     }
+                    // unreachable: its watchers hear Terminated, and the WATCHes queued for it go
+                    a.control.removeIf(f -> f[4] == Wire.WATCH || f[4] == Wire.UNWATCH);
+                    a.watchSent.clear();
+                    notifyTerminated(a.takeAllWatches());
                 } else if (now - a.lastHelloNanos > HELLO_RETRY_NANOS) {
                     a.control.removeIf(f -> f[4] == Wire.HELLO);
                     sendHello(a);
@@ -1016,8 +1020,13 @@ public final class RemoteNode implements AutoCloseable {
         }
         final Association a = association(peer);
         register(a);
-        final byte[] ackNonce = Handshake.newNonce();
-        a.ackNonces.put(from, ackNonce);
+        // one challenge per peer incarnation until its AUTH comes: a retried HELLO gets the same
+        // one, so the AUTH answering an earlier HELLO_ACK (sent while the retry was on its way) holds
+        byte[] ackNonce = a.ackNonces.get(from);
+        if (ackNonce == null) {
+            ackNonce = Handshake.newNonce();
+            a.ackNonces.put(from, ackNonce);
+        }
         if (a.ackNonces.size() > 8) {
             a.ackNonces.keySet().removeIf(k -> k != from && a.ackNonces.size() > 8);
         }
@@ -1057,11 +1066,12 @@ public final class RemoteNode implements AutoCloseable {
                     + Long.toHexString(from));
             final Association asked = answeredBy(b, body + Wire.NONCE + Wire.MAC, end);
             if (asked != null) {
-                // Answer anyway, with our proof: the peer refuses it and logs that a node with
-                // another secret knocked, so both sides say so. We trust nothing from it.
+                // Answer anyway, with an AUTH that proves nothing (zeros): the peer refuses it and
+                // logs that a node with another secret knocked, so both sides say so. Never a MAC
+                // of its nonce: that would sign a nonce of a stranger's choosing (an oracle).
                 final ExpandableArrayBuffer out = controlBuffer;
                 int w = Wire.header(out, 0, Wire.AUTH, (byte) 0, uid, from);
-                out.putBytes(w, Handshake.mac(secret, Handshake.ROLE_AUTH, ackNonce, uid, from));
+                out.setMemory(w, Wire.MAC, (byte) 0);
                 w += Wire.MAC;
                 queueControl(asked, out, w, true);
             }

@@ -6,18 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
 import io.troupe.actors.DeadLetter;
 import io.troupe.actors.Signal;
 import io.troupe.actors.Terminated;
+import io.troupe.remote.internal.Handshake;
+import io.troupe.remote.internal.Wire;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -205,6 +215,124 @@ class RemoteRaceTest {
             a.spawn(() -> new Recorder(w), "w").tell(far);
             assertEquals("watching", w.poll(10, TimeUnit.SECONDS));
             assertEquals(new Terminated(far), w.poll(10, TimeUnit.SECONDS), "a watch through a closed node: Terminated");
+        }
+    }
+
+    /** A hand-driven peer: its own driver, a subscription on a port of its own, a publication to one node. */
+    static final class FakePeer implements AutoCloseable {
+        final long uid = 0x5EED_0000_0000_0001L;
+        final MediaDriver driver;
+        final Aeron aeron;
+        final Subscription sub;
+        final Publication pub;
+        final String address;
+        final LinkedBlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+
+        FakePeer(RemoteNode target) {
+            final String dir = "/dev/shm/troupe-fake-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+            driver = MediaDriver.launchEmbedded(new MediaDriver.Context().aeronDirectoryName(dir).threadingMode(ThreadingMode.SHARED)
+                    .dirDeleteOnShutdown(true).dirDeleteOnStart(true));
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
+            sub = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:0", RemoteNode.UDP_STREAM);
+            assertTrue(Await.until(() -> sub.tryResolveChannelEndpointPort() != null, Duration.ofSeconds(10)));
+            final String endpoint = io.aeron.ChannelUri.parse(sub.tryResolveChannelEndpointPort()).get("endpoint");
+            address = "troupe://f@127.0.0.1:" + endpoint.substring(endpoint.lastIndexOf(':') + 1);
+            pub = aeron.addPublication("aeron:udp?endpoint=127.0.0.1:" + target.address().port(), RemoteNode.UDP_STREAM);
+            assertTrue(Await.until(pub::isConnected, Duration.ofSeconds(10)), "connected");
+        }
+
+        void send(ExpandableArrayBuffer b, int length) {
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (pub.offer(b, 0, length) < 0) {
+                assertTrue(System.nanoTime() - deadline < 0, "offered");
+                Thread.onSpinWait();
+            }
+        }
+
+        /** The next frame of {@code type} this peer receives, within 10 s. */
+        byte[] next(byte type) {
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() - deadline < 0) {
+                sub.poll((buf, offset, length, header) -> {
+                    final byte[] f = new byte[length];
+                    buf.getBytes(offset, f);
+                    frames.add(f);
+                }, 16);
+                for (byte[] f : frames) {
+                    if (f[4] == type) {
+                        frames.remove(f);
+                        return f;
+                    }
+                }
+                Thread.onSpinWait();
+            }
+            throw new AssertionError("no frame of type " + type);
+        }
+
+        @Override
+        public void close() {
+            pub.close();
+            sub.close();
+            aeron.close();
+            driver.close();
+        }
+    }
+
+    @Test
+    void helloRetriedBeforeTheAckArrived_theAuthForTheFirstAckIsAccepted() throws Exception {
+        final byte[] secret = settings(0).secret();
+        try (ActorSystem b = ActorSystem.create("b"); RemoteNode nb = RemoteNode.start(b, settings(0)); FakePeer fake = new FakePeer(nb)) {
+            final byte[] nonce = Handshake.newNonce();
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(256);
+            int o = Wire.header(out, 0, Wire.HELLO, (byte) 0, fake.uid, 0);
+            out.putBytes(o, nonce);
+            o = Wire.putString(out, o + Wire.NONCE, fake.address);
+            o = Wire.putString(out, o, "b");
+            fake.send(out, o);
+            final byte[] firstAck = fake.next(Wire.HELLO_ACK);
+            fake.send(out, o); // the retry of a HELLO whose answer was slow
+            fake.next(Wire.HELLO_ACK);
+            final long bUid = new UnsafeBuffer(firstAck).getLong(8);
+            final byte[] ackNonce = Arrays.copyOfRange(firstAck, Wire.HEADER, Wire.HEADER + Wire.NONCE);
+            o = Wire.header(out, 0, Wire.AUTH, (byte) 0, fake.uid, bUid);
+            out.putBytes(o, Handshake.mac(secret, Handshake.ROLE_AUTH, ackNonce, fake.uid, bUid));
+            fake.send(out, o + Wire.MAC); // the initiator is established once this is sent: so must the responder be
+            assertTrue(Await.until(() -> nb.connectedNodes().contains(NodeAddress.parse(fake.address)), Duration.ofSeconds(10)),
+                    "the AUTH answering the first HELLO_ACK is accepted (refused frames: " + nb.refusedFrames() + ")");
+        }
+    }
+
+    @Test
+    void aHelloAckThatProvesNothing_isNotAnsweredWithAValidAuth() throws Exception {
+        final byte[] secret = settings(0).secret();
+        try (ActorSystem a = ActorSystem.create("a"); RemoteNode na = RemoteNode.start(a, settings(0)); FakePeer fake = new FakePeer(na)) {
+            na.resolve(fake.address + "/user/x").tell("knock"); // a handshake with the fake's address is under way
+            fake.next(Wire.HELLO);
+            // a HELLO_ACK with a nonce of the fake's choosing and no valid MAC, as from a uid of its choosing
+            final long chosenUid = 0x0BAD_0000_0000_0007L;
+            final byte[] chosenNonce = Handshake.newNonce();
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(256);
+            int o = Wire.header(out, 0, Wire.HELLO_ACK, (byte) 0, chosenUid, na.uid);
+            out.putBytes(o, chosenNonce);
+            out.setMemory(o + Wire.NONCE, Wire.MAC, (byte) 0);
+            o = Wire.putString(out, o + Wire.NONCE + Wire.MAC, fake.address);
+            fake.send(out, o);
+            final byte[] auth = fake.next(Wire.AUTH);
+            final byte[] mac = Arrays.copyOfRange(auth, Wire.HEADER, Wire.HEADER + Wire.MAC);
+            assertTrue(!Arrays.equals(Handshake.mac(secret, Handshake.ROLE_AUTH, chosenNonce, na.uid, chosenUid), mac),
+                    "the node must not MAC a nonce chosen by a peer that proved nothing (a signing oracle)");
+        }
+    }
+
+    @Test
+    void watchThroughAHandshakeThatNeverCompletes_terminatedWhenItTimesOut() throws Exception {
+        try (ActorSystem a = ActorSystem.create("a");
+             RemoteNode na = RemoteNode.start(a, settings(0).withHandshakeTimeout(Duration.ofMillis(500)))) {
+            final ActorRef<Object> nobody = na.resolve("troupe://b@127.0.0.1:9/user/x"); // nothing listens there
+            final LinkedBlockingQueue<Object> w = new LinkedBlockingQueue<>();
+            a.spawn(() -> new Recorder(w), "w").tell(nobody);
+            assertEquals("watching", w.poll(10, TimeUnit.SECONDS));
+            assertEquals(new Terminated(nobody), w.poll(10, TimeUnit.SECONDS), "the node is unreachable: Terminated");
         }
     }
 }
