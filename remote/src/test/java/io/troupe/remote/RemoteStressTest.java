@@ -334,6 +334,82 @@ class RemoteStressTest {
         }
     }
 
+    /** A sink with a small mailbox that works a little on each message: the senders outrun it. */
+    static final class SlowSink extends Actor<Object> {
+        private final Ledger ledger;
+        long sink;
+
+        SlowSink(Ledger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        protected void receive(Object m) {
+            long h = ((Num) m).seq();
+            for (int i = 0; i < 2_000; i++) {
+                h = h * 0x9E3779B97F4A7C15L + i;
+            }
+            sink += h;
+            ledger.delivered((Num) m);
+        }
+    }
+
+    @Test
+    void aeronBackPressuredBySlowReceiver_sendersKeepTheirOrder_nothingLostOrDoubled() throws Exception {
+        final int senders = 4;
+        final int perSender = 3_000 * SCALE;
+        final Ledger ledger = new Ledger(senders * perSender);
+        final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        // a 256-byte maximum makes the smallest term (64 KiB): Aeron back-pressures after a few hundred frames
+        final RemoteSettings small = udp().withMaxMessageSize(256).withPendingPerNode(1 << 20);
+        try (ActorSystem a = ActorSystem.create("a"); ActorSystem b = ActorSystem.create("b");
+             RemoteNode na = RemoteNode.start(a, small); RemoteNode nb = RemoteNode.start(b, small)) {
+            a.spawn(() -> new SlowSink(ledger), io.troupe.actors.SpawnOptions.named("sink")
+                    .withMailbox(8, io.troupe.mailbox.OverflowPolicy.DEAD_LETTER));
+            a.deadLetters().subscribe(ledger::dead);
+            b.deadLetters().subscribe(ledger::dead);
+            final ActorRef<Object> sink = nb.resolve(na.address() + "/user/sink");
+            final Set<String> keys = new HashSet<>();
+            final List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < senders; t++) {
+                final String name = "s" + t;
+                keys.add(name + ">a");
+                final Thread thread = new Thread(() -> {
+                    try {
+                        final List<CompletableFuture<Void>> window = new ArrayList<>();
+                        for (int seq = 0; seq < perSender; seq++) {
+                            final Num n = new Num(name, "a", seq, true);
+                            ledger.sentWithSend.computeIfAbsent(Ledger.key(n), k -> ConcurrentHashMap.newKeySet()).add(seq);
+                            final CompletableFuture<Void> f = sink.send(n).toCompletableFuture();
+                            f.whenComplete((v, e) -> {
+                                if (e != null) {
+                                    errors.add(e);
+                                }
+                            });
+                            window.add(f);
+                            if (window.size() >= 512) {
+                                settled(window);
+                            }
+                        }
+                        settled(window);
+                    } catch (Exception e) {
+                        errors.add(e);
+                    }
+                }, name);
+                threads.add(thread);
+                thread.start();
+            }
+            for (Thread t : threads) {
+                t.join(90_000);
+            }
+            assertTrue(ledger.accounted.await(60, TimeUnit.SECONDS), "every message delivered; missing " + ledger.accounted.getCount());
+            assertTrue(errors.isEmpty(), errors.size() + " sends failed, the first: " + errors.peek());
+            ledger.check(keys, perSender, true);
+            final long pressured = b.deadLetters().count();
+            System.out.println("back-pressured: " + senders * perSender + " sends in order; dead letters at the sender " + pressured);
+        }
+    }
+
     /** Watches the refs it is given (watch, unwatch, watch again: churn), then records Terminated. */
     static final class Watcher extends Actor<Object> {
         private final ConcurrentLinkedQueue<ActorRef<?>> terminated;
