@@ -25,7 +25,8 @@ final class Association {
      * directly when nothing waits (`pendingCount` == 0), and otherwise append to `pending` (an
      * MPSC queue) with `pendingCount` raised first; only the agent removes from `pending`, and it
      * lowers `pendingCount` after the message is in the publication (or given up), so a sender
-     * that sees 0 knows nothing of its own still waits: per-sender order holds.
+     * that sees 0 knows nothing of its own still waits: per-sender order holds. After close, any
+     * thread may drain `pending` (poll is atomic: each message fails once).
      * `watches` is guarded by this object's monitor (watchers call in on their own threads; the
      * agent notifies).
      * Invariants. `established` implies `peerUid` != 0 and the peer proved the secret. A uid once
@@ -67,6 +68,8 @@ final class Association {
     boolean inAgentList;
     /** Our AUTH for a verified HELLO_ACK is queued: once it is sent, the association is established. */
     boolean establishOnAuthSent;
+    /** Paths of the current incarnation we sent WATCH for (and no UNWATCH or TERMINATED since). */
+    final Set<String> watchSent = new HashSet<>();
 
     /** Remote actors of this node watched by local actors: path -> ref -> watchers. Guarded by this. */
     private final HashMap<String, HashMap<RemoteRef<?>, Set<ActorRef<?>>>> watches = new HashMap<>();
@@ -87,30 +90,55 @@ final class Association {
     record Pending(byte[] frame, byte verb, Object message, RemoteRef<?> target, CompletableFuture<Void> done) {}
 
     /**
-     * Adds a watch; true if it is the first for that path (a WATCH frame must go).
+     * Adds a watch; true if it is the first for that ref (that path on that incarnation: refs of
+     * one incarnation and path are equal), so the node must look at it.
      */
     synchronized boolean addWatch(RemoteRef<?> ref, ActorRef<?> watcher) {
         final HashMap<RemoteRef<?>, Set<ActorRef<?>>> refs = watches.computeIfAbsent(ref.path, p -> new HashMap<>(2));
-        final boolean first = refs.isEmpty();
+        final boolean first = !refs.containsKey(ref);
         refs.computeIfAbsent(ref, r -> new HashSet<>(2)).add(watcher);
         return first;
     }
 
-    /** Removes a watch; true if it was the last for that path (an UNWATCH frame may go). */
+    /** Removes a watch; true if it was the last for that ref (an UNWATCH frame may go). */
     synchronized boolean removeWatch(RemoteRef<?> ref, ActorRef<?> watcher) {
         final HashMap<RemoteRef<?>, Set<ActorRef<?>>> refs = watches.get(ref.path);
         if (refs == null) {
             return false;
         }
         final Set<ActorRef<?>> ws = refs.get(ref);
+        boolean last = false;
         if (ws != null && ws.remove(watcher) && ws.isEmpty()) {
             refs.remove(ref);
+            last = true;
         }
         if (refs.isEmpty()) {
             watches.remove(ref.path);
-            return true;
         }
-        return false;
+        return last;
+    }
+
+    /** Whether some local actor watches {@code ref} (its path on its incarnation). */
+    synchronized boolean isWatched(RemoteRef<?> ref) {
+        final HashMap<RemoteRef<?>, Set<ActorRef<?>>> refs = watches.get(ref.path);
+        return refs != null && refs.containsKey(ref);
+    }
+
+    /** Takes the watches of exactly {@code ref} (its path on its incarnation). */
+    synchronized Map<RemoteRef<?>, Set<ActorRef<?>>> takeWatch(RemoteRef<?> ref) {
+        final HashMap<RemoteRef<?>, Set<ActorRef<?>>> refs = watches.get(ref.path);
+        final Map<RemoteRef<?>, Set<ActorRef<?>>> taken = new HashMap<>();
+        if (refs == null) {
+            return taken;
+        }
+        final Set<ActorRef<?>> ws = refs.remove(ref);
+        if (ws != null) {
+            taken.put(ref, ws);
+        }
+        if (refs.isEmpty()) {
+            watches.remove(ref.path);
+        }
+        return taken;
     }
 
     /** Takes the watches of {@code path} for refs of incarnation {@code uid} (or unbound). */

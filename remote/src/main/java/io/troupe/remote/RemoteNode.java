@@ -83,8 +83,16 @@ public final class RemoteNode implements AutoCloseable {
      * Invariants. A frame is acted on only if its sender's uid completed the handshake (HELLO,
      * HELLO_ACK, AUTH are the only frames heard from strangers) and it is addressed to this
      * incarnation. A quarantined uid (declared down) is never heard again.
-     * Shutdown. close() stops the agent (it fails what waits and tells watchers), then closes
-     * Aeron and the embedded driver, and deletes the driver's directory.
+     * A sender writes straight to the publication only when `established` (read first), nothing
+     * waits, and `peerUid` (read second) is the uid of the target ref's incarnation: the agent
+     * writes the incarnation's uid, then `peerUid`, then `established`, so a sender that raced a
+     * restart never addresses the new incarnation with a message for the old one.
+     * Watches: callers change Association.watches, then queue reconcileWatch; the agent sends
+     * WATCH/UNWATCH so that `watchSent` follows the watches held when it runs.
+     * Shutdown. close() sets `closed`, stops the agent (it fails what waits and tells watchers),
+     * fails what was queued meanwhile, then closes Aeron and the embedded driver, and deletes the
+     * driver's directory. Senders, asks and watches check `closed` after queueing (and fail what
+     * they queued themselves if it is set): either they or close() see the other's write.
      */
     private static final System.Logger LOG = System.getLogger(RemoteNode.class.getName());
     /** The Aeron stream of UDP nodes. */
@@ -119,6 +127,8 @@ public final class RemoteNode implements AutoCloseable {
     private final ThreadLocal<ExpandableArrayBuffer> encodeBuffers = ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(512));
     private final RefCodec refs = new Refs();
     private final AtomicLong refusedFrames = new AtomicLong();
+    /** Set by close() before the agent stops; whoever queues work for the agent checks it after queueing. */
+    private volatile boolean closed;
 
     // ---- agent thread only
     private final ArrayList<Association> agentAssociations = new ArrayList<>();
@@ -296,7 +306,12 @@ public final class RemoteNode implements AutoCloseable {
      */
     @Override
     public void close() {
+        closed = true;
         CloseHelper.quietClose(runner);
+        // what was queued while or after the agent stopped (senders check `closed` after queueing)
+        for (Association a : associations.values()) {
+            failAfterClose(a);
+        }
         CloseHelper.quietClose(aeron);
         CloseHelper.quietClose(driver);
         if (driver != null) {
@@ -311,9 +326,21 @@ public final class RemoteNode implements AutoCloseable {
 
     // ===================================================================== sending (any thread)
 
+    /** Fails what waits on {@code a} once the node is closed (the agent no longer runs). Any thread, idempotent. */
+    private void failAfterClose(Association a) {
+        failPending(a, "remote node " + address + " closed");
+        notifyTerminated(a.takeAllWatches());
+        for (AskRef<?> ask : a.asks) {
+            ask.fail(new ActorTerminatedException("remote node " + address + " closed before " + ask.target + " replied"));
+        }
+    }
+
     /** Encodes and sends; true if handed to Aeron or queued for the handshake (send/tell). */
     boolean sendMessage(RemoteRef<?> target, Object message, byte verb, CompletableFuture<Void> done) {
         final Association a = target.association;
+        if (closed) {
+            return undeliverable(target, message, done, DeadLetter.Reason.REMOTE_UNREACHABLE, "remote node " + address + " closed");
+        }
         if (target.incarnation != a.incarnation) {
             return undeliverable(target, message, done, DeadLetter.Reason.REMOTE_UNREACHABLE,
                     "node " + a.address + " restarted: this ref was for an earlier incarnation");
@@ -328,9 +355,13 @@ public final class RemoteNode implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "not sent to " + target + ": " + e.getMessage());
             return undeliverable(target, message, done, DeadLetter.Reason.REMOTE_NOT_ENCODABLE, e.getMessage());
         }
-        if (a.established && a.pendingCount.get() == 0) {
+        // `established` is read before `peerUid` (the agent writes them in the other order), and
+        // the frame goes straight out only if addressed to the target's own incarnation: a sender
+        // that passed the check above before the peer restarted must not reach the new incarnation
+        final long peer;
+        if (a.established && a.pendingCount.get() == 0 && (peer = a.peerUid) == target.incarnation.uid) {
             final Publication p = a.publication;
-            buffer.putLong(16, a.peerUid);
+            buffer.putLong(16, peer);
             long r = p.offer(buffer, 0, length);
             if (r == Publication.ADMIN_ACTION) {
                 r = p.offer(buffer, 0, length);
@@ -353,6 +384,9 @@ public final class RemoteNode implements AutoCloseable {
                         "node " + a.address + (r == Publication.NOT_CONNECTED ? " not connected" : " back-pressured"));
             }
             // SEND: wait below
+        } else if (target.incarnation != a.incarnation) {
+            return undeliverable(target, message, done, DeadLetter.Reason.REMOTE_UNREACHABLE,
+                    "node " + a.address + " restarted: this ref was for an earlier incarnation");
         } else if (verb == Wire.OFFER) {
             if (!a.established) {
                 connect(a);
@@ -367,6 +401,10 @@ public final class RemoteNode implements AutoCloseable {
         final byte[] frame = new byte[length];
         buffer.getBytes(0, frame);
         a.pending.add(new Association.Pending(frame, verb, message, target, done));
+        if (closed) {
+            failPending(a, "remote node " + address + " closed"); // the agent may have stopped before seeing it
+            return true;
+        }
         if (!a.established) {
             connect(a);
         }
@@ -404,6 +442,8 @@ public final class RemoteNode implements AutoCloseable {
         commands.add(() -> askDeadlines.add(reply));
         if (!sendMessage(target, message, Wire.TELL, null)) {
             reply.fail(new RemoteDeliveryException("the request to " + target + " was not sent (see dead letters)"));
+        } else if (closed) {
+            reply.fail(new ActorTerminatedException("remote node " + address + " closed before " + target + " replied"));
         }
         return reply.future;
     }
@@ -411,25 +451,36 @@ public final class RemoteNode implements AutoCloseable {
     void watch(RemoteRef<?> ref, ActorRef<?> watcher) {
         final Association a = ref.association;
         if (a.addWatch(ref, watcher)) {
-            commands.add(() -> {
-                if (ref.incarnation != a.incarnation) {
-                    notifyTerminated(a.takeWatches(ref.path, ref.incarnation.uid)); // an earlier incarnation: gone
-                    return;
-                }
-                control(a, Wire.WATCH, ref.path);
-                startHandshake(a);
-            });
+            commands.add(() -> reconcileWatch(a, ref));
+        }
+        if (closed) {
+            notifyTerminated(a.takeAllWatches()); // the agent may have stopped before seeing it
         }
     }
 
     void unwatch(RemoteRef<?> ref, ActorRef<?> watcher) {
         final Association a = ref.association;
         if (a.removeWatch(ref, watcher)) {
-            commands.add(() -> {
-                if (a.established) {
-                    control(a, Wire.UNWATCH, ref.path);
-                }
-            });
+            commands.add(() -> reconcileWatch(a, ref));
+        }
+    }
+
+    /**
+     * Agent: makes what the peer was told (WATCH/UNWATCH of the path) follow the watches held now.
+     * Callers change the watches and then queue this, so the last run sees the last change, even
+     * when a watch and an unwatch queue their commands in the other order than they changed them.
+     */
+    private void reconcileWatch(Association a, RemoteRef<?> ref) {
+        if (ref.incarnation != a.incarnation) {
+            notifyTerminated(a.takeWatch(ref)); // an earlier incarnation: gone
+            return;
+        }
+        final boolean wanted = a.isWatched(ref);
+        if (wanted && a.watchSent.add(ref.path)) {
+            control(a, Wire.WATCH, ref.path);
+            startHandshake(a);
+        } else if (!wanted && a.watchSent.remove(ref.path)) {
+            control(a, Wire.UNWATCH, ref.path); // goes after the WATCH, once established
         }
     }
 
@@ -684,6 +735,10 @@ public final class RemoteNode implements AutoCloseable {
                     for (AskRef<?> ask : a.asks) {
                         ask.fail(new RemoteDeliveryException("no handshake with " + a.address));
                     }
+                    // unreachable: its watchers hear Terminated, and the WATCHes queued for it go
+                    a.control.removeIf(f -> f[4] == Wire.WATCH || f[4] == Wire.UNWATCH);
+                    a.watchSent.clear();
+                    notifyTerminated(a.takeAllWatches());
                 } else if (now - a.lastHelloNanos > HELLO_RETRY_NANOS) {
                     a.control.removeIf(f -> f[4] == Wire.HELLO);
                     sendHello(a);
@@ -740,6 +795,7 @@ public final class RemoteNode implements AutoCloseable {
         a.detector = null;
         a.helloNonce = null;
         a.control.clear();
+        a.watchSent.clear();
         failPending(a, "node " + a.address + " is down: " + why);
         notifyTerminated(a.takeAllWatches());
         for (AskRef<?> ask : a.asks) {
@@ -825,6 +881,7 @@ public final class RemoteNode implements AutoCloseable {
                         w.uids.remove(a.peerUid);
                     }
                 } else {
+                    a.watchSent.remove(path); // the peer dropped its watch
                     notifyTerminated(a.takeWatches(path, a.peerUid));
                 }
                 return ControlledFragmentHandler.Action.CONTINUE;
@@ -963,8 +1020,13 @@ public final class RemoteNode implements AutoCloseable {
         }
         final Association a = association(peer);
         register(a);
-        final byte[] ackNonce = Handshake.newNonce();
-        a.ackNonces.put(from, ackNonce);
+        // one challenge per peer incarnation until its AUTH comes: a retried HELLO gets the same
+        // one, so the AUTH answering an earlier HELLO_ACK (sent while the retry was on its way) holds
+        byte[] ackNonce = a.ackNonces.get(from);
+        if (ackNonce == null) {
+            ackNonce = Handshake.newNonce();
+            a.ackNonces.put(from, ackNonce);
+        }
         if (a.ackNonces.size() > 8) {
             a.ackNonces.keySet().removeIf(k -> k != from && a.ackNonces.size() > 8);
         }
@@ -1004,11 +1066,12 @@ public final class RemoteNode implements AutoCloseable {
                     + Long.toHexString(from));
             final Association asked = answeredBy(b, body + Wire.NONCE + Wire.MAC, end);
             if (asked != null) {
-                // Answer anyway, with our proof: the peer refuses it and logs that a node with
-                // another secret knocked, so both sides say so. We trust nothing from it.
+                // Answer anyway, with an AUTH that proves nothing (zeros): the peer refuses it and
+                // logs that a node with another secret knocked, so both sides say so. Never a MAC
+                // of its nonce: that would sign a nonce of a stranger's choosing (an oracle).
                 final ExpandableArrayBuffer out = controlBuffer;
                 int w = Wire.header(out, 0, Wire.AUTH, (byte) 0, uid, from);
-                out.putBytes(w, Handshake.mac(secret, Handshake.ROLE_AUTH, ackNonce, uid, from));
+                out.setMemory(w, Wire.MAC, (byte) 0);
                 w += Wire.MAC;
                 queueControl(asked, out, w, true);
             }
