@@ -1062,6 +1062,10 @@ public final class RemoteNode implements AutoCloseable {
             }
         }
         if (found == null) {
+            final Association known = byUid.get(from);
+            if (known != null && known.established) {
+                return; // a late answer to a HELLO of a handshake already done (both sides started one): nothing wrong
+            }
             refuse(null, "a HELLO_ACK that does not prove the shared secret (wrong secret, or a stale answer), from incarnation "
                     + Long.toHexString(from));
             final Association asked = answeredBy(b, body + Wire.NONCE + Wire.MAC, end);
