@@ -12,6 +12,9 @@ import org.agrona.concurrent.IdleStrategy;
  * Used by the node's thread and the embedded driver's shared thread; one instance per thread.
  */
 public final class DeepeningIdleStrategy implements IdleStrategy {
+    /** The backoff's spins and yields before it parks (system properties, for measurements). */
+    private static final int SPINS = Integer.getInteger("troupe.remote.idleSpins", 10);
+    private static final int YIELDS = Integer.getInteger("troupe.remote.idleYields", 20);
     private final BackoffIdleStrategy backoff;
     private final long deepAfterNanos;
     private final long deepParkNanos;
@@ -23,7 +26,7 @@ public final class DeepeningIdleStrategy implements IdleStrategy {
      * @param deepParkNanos the deep park
      */
     public DeepeningIdleStrategy(long maxParkNanos, long deepAfterNanos, long deepParkNanos) {
-        this.backoff = new BackoffIdleStrategy(10, 20, 1_000, maxParkNanos);
+        this.backoff = new BackoffIdleStrategy(SPINS, YIELDS, 1_000, maxParkNanos);
         this.deepAfterNanos = deepAfterNanos;
         this.deepParkNanos = deepParkNanos;
     }
