@@ -1042,14 +1042,16 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     }
 
     /**
-     * The local actor at {@code path} ({@code /user/a/b}, {@code /system/x}), or null. Any thread;
-     * takes each ancestor's monitor briefly, so a lookup costs one hash probe per path element.
+     * The local actor at {@code path} ({@code /user/a/b}, {@code /system/x}), or null. Only named
+     * actors are found (one hash probe per path element under each ancestor's monitor); an
+     * anonymous actor ({@code $}-names) is not: the remote module exports such refs by an id of
+     * its own. Any thread.
      */
     static ActorRef<?> resolve(ActorCell<?> root, String[] elements, int from) {
         ActorCell<?> at = root;
         for (int i = from; i < elements.length && at != null; i++) {
             if (elements[i].isEmpty()) {
-                continue;
+                return null; // "/user//a", "/user/a/": nobody lives there
             }
             synchronized (at) {
                 at = at.namedChildren == null ? null : at.namedChildren.get(elements[i]);

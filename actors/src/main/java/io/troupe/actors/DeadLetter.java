@@ -46,7 +46,21 @@ public record DeadLetter(Object message, ActorRef<?> sender, ActorRef<?> recipie
          * A reply to an {@code ask} that was already completed otherwise: answered by an earlier
          * reply, or failed because the asked actor stopped or the request could not be enqueued.
          */
-        ASK_ALREADY_COMPLETED
+        ASK_ALREADY_COMPLETED,
+        /**
+         * For a remote actor: the transport to its node could not take the message now (Aeron
+         * back-pressured, or more messages already wait for the node than allowed), and the verb
+         * was {@code tell}; the recipient names the node.
+         */
+        REMOTE_BACK_PRESSURED,
+        /**
+         * For a remote actor: its node is unreachable (not connected, handshake refused or timed
+         * out, declared down by the failure detector), or the message was for an earlier
+         * incarnation of a node that restarted; the recipient names the node.
+         */
+        REMOTE_UNREACHABLE,
+        /** For a remote actor: the message's class has no registered codec, or it is too large. */
+        REMOTE_NOT_ENCODABLE
     }
 
     /** What a dead letter carries when the undelivered message has no content of its own. */

@@ -198,6 +198,9 @@ public final class SpawnOptions {
             throw new IllegalArgumentException("actor name must be at most " + MAX_NAME_LENGTH + " characters, was "
                     + name.length() + " ('" + name.substring(0, 32) + "...')");
         }
+        if (name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("actor name must not be '.' or '..' (they would read as path steps), was '" + name + "'");
+        }
         if (name.charAt(0) == '$') {
             throw new IllegalArgumentException("actor name must not start with '$' (kept for generated names), was '" + name + "'");
         }
