@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 /** The remote ping-pong workload, shared by Troupe's and Pekko's benchmarks so both do the same. */
 public final class RemoteWorkload {
     /** Round trips per invocation, over all pairs (a pair does {@code ROUND_TRIPS / pairs}). */
-    public static final int ROUND_TRIPS = 8_000;
+    public static final int ROUND_TRIPS = 2_000;
 
     /** Bound on one invocation, on the first association's handshake, and on shutdown. */
     public static final long TIMEOUT_SECONDS = 30;

@@ -57,9 +57,19 @@ import org.openjdk.jmh.annotations.TearDown;
  * the recipient's path is compressed to an id after the first advertisement (made 1 s instead of
  * a minute so it happens during warmup); dispatchers sized to the cores as in the other Pekko
  * benchmarks; logging off. The parameters pin the transport and the Artery knobs that matter
- * most: {@code idleCpuLevel} (aeron-udp: 1 = shared driver thread, sleeping; 2-9 = shared-network
- * threading with backoff; 10 = dedicated busy-spinning threads), {@code inboundLanes} (1 saves a
+ * most: {@code idleCpuLevel} (aeron-udp; read from Pekko 1.7.0's bytecode: 1 = the driver in shared
+ * threading mode, sleeping idle; 2-7 = shared-network threading, backoff idle spinning more with
+ * the level; 8-9 = dedicated driver threads, backoff; 10 = dedicated threads, busy spin), {@code inboundLanes} (1 saves a
  * hop), {@code sharedDriver} (both systems on one embedded media driver instead of one each).
+ *
+ * <p>Why one shared media driver for aeron-udp: with one embedded driver per system (Pekko's
+ * default), two systems in one JVM stall after a few hundred to a few thousand round trips (a
+ * ping or pong never arrives; 5 of 5 tries on 2026-12-03, idle-cpu-level 5 and 10, with Aeron
+ * 1.48.4 and with Pekko's own 1.45.2; no UDP receive errors in {@code /proc/net/snmp}). With system
+ * {@code a}'s embedded driver serving {@code b} too ({@code embedded-media-driver = off} and the
+ * same {@code aeron-dir} on {@code b}) it runs; it is also Aeron's usual deployment (one driver per
+ * host) and it saves threads on two cores, so it favours Pekko if anything. troupe-remote runs
+ * one embedded driver per node, its default.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -167,9 +177,7 @@ public class PekkoRemotePingPongBenchmark {
         return ConfigFactory.systemProperties() // -Dpekko... overrides, for trying other settings
                 .withFallback(ConfigFactory.parseString(
                         "pekko {\n"
-                        + "  loglevel = \"OFF\"\n" // -Dpekko.loglevel=INFO to see Artery's log on stdout
-                        + "  loggers = [\"org.apache.pekko.event.Logging$DefaultLogger\"]\n"
-                        + "  logging-filter = \"org.apache.pekko.event.DefaultLoggingFilter\"\n"
+                        + "  loglevel = \"OFF\"\n"
                         + "  stdout-loglevel = \"OFF\"\n"
                         + "  log-dead-letters = off\n"
                         + "  log-dead-letters-during-shutdown = off\n"
