@@ -49,6 +49,8 @@ final class Association {
 
     final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     final AtomicInteger pendingCount = new AtomicInteger();
+    /** Senders inside the publication's offer right now (close() waits for none before unmapping). */
+    final AtomicInteger offering = new AtomicInteger();
     /** Asks whose request went to this node and whose reply has not come (any thread adds). */
     final Set<RemoteNode.AskRef<?>> asks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 

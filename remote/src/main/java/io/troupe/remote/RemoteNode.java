@@ -123,6 +123,12 @@ public final class RemoteNode implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<String, ActorRef<?>> temps = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ActorRef<?>, String> exported = new ConcurrentHashMap<>();
+    /**
+     * Local actors messages were addressed to, by path: one map probe per message instead of a walk
+     * down the tree; an entry leaves when its actor terminates (a message in between goes to the
+     * terminated actor: a dead letter, as it would have been a moment earlier).
+     */
+    private final ConcurrentHashMap<String, ActorRef<?>> resolved = new ConcurrentHashMap<>();
     private final AtomicLong tempIds = new AtomicLong();
     private final ThreadLocal<ExpandableArrayBuffer> encodeBuffers = ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(512));
     private final RefCodec refs = new Refs();
@@ -308,6 +314,13 @@ public final class RemoteNode implements AutoCloseable {
     public void close() {
         closed = true;
         CloseHelper.quietClose(runner);
+        // no sender may be inside a publication's offer when Aeron unmaps its log (see sendMessage)
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        for (Association a : associations.values()) {
+            while (a.offering.get() != 0 && System.nanoTime() - deadline < 0) {
+                Thread.yield();
+            }
+        }
         // what was queued while or after the agent stopped (senders check `closed` after queueing)
         for (Association a : associations.values()) {
             failAfterClose(a);
@@ -347,7 +360,7 @@ public final class RemoteNode implements AutoCloseable {
         }
         final ExpandableArrayBuffer buffer = encodeBuffers.get();
         int offset = Wire.header(buffer, 0, Wire.MESSAGE, verb, uid, 0); // the receiver's uid is written when sent
-        offset = Wire.putString(buffer, offset, target.path);
+        offset = Wire.putStringBytes(buffer, offset, target.pathBytes);
         final int length;
         try {
             length = offset + codecs.encode(message, buffer, offset, settings.maxMessageSize, refs);
@@ -362,9 +375,21 @@ public final class RemoteNode implements AutoCloseable {
         if (a.established && a.pendingCount.get() == 0 && (peer = a.peerUid) == target.incarnation.uid) {
             final Publication p = a.publication;
             buffer.putLong(16, peer);
-            long r = p.offer(buffer, 0, length);
-            if (r == Publication.ADMIN_ACTION) {
+            long r;
+            // close() unmaps the publication's log once no sender is inside offer: announce
+            // ourselves, then look at `closed` (a Dekker pair with close()); offering into an
+            // unmapped log would crash the JVM
+            a.offering.getAndIncrement();
+            try {
+                if (closed) {
+                    return undeliverable(target, message, done, DeadLetter.Reason.REMOTE_UNREACHABLE, "remote node " + address + " closed");
+                }
                 r = p.offer(buffer, 0, length);
+                if (r == Publication.ADMIN_ACTION) {
+                    r = p.offer(buffer, 0, length);
+                }
+            } finally {
+                a.offering.getAndDecrement();
             }
             if (r > 0) {
                 if (done != null) {
@@ -559,7 +584,22 @@ public final class RemoteNode implements AutoCloseable {
     }
 
     private ActorRef<?> localRef(String path) {
-        return path.startsWith("/temp/") ? temps.get(path) : SystemAccess.resolve(system, path);
+        if (path.startsWith("/temp/")) {
+            return temps.get(path);
+        }
+        final ActorRef<?> cached = resolved.get(path);
+        if (cached != null) {
+            return cached;
+        }
+        final ActorRef<?> found = SystemAccess.resolve(system, path);
+        if (found != null && resolved.size() < MAX_TEMPS && resolved.putIfAbsent(path, found) == null) {
+            try {
+                system.whenTerminated(found).whenComplete((v, t) -> resolved.remove(path, found));
+            } catch (IllegalArgumentException guardian) {
+                resolved.remove(path, found); // /user itself: not cached
+            }
+        }
+        return found;
     }
 
     // ===================================================================== the agent

@@ -39,6 +39,8 @@ public final class RemoteRef<M> implements ActorRef<M>, ForeignRef {
     final RemoteNode node;
     final NodeAddress address;
     final String path;
+    /** The path as the wire carries it (UTF-8), encoded once. */
+    final byte[] pathBytes;
     /** The incarnation of its node this ref belongs to (whose uid may be learned later). */
     final Association.Incarnation incarnation;
     final Association association;
@@ -48,6 +50,7 @@ public final class RemoteRef<M> implements ActorRef<M>, ForeignRef {
         this.association = association;
         this.address = association.address;
         this.path = path;
+        this.pathBytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.incarnation = incarnation;
     }
 

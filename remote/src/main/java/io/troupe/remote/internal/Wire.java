@@ -82,6 +82,16 @@ public final class Wire {
         return offset + 2 + bytes.length;
     }
 
+    /** Writes a string already encoded as UTF-8; returns the offset after it. */
+    public static int putStringBytes(MutableDirectBuffer b, int offset, byte[] utf8) {
+        if (utf8.length > MAX_STRING) {
+            throw new IllegalArgumentException("string of " + utf8.length + " bytes is above " + MAX_STRING);
+        }
+        b.putShort(offset, (short) utf8.length);
+        b.putBytes(offset + 2, utf8);
+        return offset + 2 + utf8.length;
+    }
+
     /** The length of the string at {@code offset}, checked against {@code end}; -1 if malformed. */
     public static int stringLength(DirectBuffer b, int offset, int end) {
         if (offset + 2 > end) {
