@@ -228,8 +228,8 @@ public final class WorkStealingDispatcher implements Dispatcher {
         final StringBuilder sb = new StringBuilder(name).append(": injector=").append(injector.size());
         for (Worker w : workers) {
             sb.append(" [").append(w.index).append(" local=").append(w.local.size())
-                    .append(" runs=").append(w.activations).append(" steals=").append(w.steals)
-                    .append(" parks=").append(w.parks).append(']');
+                    .append(" runs=").append(w.activations).append(" steals=").append(w.probe.lvSteals())
+                    .append(" parks=").append(w.probe.lvParks()).append(']');
         }
         return sb.toString();
     }
@@ -325,7 +325,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
             }
             final Runnable task = victim.local.stealHalfInto(thief.local);
             if (task != null) {
-                thief.steals++;
+                thief.probe.onSteal(); // counters (issue 15): a plain per-worker count, no atomic
                 return task;
             }
         }
@@ -373,8 +373,6 @@ public final class WorkStealingDispatcher implements Dispatcher {
         /** The poller this worker is blocked in (or about to block in), or null. */
         private volatile IdlePoller pollingOn;
         long activations;
-        long steals;
-        long parks;
 
         Worker(WorkStealingDispatcher dispatcher, int index, String name) {
             super(name);
@@ -567,10 +565,12 @@ public final class WorkStealingDispatcher implements Dispatcher {
                     return 0; // detached meanwhile
                 }
                 if (!block) {
+                    probe.onPoll();
                     found = p.pollNow();
                 } else {
                     pollingOn = p;
                     if (!notified && !d.isShutdown()) { // read after writing pollingOn: the Dekker pair with wake()
+                        probe.onPoll();
                         found = p.pollBlocking();
                     }
                 }
@@ -600,7 +600,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 }
                 return;
             }
-            parks++;
+            probe.onPark(); // counters (issue 15): a plain per-worker count, no atomic
             if (!parkInPoller()) {
                 while (!notified && !dispatcher.isShutdown()) {
                     LockSupport.park(dispatcher);
