@@ -1,5 +1,6 @@
 package io.troupe.actors.internal;
 
+import io.troupe.actors.internal.jfr.TroupeEvents;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -75,6 +76,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * Shutdown. shutdown() sets `shutdown`, unparks everybody and wakes the poller; workers leave their loops
      * after the task in hand; queued tasks are dropped (the actor system stops every actor
      * before it shuts its dispatchers down).
+     *
+     * Counters (issue 15). Steals, parks and polls of the poller are counted in each worker's
+     * ActivationProbe with plain reads and opaque stores (one writer each; no atomic), under
+     * TroupeEvents.HOOKS, and summed on read by SystemCounters.fold.
      *
      * References. Tokio runtime/scheduler/multi_thread/{worker.rs, queue.rs, idle.rs};
      * "Making the Tokio scheduler 10x faster" (Lerche, 2019).
@@ -325,7 +330,9 @@ public final class WorkStealingDispatcher implements Dispatcher {
             }
             final Runnable task = victim.local.stealHalfInto(thief.local);
             if (task != null) {
-                thief.probe.onSteal(); // counters (issue 15): a plain per-worker count, no atomic
+                if (TroupeEvents.HOOKS) {
+                    thief.probe.onSteal(); // counters (issue 15): a plain per-worker count, no atomic
+                }
                 return task;
             }
         }
@@ -565,12 +572,16 @@ public final class WorkStealingDispatcher implements Dispatcher {
                     return 0; // detached meanwhile
                 }
                 if (!block) {
-                    probe.onPoll();
+                    if (TroupeEvents.HOOKS) {
+                        probe.onPoll();
+                    }
                     found = p.pollNow();
                 } else {
                     pollingOn = p;
                     if (!notified && !d.isShutdown()) { // read after writing pollingOn: the Dekker pair with wake()
-                        probe.onPoll();
+                        if (TroupeEvents.HOOKS) {
+                            probe.onPoll();
+                        }
                         found = p.pollBlocking();
                     }
                 }
@@ -600,7 +611,9 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 }
                 return;
             }
-            probe.onPark(); // counters (issue 15): a plain per-worker count, no atomic
+            if (TroupeEvents.HOOKS) {
+                probe.onPark(); // counters (issue 15): a plain per-worker count, no atomic
+            }
             if (!parkInPoller()) {
                 while (!notified && !dispatcher.isShutdown()) {
                     LockSupport.park(dispatcher);
