@@ -87,7 +87,11 @@ public final class ObserveCostBenchmark {
      * The worker threads' CPU time and the messages handled, per iteration (JMH's auxiliary
      * counters, not normalised by time): {@code cpuNanos / messages} is the CPU cost of a message
      * on the worker, which another process taking the core does not inflate (only caches and
-     * clock speed still move it).
+     * clock speed still move it); {@code bestCpuPicosPerMessage} is the lowest CPU cost per
+     * message of one invocation (one whole workload, some milliseconds) in the iteration, in
+     * picoseconds: the least disturbed invocation. (JMH sums these counters over the iterations
+     * in its score line; read them per iteration, as {@code run-observe-cost.sh} does from the
+     * JSON's raw data.)
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -96,11 +100,21 @@ public final class ObserveCostBenchmark {
         public long cpuNanos;
         /** Messages (or hops) handled in this iteration. */
         public long messages;
+        /** The lowest worker CPU picoseconds per message of one invocation in this iteration. */
+        public long bestCpuPicosPerMessage;
 
         @Setup(Level.Iteration)
         public void reset() {
             cpuNanos = 0;
             messages = 0;
+            bestCpuPicosPerMessage = Long.MAX_VALUE;
+        }
+
+        /** Adds one invocation: {@code nanos} of worker CPU time for {@code handled} messages. */
+        void add(long nanos, long handled) {
+            cpuNanos += nanos;
+            messages += handled;
+            bestCpuPicosPerMessage = Math.min(bestCpuPicosPerMessage, nanos * 1000 / handled);
         }
     }
 
@@ -168,8 +182,7 @@ public final class ObserveCostBenchmark {
             final CountDownLatch done = new CountDownLatch(1);
             pinger.tell(new PingPongBenchmark.Start(Workloads.PING_PONG_MESSAGES / 2, done));
             Workloads.await(done, "ping-pong");
-            cost.cpuNanos += cpuNanos(workers) - cpu;
-            cost.messages += Workloads.PING_PONG_MESSAGES;
+            cost.add(cpuNanos(workers) - cpu, Workloads.PING_PONG_MESSAGES);
             TroupeSupport.checkNoDeadLetters(system);
         }
     }
@@ -210,8 +223,7 @@ public final class ObserveCostBenchmark {
             final CountDownLatch done = new CountDownLatch(1);
             ring[0].tell(new ThreadRingBenchmark.Token(Workloads.RING_HOPS, done));
             Workloads.await(done, "thread ring");
-            cost.cpuNanos += cpuNanos(workers) - cpu;
-            cost.messages += Workloads.RING_HOPS;
+            cost.add(cpuNanos(workers) - cpu, Workloads.RING_HOPS);
             TroupeSupport.checkNoDeadLetters(system);
         }
     }
