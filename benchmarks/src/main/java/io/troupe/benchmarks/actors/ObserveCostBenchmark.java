@@ -87,11 +87,11 @@ public final class ObserveCostBenchmark {
      * The worker threads' CPU time and the messages handled, per iteration (JMH's auxiliary
      * counters, not normalised by time): {@code cpuNanos / messages} is the CPU cost of a message
      * on the worker, which another process taking the core does not inflate (only caches and
-     * clock speed still move it); {@code bestCpuPicosPerMessage} is the lowest CPU cost per
-     * message of one invocation (one whole workload, some milliseconds) in the iteration, in
-     * picoseconds: the least disturbed invocation. (JMH sums these counters over the iterations
-     * in its score line; read them per iteration, as {@code run-observe-cost.sh} does from the
-     * JSON's raw data.)
+     * clock speed still move it); {@code bestMessagesPerCpuSecond} is the highest rate of one
+     * invocation (one whole workload, some milliseconds) in the iteration, messages per second
+     * of worker CPU time: the least disturbed invocation (a maximum, because JMH zeroes the
+     * counters before each iteration). JMH sums these counters over the iterations in its score
+     * line; read them per iteration, as {@code run-observe-cost.sh} does from the JSON's raw data.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -100,21 +100,23 @@ public final class ObserveCostBenchmark {
         public long cpuNanos;
         /** Messages (or hops) handled in this iteration. */
         public long messages;
-        /** The lowest worker CPU picoseconds per message of one invocation in this iteration. */
-        public long bestCpuPicosPerMessage;
+        /** The highest messages per second of worker CPU time of one invocation in this iteration. */
+        public long bestMessagesPerCpuSecond;
 
         @Setup(Level.Iteration)
         public void reset() {
             cpuNanos = 0;
             messages = 0;
-            bestCpuPicosPerMessage = Long.MAX_VALUE;
+            bestMessagesPerCpuSecond = 0;
         }
 
         /** Adds one invocation: {@code nanos} of worker CPU time for {@code handled} messages. */
         void add(long nanos, long handled) {
             cpuNanos += nanos;
             messages += handled;
-            bestCpuPicosPerMessage = Math.min(bestCpuPicosPerMessage, nanos * 1000 / handled);
+            if (nanos > 0) {
+                bestMessagesPerCpuSecond = Math.max(bestMessagesPerCpuSecond, handled * 1_000_000_000L / nanos);
+            }
         }
     }
 
