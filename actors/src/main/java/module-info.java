@@ -9,6 +9,8 @@ module io.troupe.actors {
     requires org.jctools.core;
     // Observability (issue 15): JFR events; jdk.jfr ships with every JDK.
     requires jdk.jfr;
+    // The counters and the actor dump as a JMX MBean (issue 15); java.management ships with every JDK.
+    requires java.management;
     exports io.troupe.actors;
     exports io.troupe.actors.testkit;
     exports io.troupe.actors.sync;

@@ -120,6 +120,8 @@ public final class ActorSystem implements AutoCloseable {
     private final io.troupe.actors.internal.counters.SystemCounters counters;
     /** The slowest handler runs the watchdog saw (issue 15, the console). */
     private final SlowestHandlers slowest = new SlowestHandlers();
+    /** This system's JMX MBean (issue 15), or null (Builder.jmx(false), or it could not register). */
+    private final io.troupe.actors.internal.jmx.ActorSystemMBean mbean;
     /** Told of stops and restarts (the sync package's event stream); null until one is installed. */
     volatile io.troupe.actors.internal.LifecycleListener lifecycleListener;
 
@@ -132,6 +134,7 @@ public final class ActorSystem implements AutoCloseable {
         }
         this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond, settings.clock, counters);
         this.timerService = new TimerService(settings.clock);
+        counters.attach(this::dispatchers, timerService::pendingTimers);
         // The watchdog measures real time even when the system runs on a manual clock.
         this.watchdogTimers = settings.clock instanceof ManualClock ? new TimerService(Clock.system()) : timerService;
         final AtomicInteger blockingIds = new AtomicInteger();
@@ -158,6 +161,7 @@ public final class ActorSystem implements AutoCloseable {
         final long period = Math.max(1_000_000L, settings.slowHandlerThreshold.toNanos() / 2);
         this.watchdog = watchdogTimers.scheduleAtFixedRate(period, period, new SlowHandlerWatchdog());
         this.gracefulShutdown = new GracefulShutdown(this, settings.shutdownPhaseTimeouts);
+        this.mbean = settings.jmx() ? io.troupe.actors.internal.jmx.ActorSystemMBean.register(this) : null;
         if (settings.shutdownOnJvmExit) {
             this.jvmHook = new Thread(this::runFromJvmHook, name + "-jvm-shutdown");
             Runtime.getRuntime().addShutdownHook(jvmHook);
@@ -545,6 +549,9 @@ public final class ActorSystem implements AutoCloseable {
             watchdogTimers.close();
         }
         blockingPool.shutdownNow();
+        if (mbean != null) {
+            mbean.unregister();
+        }
         counters.close();
         final List<Dispatcher> ds;
         synchronized (this) {
@@ -640,6 +647,18 @@ public final class ActorSystem implements AutoCloseable {
      */
     public Map<String, Long> counterValues() {
         return counters.values();
+    }
+
+    /**
+     * The name of this system's JMX MBean, {@code io.troupe:type=ActorSystem,name=<name>} (a
+     * second system of the same name in the JVM gets {@code <name>#2}, and so on): its counters
+     * as attributes and {@code dump()}, {@code dump(int)} as operations; registered in the
+     * platform MBean server while the system runs (see {@link Builder#jmx}). Any thread.
+     *
+     * @return the MBean's object name, or empty if JMX is off or the registration failed
+     */
+    public java.util.Optional<String> jmxObjectName() {
+        return mbean == null ? java.util.Optional.empty() : java.util.Optional.of(mbean.objectName().toString());
     }
 
     /**
@@ -772,17 +791,12 @@ public final class ActorSystem implements AutoCloseable {
                 }
             }
             final long now = System.nanoTime();
-            long handled = 0;
-            long activations = 0;
             for (Dispatcher d : ds) {
                 for (ActivationProbe p : d.probes()) {
                     check(p, now);
-                    handled += p.lvHandled();
-                    activations += p.lvActivations();
                 }
             }
-            counters.messagesHandled.setRelease(handled);
-            counters.activations.setRelease(activations);
+            counters.fold(); // the per-worker counts and the timers pending, into the file
             counters.heartbeatMillis.setRelease(System.currentTimeMillis());
         }
 
@@ -894,6 +908,8 @@ public final class ActorSystem implements AutoCloseable {
         private SpanExporter spanExporter;
         /** Null: the system property troupe.counters.dir, else memory only. */
         private java.nio.file.Path countersDirectory;
+        /** Null: on unless the system property troupe.jmx is false. */
+        private Boolean jmx;
 
         private Builder(String name) {
             this.name = SpawnOptions.validateName(name);
@@ -1115,6 +1131,25 @@ public final class ActorSystem implements AutoCloseable {
         public Builder countersDirectory(java.nio.file.Path directory) {
             this.countersDirectory = Objects.requireNonNull(directory, "directory");
             return this;
+        }
+
+        /**
+         * Whether the system registers its JMX MBean ({@code io.troupe:type=ActorSystem,name=<name>}:
+         * the counters as attributes, the actor dump as operations) in the platform MBean server
+         * while it runs. Cost: the platform server's creation the first time in the JVM (tens of
+         * milliseconds), nothing per message. Default: on, unless the system property
+         * {@code troupe.jmx} is {@code false}.
+         *
+         * @param enabled whether to register it
+         * @return this builder
+         */
+        public Builder jmx(boolean enabled) {
+            this.jmx = enabled;
+            return this;
+        }
+
+        boolean jmx() {
+            return jmx != null ? jmx : !"false".equalsIgnoreCase(System.getProperty("troupe.jmx"));
         }
 
         java.nio.file.Path countersDirectory() {

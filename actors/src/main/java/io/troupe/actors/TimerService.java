@@ -80,6 +80,11 @@ final class TimerService {
         }
     }
 
+    /** Timers pending in the wheel (the counters' "timers pending"). Any thread. */
+    int pendingTimers() {
+        return scheduler.pendingCount();
+    }
+
     long nanoTime() {
         return clock.nanoTime();
     }

@@ -122,6 +122,18 @@ public interface Scheduler extends AutoCloseable {
                                     MissedTickBehavior missed);
 
     /**
+     * Returns how many timers are pending: scheduled, and neither fired nor cancelled (a periodic
+     * timer counts once until it is cancelled). With a {@link ManualClock} the count is exact;
+     * on the timer thread's scheduler it is the count as of that thread's last turn, so a timer
+     * scheduled or cancelled since is counted once the thread next wakes (at the latest by the
+     * earliest deadline before it). Cost: one load (a lock with a {@code ManualClock}). Any
+     * thread; for diagnostics and counters.
+     *
+     * @return the timers pending, as of the timer thread's last turn
+     */
+    int pendingCount();
+
+    /**
      * Cancels every pending timer, stops the timer thread and waits (up to 10 s) for it to end.
      * A task already running finishes. Later {@code schedule} calls throw
      * {@link IllegalStateException}; a call racing with {@code close} either throws or returns a

@@ -13,7 +13,9 @@ import java.lang.invoke.VarHandle;
 public final class ActivationProbe {
     /*
      * Threading protocol: single writer (the owning worker thread), any number of racy readers.
-     * Invariants: `current` is the task being run, or null between tasks; `handled` only grows.
+     * Invariants: `current` is the task being run, or null between tasks; `handled`,
+     *   `activations`, `steals`, `parks` and `polls` only grow (each has this one writer, so a
+     *   plain read and an opaque store make an increment: no atomic read-modify-write).
      * Memory ordering: opaque stores and loads (no fences on the hot path); readers need no
      * happens-before, only eventual visibility (the watchdog compares two scans).
      * Shutdown: nothing to release.
@@ -24,6 +26,10 @@ public final class ActivationProbe {
     private long handled;
     /** Observability (issue 15): activations run, like `handled` (summed into the counters file). */
     private long activations;
+    /** Steals that found work, parks, and polls of the attached poller (issue 15), like `handled`. */
+    private long steals;
+    private long parks;
+    private long polls;
     /** The user message being handled (or the last one), for the actor dump; opaque, racy. */
     private Object message;
     /** Written by the watchdog: the `handled` value it saw unchanged since `seenSinceNanos`. */
@@ -78,6 +84,36 @@ public final class ActivationProbe {
         return (long) ACTIVATIONS.getOpaque(this);
     }
 
+    /** Owner thread: a steal took work from another worker (or the injection queue's search found some). */
+    public void onSteal() {
+        STEALS.setOpaque(this, steals + 1);
+    }
+
+    /** Any thread: steals so far, possibly slightly stale. */
+    public long lvSteals() {
+        return (long) STEALS.getOpaque(this);
+    }
+
+    /** Owner thread: the worker is about to park (or block in the poller) with nothing to run. */
+    public void onPark() {
+        PARKS.setOpaque(this, parks + 1);
+    }
+
+    /** Any thread: parks so far, possibly slightly stale. */
+    public long lvParks() {
+        return (long) PARKS.getOpaque(this);
+    }
+
+    /** Owner thread: the worker is about to poll the attached poller (the I/O driver's selector). */
+    public void onPoll() {
+        POLLS.setOpaque(this, polls + 1);
+    }
+
+    /** Any thread: polls so far, possibly slightly stale. */
+    public long lvPolls() {
+        return (long) POLLS.getOpaque(this);
+    }
+
     /** Owner thread: {@code message} is about to be handled (for the actor dump). */
     public void soMessage(Object message) {
         MESSAGE.setOpaque(this, message);
@@ -126,6 +162,9 @@ public final class ActivationProbe {
     private static final VarHandle CURRENT;
     private static final VarHandle HANDLED;
     private static final VarHandle ACTIVATIONS;
+    private static final VarHandle STEALS;
+    private static final VarHandle PARKS;
+    private static final VarHandle POLLS;
     private static final VarHandle MESSAGE;
     private static final VarHandle SEEN_HANDLED;
     private static final VarHandle SEEN_SINCE_NANOS;
@@ -136,6 +175,9 @@ public final class ActivationProbe {
             CURRENT = lookup.findVarHandle(ActivationProbe.class, "current", Object.class);
             HANDLED = lookup.findVarHandle(ActivationProbe.class, "handled", long.class);
             ACTIVATIONS = lookup.findVarHandle(ActivationProbe.class, "activations", long.class);
+            STEALS = lookup.findVarHandle(ActivationProbe.class, "steals", long.class);
+            PARKS = lookup.findVarHandle(ActivationProbe.class, "parks", long.class);
+            POLLS = lookup.findVarHandle(ActivationProbe.class, "polls", long.class);
             MESSAGE = lookup.findVarHandle(ActivationProbe.class, "message", Object.class);
             SEEN_HANDLED = lookup.findVarHandle(ActivationProbe.class, "seenHandled", long.class);
             SEEN_SINCE_NANOS = lookup.findVarHandle(ActivationProbe.class, "seenSinceNanos", long.class);

@@ -94,6 +94,16 @@ public final class ForkJoinDispatcher implements Dispatcher {
         return probes;
     }
 
+    /**
+     * Tasks stolen between the pool's threads, as {@link ForkJoinPool#getStealCount()} counts
+     * them (an estimate the pool keeps per thread and sums on read). Any thread.
+     *
+     * @return the pool's steal count
+     */
+    public long stealCount() {
+        return pool.getStealCount();
+    }
+
     @Override
     public void shutdown() {
         pool.shutdownNow();

@@ -1,5 +1,6 @@
 package io.troupe.actors.internal;
 
+import io.troupe.actors.internal.jfr.TroupeEvents;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -75,6 +76,10 @@ public final class WorkStealingDispatcher implements Dispatcher {
      * Shutdown. shutdown() sets `shutdown`, unparks everybody and wakes the poller; workers leave their loops
      * after the task in hand; queued tasks are dropped (the actor system stops every actor
      * before it shuts its dispatchers down).
+     *
+     * Counters (issue 15). Steals, parks and polls of the poller are counted in each worker's
+     * ActivationProbe with plain reads and opaque stores (one writer each; no atomic), under
+     * TroupeEvents.HOOKS, and summed on read by SystemCounters.fold.
      *
      * References. Tokio runtime/scheduler/multi_thread/{worker.rs, queue.rs, idle.rs};
      * "Making the Tokio scheduler 10x faster" (Lerche, 2019).
@@ -228,8 +233,8 @@ public final class WorkStealingDispatcher implements Dispatcher {
         final StringBuilder sb = new StringBuilder(name).append(": injector=").append(injector.size());
         for (Worker w : workers) {
             sb.append(" [").append(w.index).append(" local=").append(w.local.size())
-                    .append(" runs=").append(w.activations).append(" steals=").append(w.steals)
-                    .append(" parks=").append(w.parks).append(']');
+                    .append(" runs=").append(w.activations).append(" steals=").append(w.probe.lvSteals())
+                    .append(" parks=").append(w.probe.lvParks()).append(']');
         }
         return sb.toString();
     }
@@ -325,7 +330,9 @@ public final class WorkStealingDispatcher implements Dispatcher {
             }
             final Runnable task = victim.local.stealHalfInto(thief.local);
             if (task != null) {
-                thief.steals++;
+                if (TroupeEvents.HOOKS) {
+                    thief.probe.onSteal(); // counters (issue 15): a plain per-worker count, no atomic
+                }
                 return task;
             }
         }
@@ -373,8 +380,6 @@ public final class WorkStealingDispatcher implements Dispatcher {
         /** The poller this worker is blocked in (or about to block in), or null. */
         private volatile IdlePoller pollingOn;
         long activations;
-        long steals;
-        long parks;
 
         Worker(WorkStealingDispatcher dispatcher, int index, String name) {
             super(name);
@@ -567,10 +572,16 @@ public final class WorkStealingDispatcher implements Dispatcher {
                     return 0; // detached meanwhile
                 }
                 if (!block) {
+                    if (TroupeEvents.HOOKS) {
+                        probe.onPoll();
+                    }
                     found = p.pollNow();
                 } else {
                     pollingOn = p;
                     if (!notified && !d.isShutdown()) { // read after writing pollingOn: the Dekker pair with wake()
+                        if (TroupeEvents.HOOKS) {
+                            probe.onPoll();
+                        }
                         found = p.pollBlocking();
                     }
                 }
@@ -600,7 +611,9 @@ public final class WorkStealingDispatcher implements Dispatcher {
                 }
                 return;
             }
-            parks++;
+            if (TroupeEvents.HOOKS) {
+                probe.onPark(); // counters (issue 15): a plain per-worker count, no atomic
+            }
             if (!parkInPoller()) {
                 while (!notified && !dispatcher.isShutdown()) {
                     LockSupport.park(dispatcher);

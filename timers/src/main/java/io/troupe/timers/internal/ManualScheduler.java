@@ -155,6 +155,7 @@ public final class ManualScheduler extends AbstractScheduler {
     }
 
     /** Returns the number of timers in the wheel; for tests. */
+    @Override
     public int pendingCount() {
         lock.lock();
         try {

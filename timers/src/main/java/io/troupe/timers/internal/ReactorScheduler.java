@@ -260,6 +260,7 @@ public final class ReactorScheduler extends AbstractScheduler {
      *
      * @return a recent count of the timers in the wheel
      */
+    @Override
     public int pendingCount() {
         return (int) PENDING_COUNT.getAcquire(this);
     }

@@ -1,5 +1,8 @@
 package io.troupe.actors.internal.counters;
 
+import io.troupe.actors.internal.ActivationProbe;
+import io.troupe.actors.internal.Dispatcher;
+import io.troupe.actors.internal.ForkJoinDispatcher;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -10,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One actor system's counters, kept in a counters file laid out as Agrona's (see
@@ -18,15 +23,19 @@ import java.util.Objects;
  * same layout.
  *
  * <p>Thread safe: every counter is a {@link Counter} updated without locks from any thread.
- * Counters bumped per message are not updated per message: the message and activation counts
- * are per-worker plain fields ({@code ActivationProbe}) that the system's watchdog sums into
- * {@link #messagesHandled} and {@link #activations} every scan, so the hot path pays nothing.
+ * Counters bumped per message or per worker turn are not updated where they happen: messages
+ * handled, activations, steals, parks and selector polls are per-worker plain fields
+ * ({@code ActivationProbe}) that {@link #fold()} sums into the file, and timers pending is the
+ * timer wheel's own count; the system's watchdog folds every scan and {@link #values()} folds
+ * before it reads, so the hot path pays nothing.
  */
 public final class SystemCounters implements AutoCloseable {
     /*
-     * Threading protocol: counters are written by any thread (atomic adds); the summed ones
-     * (messagesHandled, activations, heartbeat) only by the watchdog's timer thread (release
-     * stores). Readers in other processes map the file read-only.
+     * Threading protocol: counters are written by any thread (atomic adds); the folded ones
+     * (messagesHandled, activations, steals, parks, selectorPolls, timersPending) only inside
+     * fold(), which is synchronized (the watchdog's scan and in-process readers), and the
+     * heartbeat only by the watchdog (release stores). Readers in other processes map the file
+     * read-only.
      * Invariants: the header's MAGIC is written last, with a release store, after every counter's
      * metadata; a reader that sees it sees a complete layout.
      * Memory ordering: VarHandle views of the buffer (Counter); no Unsafe, so the core needs no
@@ -40,6 +49,10 @@ public final class SystemCounters implements AutoCloseable {
     private final Path file;
     private final ByteBuffer buffer;
     private final List<Counter> all = new ArrayList<>();
+    /** The system's dispatchers, whose workers' probes {@link #fold()} sums; set by {@link #attach}. */
+    private volatile Supplier<? extends List<Dispatcher>> dispatchers = List::of;
+    /** The timer wheel's pending count; set by {@link #attach}. */
+    private volatile LongSupplier pendingTimers = () -> 0L;
 
     /** Messages handled (system messages included), summed from the workers by the watchdog. */
     public final Counter messagesHandled;
@@ -67,6 +80,14 @@ public final class SystemCounters implements AutoCloseable {
     public final Counter bytesRead;
     /** Bytes written to sockets. */
     public final Counter bytesWritten;
+    /** Work stolen from another worker's queue, summed from the workers by {@link #fold()}. */
+    public final Counter steals;
+    /** Times a worker parked (or blocked in the I/O driver) with nothing to run, summed by {@link #fold()}. */
+    public final Counter parks;
+    /** Polls of the I/O driver's selector by the workers, blocking or not, summed by {@link #fold()}. */
+    public final Counter selectorPolls;
+    /** Timers scheduled and neither fired nor cancelled, the timer wheel's count, read by {@link #fold()}. */
+    public final Counter timersPending;
     /** Epoch milliseconds of the watchdog's last scan: a reader tells a stuck or dead process by its age. */
     public final Counter heartbeatMillis;
 
@@ -86,6 +107,10 @@ public final class SystemCounters implements AutoCloseable {
         this.socketsOpen = newCounter("sockets open", CountersLayout.TYPE_SYSTEM);
         this.bytesRead = newCounter("bytes read", CountersLayout.TYPE_SYSTEM);
         this.bytesWritten = newCounter("bytes written", CountersLayout.TYPE_SYSTEM);
+        this.steals = newCounter("steals", CountersLayout.TYPE_SYSTEM);
+        this.parks = newCounter("parks", CountersLayout.TYPE_SYSTEM);
+        this.selectorPolls = newCounter("selector polls", CountersLayout.TYPE_SYSTEM);
+        this.timersPending = newCounter("timers pending", CountersLayout.TYPE_SYSTEM);
         this.heartbeatMillis = newCounter("heartbeat (epoch ms)", CountersLayout.TYPE_HEARTBEAT);
         heartbeatMillis.setRelease(System.currentTimeMillis());
         CountersLayout.writeHeader(buffer, ProcessHandle.current().pid(), System.currentTimeMillis(), systemName);
@@ -142,11 +167,59 @@ public final class SystemCounters implements AutoCloseable {
     }
 
     /**
-     * The counters' current values by label, in id order. Any thread; a racy snapshot.
+     * Where {@link #fold()} finds the per-worker counts and the timers: called once by the system
+     * that owns these counters, before anything reads them. Any thread.
+     *
+     * @param dispatchers the system's dispatchers created so far (called at each fold)
+     * @param pendingTimers the number of timers pending in the system's timer wheel
+     */
+    public void attach(Supplier<? extends List<Dispatcher>> dispatchers, LongSupplier pendingTimers) {
+        this.dispatchers = Objects.requireNonNull(dispatchers, "dispatchers");
+        this.pendingTimers = Objects.requireNonNull(pendingTimers, "pendingTimers");
+    }
+
+    /**
+     * Sums the workers' plain counts (messages handled, activations, steals, parks, selector
+     * polls; on the fork-join dispatcher steals are its pool's own count and parks are not
+     * counted) and reads the timers pending, and stores them in the counters. Cost: a pass over
+     * the workers (a few opaque loads each) and the timer wheel's count; nothing on the workers.
+     * Any thread; synchronized, so that two folds do not publish their sums out of order.
+     */
+    public synchronized void fold() {
+        long handled = 0;
+        long activationCount = 0;
+        long stealCount = 0;
+        long parkCount = 0;
+        long pollCount = 0;
+        for (Dispatcher d : dispatchers.get()) {
+            for (ActivationProbe p : d.probes()) {
+                handled += p.lvHandled();
+                activationCount += p.lvActivations();
+                stealCount += p.lvSteals();
+                parkCount += p.lvParks();
+                pollCount += p.lvPolls();
+            }
+            if (d instanceof ForkJoinDispatcher fj) {
+                stealCount += fj.stealCount();
+            }
+        }
+        messagesHandled.setRelease(handled);
+        activations.setRelease(activationCount);
+        steals.setRelease(stealCount);
+        parks.setRelease(parkCount);
+        selectorPolls.setRelease(pollCount);
+        timersPending.setRelease(pendingTimers.getAsLong());
+    }
+
+    /**
+     * The counters' current values by label, in id order, after a {@link #fold()} (so the
+     * per-worker counts are those of now, not of the watchdog's last scan). Any thread; a racy
+     * snapshot.
      *
      * @return label to value
      */
     public Map<String, Long> values() {
+        fold();
         return CountersLayout.values(buffer);
     }
 
