@@ -641,7 +641,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
             n++;
             if (TroupeEvents.HOOKS && probe != null) {
-                probe.soMessage(message); // for the actor dump
+                probe.soMessageType(message instanceof InternalMessage im ? typeOfPayload(im) : message.getClass()); // for the actor dump
             }
             if (TroupeEvents.HOOKS && TroupeEvents.HANDLED_PROBE.isEnabled()) {
                 invokeRecorded(message); // a JFR recording takes troupe.MessageHandled: its own method
@@ -656,6 +656,12 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
         }
         return n == budget;
+    }
+
+    /** The class of what an internal message carries (an adapter's message), or its own class. */
+    private static Class<?> typeOfPayload(InternalMessage im) {
+        final Object payload = im.payload();
+        return payload != null ? payload.getClass() : im.getClass();
     }
 
     /** The next unstashed message, else the mailbox's next; null if neither has one. */
@@ -1533,8 +1539,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         String messageType = null;
         Duration inHandler = Duration.ZERO;
         if (probe != null) {
-            final Object m = probe.lvMessage();
-            messageType = io.troupe.actors.internal.jfr.TroupeEvents.typeOf(m instanceof InternalMessage im ? im.payload() : m);
+            final Class<?> m = probe.lvMessageType();
+            messageType = m == null ? null : m.getName();
             final long since = probe.lvHandlerSinceNanos();
             if (since != Long.MIN_VALUE && nowNanos > since) {
                 inHandler = Duration.ofNanos(nowNanos - since);

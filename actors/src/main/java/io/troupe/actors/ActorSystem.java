@@ -846,8 +846,8 @@ public final class ActorSystem implements AutoCloseable {
                 final io.troupe.actors.internal.jfr.TroupeEvents.SlowHandler ev = new io.troupe.actors.internal.jfr.TroupeEvents.SlowHandler();
                 final Thread worker = p.thread();
                 ev.path = cell.path();
-                final Object m = p.lvMessage();
-                ev.messageType = io.troupe.actors.internal.jfr.TroupeEvents.typeOf(m instanceof InternalMessage im ? im.payload() : m);
+                final Class<?> m = p.lvMessageType();
+                ev.messageType = m == null ? null : m.getName();
                 ev.runningNanos = elapsedNanos;
                 ev.worker = worker;
                 ev.workerState = worker.getState().name();

@@ -30,8 +30,13 @@ public final class ActivationProbe {
     private long steals;
     private long parks;
     private long polls;
-    /** The user message being handled (or the last one), for the actor dump; opaque, racy. */
-    private Object message;
+    /**
+     * The class of the user message being handled (or the last one), for the actor dump; opaque,
+     * racy. A class, not the message: written only when it changes (a worker handling one kind of
+     * message stores nothing), and a reference store per message into this long-lived object
+     * would cost a GC write barrier each time.
+     */
+    private Class<?> messageType;
     /** Written by the watchdog: the `handled` value it saw unchanged since `seenSinceNanos`. */
     private long seenHandled = -1;
     private long seenSinceNanos;
@@ -114,14 +119,16 @@ public final class ActivationProbe {
         return (long) POLLS.getOpaque(this);
     }
 
-    /** Owner thread: {@code message} is about to be handled (for the actor dump). */
-    public void soMessage(Object message) {
-        MESSAGE.setOpaque(this, message);
+    /** Owner thread: a message of class {@code type} is about to be handled (for the actor dump). */
+    public void soMessageType(Class<?> type) {
+        if (messageType != type) { // owner thread: a plain read of its own write
+            MESSAGE.setOpaque(this, type);
+        }
     }
 
-    /** Any thread: the message being handled, or the last one handled; racy. */
-    public Object lvMessage() {
-        return MESSAGE.getOpaque(this);
+    /** Any thread: the class of the message being handled, or of the last one handled; racy. */
+    public Class<?> lvMessageType() {
+        return (Class<?>) MESSAGE.getOpaque(this);
     }
 
     /**
@@ -178,7 +185,7 @@ public final class ActivationProbe {
             STEALS = lookup.findVarHandle(ActivationProbe.class, "steals", long.class);
             PARKS = lookup.findVarHandle(ActivationProbe.class, "parks", long.class);
             POLLS = lookup.findVarHandle(ActivationProbe.class, "polls", long.class);
-            MESSAGE = lookup.findVarHandle(ActivationProbe.class, "message", Object.class);
+            MESSAGE = lookup.findVarHandle(ActivationProbe.class, "messageType", Class.class);
             SEEN_HANDLED = lookup.findVarHandle(ActivationProbe.class, "seenHandled", long.class);
             SEEN_SINCE_NANOS = lookup.findVarHandle(ActivationProbe.class, "seenSinceNanos", long.class);
         } catch (ReflectiveOperationException e) {
