@@ -53,6 +53,8 @@ class JmxMBeanTest {
         await(handled, "30 messages");
         doomed.tell("stop");
         Testing.join(system.whenTerminated(doomed));
+        // the alive count drops as the stop finishes, which may be just after whenTerminated completes
+        awaitTrue("2 actors alive", () -> system.counterValues().get("actors alive") == 2);
         for (int i = 0; i < 3; i++) {
             doomed.tell("to a stopped actor");
         }
