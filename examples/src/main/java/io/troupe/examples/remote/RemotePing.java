@@ -36,7 +36,11 @@ public final class RemotePing {
     /** The shared secret (a real deployment reads it from its environment). */
     static final String SECRET = "troupe-example-secret";
 
-    /** The codecs both nodes register: only these classes are ever decoded. */
+    /**
+     * The codecs both nodes register: only these classes are ever decoded.
+     *
+     * @return the registry of {@link Ping} (id 1) and {@link Pong} (id 2)
+     */
     public static Codecs codecs() {
         return Codecs.builder().registerRecord(1, Ping.class).registerRecord(2, Pong.class).build();
     }
@@ -74,6 +78,13 @@ public final class RemotePing {
         }
     }
 
+    /**
+     * Runs both nodes (no arguments), only the pong node ({@code serve PORT}), or only the ping
+     * node ({@code ping troupe://pong@HOST:PORT}).
+     *
+     * @param args as above
+     * @throws Exception if an ask fails or times out
+     */
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("serve")) {
             try (ActorSystem system = ActorSystem.create("pong");
