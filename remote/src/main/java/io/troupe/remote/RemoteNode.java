@@ -169,8 +169,11 @@ public final class RemoteNode implements AutoCloseable {
                 d = MediaDriver.launchEmbedded(new MediaDriver.Context()
                         .aeronDirectoryName(dir)
                         .threadingMode(ThreadingMode.SHARED)
-                        .sharedIdleStrategy(idleStrategy(settings))
-                        .timerIntervalNs(Long.getLong("troupe.remote.driverTimerNs", 1_000_000L))
+                        .sharedIdleStrategy(driverIdleStrategy(settings))
+                        // the conductor's timer checks (liveness, linger: timeouts of seconds) every
+                        // 100 ms, not every 1 ms, so that an idle driver does not wake itself
+                        .timerIntervalNs(settings.deepIdleAfter == null ? 1_000_000L
+                                : Long.getLong("troupe.remote.driverTimerNs", 100_000_000L))
                         .termBufferSparseFile(true)
                         .dirDeleteOnStart(true)
                         .dirDeleteOnShutdown(true)
@@ -1232,6 +1235,20 @@ public final class RemoteNode implements AutoCloseable {
         return new io.troupe.remote.internal.DeepeningIdleStrategy(1_000_000L,
                 settings.deepIdleAfter == null ? Long.MAX_VALUE : settings.deepIdleAfter.toNanos(),
                 settings.deepIdlePark == null ? 1_000_000L : settings.deepIdlePark.toNanos());
+    }
+
+    /**
+     * The embedded driver's idle: like the node thread's, but its parks deepen after 10 ms without
+     * work (at most the node's setting): the driver has periodic work of its own (publication
+     * heartbeats every 100 ms, status messages every 200 ms) that would otherwise keep it from
+     * ever reaching the deep parks.
+     */
+    private static org.agrona.concurrent.IdleStrategy driverIdleStrategy(RemoteSettings settings) {
+        if (settings.deepIdleAfter == null) {
+            return idleStrategy(settings);
+        }
+        return new io.troupe.remote.internal.DeepeningIdleStrategy(1_000_000L,
+                Math.min(settings.deepIdleAfter.toNanos(), 10_000_000L), settings.deepIdlePark.toNanos());
     }
 
     /** The Aeron term length that fits a frame of the maximum size (an eighth of a term). */
