@@ -173,11 +173,6 @@ final class Association {
         return taken;
     }
 
-    /** The watched paths, to send WATCH again to a new incarnation... not done: a new incarnation is new actors. */
-    synchronized Set<String> watchedPaths() {
-        return new HashSet<>(watches.keySet());
-    }
-
     @Override
     public String toString() {
         return "Association[" + address + ", uid " + peerUid + (established ? ", established" : "") + "]";
