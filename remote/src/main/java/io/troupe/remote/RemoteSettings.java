@@ -227,7 +227,7 @@ public final class RemoteSettings {
 
     /**
      * How the node's thread and its embedded driver wait when there is nothing to do. While work
-     * is recent they back off (spin, yield, then park 1 us doubling to 1 ms); after
+     * is recent they back off (yield, then park 1 us doubling to 1 ms); after
      * {@code deepAfter} without any work they park {@code deepPark} at a time (the embedded
      * driver after at most 10 ms, and its conductor checks its timers every 100 ms instead of
      * every 1 ms). Default 200 ms and 4 ms. Measured on a quiet 2-core host with two associated
