@@ -37,6 +37,8 @@ final class Association {
     final String channel;
     final int streamId;
     volatile Publication publication;
+    /** Agent: the publication's position when the agent last looked (senders' writes are activity). */
+    long lastPosition;
     /** The uid of the peer's incarnation this association talks to; 0 before the first handshake. */
     volatile long peerUid;
     /**

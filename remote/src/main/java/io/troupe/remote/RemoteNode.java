@@ -14,6 +14,7 @@ import io.troupe.actors.ActorTerminatedException;
 import io.troupe.actors.DeadLetter;
 import io.troupe.actors.internal.SystemAccess;
 import io.troupe.remote.internal.CodecEngine;
+import io.troupe.remote.internal.DeepeningIdleStrategy;
 import io.troupe.remote.internal.Handshake;
 import io.troupe.remote.internal.PhiAccrualFailureDetector;
 import io.troupe.remote.internal.RefCodec;
@@ -41,8 +42,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -58,12 +59,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * }
  * }</pre>
  *
- * <p>What runs: an embedded Aeron media driver in shared threading mode with a backoff idle
- * strategy (unless {@link RemoteSettings#withAeronDirectory} names a driver that runs already),
- * and one thread of this node (named {@code troupe-remote-<system>}) that polls the node's one
- * subscription for every peer, runs handshakes, heartbeats and the failure detector, and hands
- * messages to local actors. Senders encode on their own thread and write to the peer's Aeron
- * publication directly, lock-free. Idle, both threads back off to sleeping 1 ms at a time.
+ * <p>What runs: one thread of this node (named {@code troupe-remote-<system>}) that runs the
+ * duty cycle of an embedded Aeron media driver (unless {@link RemoteSettings#withAeronDirectory}
+ * names a driver that runs already) and of the Aeron client, polls the node's one subscription
+ * for every peer, runs handshakes, heartbeats and the failure detector, and hands messages to
+ * local actors: what the driver receives is handed on in the same turn, with no thread between.
+ * Senders encode on their own thread and write to the peer's Aeron publication directly,
+ * lock-free. Idle, the thread backs off to sleeping 1 ms at a time, then deeper
+ * ({@link RemoteSettings#withDeepIdle}).
  *
  * <p>Security: only nodes that prove they know the shared secret are heard (an HMAC handshake;
  * the secret never travels); only classes registered in the {@link Codecs} are ever decoded; a
@@ -74,7 +77,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class RemoteNode implements AutoCloseable {
     /*
-     * Threading protocol. One agent thread (AgentRunner, BackoffIdleStrategy) polls the
+     * Threading protocol. One agent thread (AgentRunner, DeepeningIdleStrategy) runs the embedded
+     * driver's agents (ThreadingMode.INVOKER) and the Aeron client's conductor (an agent invoker;
+     * nothing else ever invokes them while it runs: client calls that wait for the driver are made
+     * on this thread, or before it starts, or after it stopped), polls the
      * subscription, runs `commands` (an MPSC queue other threads add to), flushes associations'
      * control frames and pending messages, and every TICK runs handshake retries, heartbeats, the
      * failure detector and ask deadlines. Senders write to publications from their own thread
@@ -118,6 +124,10 @@ public final class RemoteNode implements AutoCloseable {
     private final Subscription subscription;
     private final ControlledFragmentAssembler assembler;
     private final AgentRunner runner;
+    /** The embedded driver's duty cycle (null with an external driver) and the Aeron client's: the node's thread runs both. */
+    private final AgentInvoker driverInvoker;
+    private final AgentInvoker clientInvoker;
+    private final DeepeningIdleStrategy idle;
 
     private final ConcurrentHashMap<NodeAddress, Association> associations = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -168,10 +178,10 @@ public final class RemoteNode implements AutoCloseable {
                 dir = base.resolve("troupe-aeron-" + system.name() + "-" + Long.toHexString(u)).toString();
                 d = MediaDriver.launchEmbedded(new MediaDriver.Context()
                         .aeronDirectoryName(dir)
-                        .threadingMode(ThreadingMode.SHARED)
-                        .sharedIdleStrategy(driverIdleStrategy(settings))
+                        // no threads of its own: the node's thread runs the driver's duty cycle
+                        .threadingMode(ThreadingMode.INVOKER)
                         // the conductor's timer checks (liveness, linger: timeouts of seconds) every
-                        // 100 ms, not every 1 ms, so that an idle driver does not wake itself
+                        // 100 ms, not every 1 ms, so that an idle driver does not wake the node
                         .timerIntervalNs(settings.deepIdleAfter == null ? 1_000_000L
                                 : Long.getLong("troupe.remote.driverTimerNs", 100_000_000L))
                         .termBufferSparseFile(true)
@@ -181,7 +191,11 @@ public final class RemoteNode implements AutoCloseable {
             } else {
                 dir = settings.aeronDirectory.toString();
             }
+            // the client's conductor runs on the node's thread too (and, while it waits for the
+            // driver's answer, runs the embedded driver's duty cycle itself)
             a = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir)
+                    .useConductorAgentInvoker(true)
+                    .driverAgentInvoker(d != null ? d.sharedAgentInvoker() : null)
                     .errorHandler(t -> LOG.log(System.Logger.Level.WARNING, "Aeron client of " + system.name(), t)));
             final Subscription sub;
             final int port;
@@ -190,7 +204,7 @@ public final class RemoteNode implements AutoCloseable {
                 port = settings.port;
             } else {
                 sub = a.addSubscription("aeron:udp?endpoint=" + hostForUri(settings.host) + ":" + settings.port, UDP_STREAM);
-                port = settings.port != 0 ? settings.port : boundPort(sub);
+                port = settings.port != 0 ? settings.port : boundPort(sub, d, a);
             }
             this.subscription = sub;
             this.address = new NodeAddress(system.name(), settings.host, port);
@@ -201,8 +215,11 @@ public final class RemoteNode implements AutoCloseable {
         }
         this.driver = d;
         this.aeron = a;
+        this.driverInvoker = d != null ? d.sharedAgentInvoker() : null;
+        this.clientInvoker = a.conductorAgentInvoker();
         this.assembler = new ControlledFragmentAssembler(this::onFragment);
-        this.runner = new AgentRunner(idleStrategy(settings),
+        this.idle = idleStrategy(settings);
+        this.runner = new AgentRunner(idle,
                 t -> LOG.log(System.Logger.Level.ERROR, "remote node " + address + " agent", t), null, new NodeAgent());
         AgentRunner.startOnThread(runner, r -> {
             final Thread t = new Thread(r, "troupe-remote-" + system.name());
@@ -610,6 +627,11 @@ public final class RemoteNode implements AutoCloseable {
     private final class NodeAgent implements Agent {
         @Override
         public int doWork() {
+            // the driver's and the client's duty cycles first: what the driver received is then
+            // polled below in the same turn; their own periodic work (heartbeats, status messages,
+            // timer checks) keeps the backoff short but does not keep the node out of deep idle
+            int driverWork = driverInvoker != null ? driverInvoker.invoke() : 0;
+            driverWork += clientInvoker.invoke();
             int work = 0;
             Runnable c;
             while ((c = commands.poll()) != null) {
@@ -617,16 +639,29 @@ public final class RemoteNode implements AutoCloseable {
                 work++;
             }
             work += subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+            boolean sent = false;
             final ArrayList<Association> list = agentAssociations;
             for (int i = 0, n = list.size(); i < n; i++) {
-                work += flush(list.get(i));
+                final Association a = list.get(i);
+                work += flush(a);
+                final Publication p = a.publication;
+                if (p != null) { // senders write to it from their own threads: activity too
+                    final long position = p.position();
+                    if (position != a.lastPosition) {
+                        a.lastPosition = position;
+                        sent = true;
+                    }
+                }
+            }
+            if (work > 0 || sent) {
+                idle.activity();
             }
             final long now = System.nanoTime();
             if (now - nextTickNanos >= 0) {
                 nextTickNanos = now + TICK_NANOS;
                 tick(now);
             }
-            return work;
+            return work + driverWork;
         }
 
         @Override
@@ -1218,9 +1253,13 @@ public final class RemoteNode implements AutoCloseable {
         return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
-    private static int boundPort(Subscription sub) {
+    private static int boundPort(Subscription sub, MediaDriver driver, Aeron aeron) {
         final long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() - deadline < 0) {
+            if (driver != null) {
+                driver.sharedAgentInvoker().invoke(); // the node's thread does not run yet
+            }
+            aeron.conductorAgentInvoker().invoke();
             final String resolved = sub.tryResolveChannelEndpointPort();
             if (resolved != null) {
                 final String endpoint = io.aeron.ChannelUri.parse(resolved).get("endpoint");
@@ -1231,24 +1270,10 @@ public final class RemoteNode implements AutoCloseable {
         throw new IllegalStateException("the media driver did not report the bound port within 5 s");
     }
 
-    private static org.agrona.concurrent.IdleStrategy idleStrategy(RemoteSettings settings) {
-        return new io.troupe.remote.internal.DeepeningIdleStrategy(1_000_000L,
+    private static DeepeningIdleStrategy idleStrategy(RemoteSettings settings) {
+        return new DeepeningIdleStrategy(1_000_000L,
                 settings.deepIdleAfter == null ? Long.MAX_VALUE : settings.deepIdleAfter.toNanos(),
                 settings.deepIdlePark == null ? 1_000_000L : settings.deepIdlePark.toNanos());
-    }
-
-    /**
-     * The embedded driver's idle: like the node thread's, but its parks deepen after 10 ms without
-     * work (at most the node's setting): the driver has periodic work of its own (publication
-     * heartbeats every 100 ms, status messages every 200 ms) that would otherwise keep it from
-     * ever reaching the deep parks.
-     */
-    private static org.agrona.concurrent.IdleStrategy driverIdleStrategy(RemoteSettings settings) {
-        if (settings.deepIdleAfter == null) {
-            return idleStrategy(settings);
-        }
-        return new io.troupe.remote.internal.DeepeningIdleStrategy(1_000_000L,
-                Math.min(settings.deepIdleAfter.toNanos(), 10_000_000L), settings.deepIdlePark.toNanos());
     }
 
     /** The Aeron term length that fits a frame of the maximum size (an eighth of a term). */

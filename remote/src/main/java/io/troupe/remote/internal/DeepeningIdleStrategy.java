@@ -6,10 +6,15 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * A backoff (yield, then park 1 us doubling to {@code maxParkNanos}) while work is recent,
- * then, after {@code deepAfterNanos} without any work, parks {@code deepParkNanos} at a time: an
+ * then, after {@code deepAfterNanos} without any {@link #activity()}, parks {@code deepParkNanos}
+ * at a time: an
  * idle node wakes a few hundred times a second instead of a thousand, and the price is paid only
  * by the first message after a silence (it may wait up to one deep park at each polling thread).
- * Used by the node's thread and the embedded driver's shared thread; one instance per thread.
+ * Two kinds of work: any work ({@link #idle(int)} with a count above 0) resets the backoff;
+ * only {@link #activity()} (messages or frames moved) resets the clock of the deep parks, so the
+ * embedded driver's periodic work (heartbeats, status messages, timer checks) run on the same
+ * thread does not keep an idle node out of them. Used by the node's thread; one instance per
+ * thread, called by it only.
  */
 public final class DeepeningIdleStrategy implements IdleStrategy {
     /**
@@ -26,6 +31,8 @@ public final class DeepeningIdleStrategy implements IdleStrategy {
     private final BackoffIdleStrategy backoff;
     private final long deepAfterNanos;
     private final long deepParkNanos;
+    private final java.util.function.LongSupplier clock;
+    private final java.util.function.LongConsumer deepParker;
     private long idleSinceNanos;
 
     /**
@@ -34,28 +41,41 @@ public final class DeepeningIdleStrategy implements IdleStrategy {
      * @param deepParkNanos the deep park
      */
     public DeepeningIdleStrategy(long maxParkNanos, long deepAfterNanos, long deepParkNanos) {
+        this(maxParkNanos, deepAfterNanos, deepParkNanos, System::nanoTime, LockSupport::parkNanos);
+    }
+
+    /** Tests: a manual clock, and a parker that records the deep parks. */
+    DeepeningIdleStrategy(long maxParkNanos, long deepAfterNanos, long deepParkNanos,
+            java.util.function.LongSupplier clock, java.util.function.LongConsumer deepParker) {
         this.backoff = new BackoffIdleStrategy(SPINS, YIELDS, 1_000, maxParkNanos);
         this.deepAfterNanos = deepAfterNanos;
         this.deepParkNanos = deepParkNanos;
+        this.clock = clock;
+        this.deepParker = deepParker;
     }
 
     @Override
     public void idle(int workCount) {
         if (workCount > 0) {
-            reset();
+            backoff.reset();
         } else {
             idle();
         }
     }
 
+    /** Messages or frames moved in this turn: the deep parks wait for another silence. */
+    public void activity() {
+        idleSinceNanos = 0;
+    }
+
     @Override
     public void idle() {
-        final long now = System.nanoTime();
+        final long now = clock.getAsLong();
         if (idleSinceNanos == 0) {
             idleSinceNanos = now;
         }
         if (now - idleSinceNanos >= deepAfterNanos) {
-            LockSupport.parkNanos(deepParkNanos);
+            deepParker.accept(deepParkNanos);
         } else {
             backoff.idle();
         }
