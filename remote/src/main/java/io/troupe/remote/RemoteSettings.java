@@ -226,15 +226,15 @@ public final class RemoteSettings {
     }
 
     /**
-     * How the node's thread and its embedded driver wait when there is nothing to do. While work
-     * is recent they back off (yield, then park 1 us doubling to 1 ms); after
-     * {@code deepAfter} without any work they park {@code deepPark} at a time (the embedded
-     * driver after at most 10 ms, and its conductor checks its timers every 100 ms instead of
-     * every 1 ms). Default 200 ms and 4 ms. Measured on a quiet 2-core host with two associated
-     * idle nodes ({@code RemoteIdleCpu}): about 2.5% of one core per node (driver 2.0%, node
-     * thread 0.5%). The price: the first message after a silence may wait up to {@code deepPark}
-     * at each polling thread on its way (the sender's driver, the receiver's driver, the receiving
-     * node's thread). {@link #withResponsiveIdle()} never deepens.
+     * How the node's thread (which also runs the embedded driver) waits when there is nothing to
+     * do. While work is recent it backs off (yield, then park 1 us doubling to 1 ms); after
+     * {@code deepAfter} without a message or frame moving it parks {@code deepPark} at a time
+     * (the embedded driver's own periodic work does not count, and its conductor checks its
+     * timers every 100 ms instead of every 1 ms). Default 200 ms and 4 ms. Measured on a quiet
+     * 2-core host with two associated idle nodes ({@code RemoteIdleCpu}): about 0.9% of one core
+     * per node. The price: the first message after a silence may wait up to {@code deepPark} at
+     * each node on its way (the sender's, to send it; the receiver's, to receive it).
+     * {@link #withResponsiveIdle()} never deepens.
      *
      * @param deepAfter idleness before the parks deepen, at least 1 ms
      * @param deepPark the deep park, 1 ms .. 100 ms
@@ -255,8 +255,8 @@ public final class RemoteSettings {
 
     /**
      * Never deepen the idle parks (at most 1 ms) and keep Aeron's 1 ms driver timer: the lowest
-     * latency after a silence, for far more idle CPU (measured: about 40% of one core per
-     * embedded driver on a quiet 2-core host, against 2% with the default).
+     * latency after a silence, for far more idle CPU (measured: about 29% of one core per node
+     * on a quiet 2-core host, against 0.9% with the default).
      *
      * @return a copy that never parks deeper than 1 ms
      */

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Reports the CPU two idle, associated nodes burn (issue 17: "report idle CPU, which must be near
  * zero"): two systems in one JVM, each with a remote node on UDP loopback and its embedded driver
- * (shared threading mode, backoff idle), heartbeats flowing; then nothing for a while. Prints the
+ * (run by the node's thread), heartbeats flowing; then nothing for a while. Prints the
  * CPU time of every thread over the idle window, as a percentage of one core, against the same
  * window with the two systems alone (no remote node). A tool, not a test:
  *
@@ -19,16 +19,20 @@ import java.util.Map;
  * mvn -q -pl remote -am test-compile -DskipTests &amp;&amp; java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
  *     -cp "$(cat remote/target/classpath.txt):remote/target/classes:remote/target/test-classes" io.troupe.remote.RemoteIdleCpu 10
  * </pre>
+ * A second argument {@code responsive} runs the nodes with {@code withResponsiveIdle()}.
  */
 public final class RemoteIdleCpu {
     private RemoteIdleCpu() {}
 
     public static void main(String[] args) throws Exception {
         final int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        final boolean responsive = args.length > 1 && args[1].equals("responsive"); // withResponsiveIdle()
         try (ActorSystem a = ActorSystem.create("idle-a"); ActorSystem b = ActorSystem.create("idle-b")) {
             System.out.printf("two actor systems alone:        %s%n", measure(seconds));
-            try (RemoteNode na = RemoteNode.start(a, RemoteSettings.udp(0).withSecret("idle-secret"));
-                 RemoteNode nb = RemoteNode.start(b, RemoteSettings.udp(0).withSecret("idle-secret"))) {
+            final RemoteSettings settings = responsive ? RemoteSettings.udp(0).withSecret("idle-secret").withResponsiveIdle()
+                    : RemoteSettings.udp(0).withSecret("idle-secret");
+            try (RemoteNode na = RemoteNode.start(a, settings);
+                 RemoteNode nb = RemoteNode.start(b, settings)) {
                 nb.resolve(na.address() + "/user/nobody").tell("hello"); // associate: heartbeats flow from now on
                 if (!Await.until(() -> na.connectedNodes().size() == 1 && nb.connectedNodes().size() == 1, Duration.ofSeconds(10))) {
                     throw new IllegalStateException("no association");

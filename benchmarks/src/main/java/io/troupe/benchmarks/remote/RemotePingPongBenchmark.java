@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * pairs; secondary results: round-trip percentiles and bytes on loopback per message
  * ({@link RoundTripCounters}).
  *
- * <p>Settings: the node's defaults (an embedded media driver per node, shared threading mode,
+ * <p>Settings: the node's defaults (an embedded media driver per node, run by the node's thread,
  * backoff idle) unless {@code responsiveIdle} is set ({@link RemoteSettings#withResponsiveIdle()}).
  */
 @State(Scope.Benchmark)
