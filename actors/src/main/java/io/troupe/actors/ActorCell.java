@@ -162,6 +162,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
      * for the system or this subtree). Set before the first scheduling, which publishes it.
      */
     boolean traced;
+    /** The class of the message handled now or last (the actor dump); written in turn, read racily: see soMessageType. */
+    private Class<?> messageType;
     /**
      * The path, built on first use and kept: a traced actor names itself in every span (issue 15
      * measured 160 of the 248 bytes a traced message cost in rebuilding it). Racy single-check:
@@ -228,7 +230,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     @Override
     public void tell(M message) {
-        if (TroupeEvents.HOOKS && TraceSpan.anyTracing) {
+        if (TroupeEvents.HOOKS && TraceSpan.anyTracing()) {
             tellTraced(message); // rare: its own method
             return;
         }
@@ -256,13 +258,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
     /** As {@link BoundedMailbox#offer}; a message offered from inside a traced handler carries its span. */
     @Override
     public boolean offer(M message) {
-        return super.offer(TraceSpan.anyTracing ? traceWrap(message) : message);
+        return super.offer(TraceSpan.anyTracing() ? traceWrap(message) : message);
     }
 
     /** As {@link BoundedMailbox#send}; a message sent from inside a traced handler carries its span. */
     @Override
     public CompletionStage<Void> send(M message) {
-        return super.send(TraceSpan.anyTracing ? traceWrap(message) : message);
+        return super.send(TraceSpan.anyTracing() ? traceWrap(message) : message);
     }
 
     @Override
@@ -280,7 +282,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         promise.startTimer(timeout);
         try {
             final M request0 = Objects.requireNonNull(request.apply(promise), "the request built by ask must not be null");
-            final M message = TraceSpan.anyTracing ? traceWrap(request0) : request0;
+            final M message = TraceSpan.anyTracing() ? traceWrap(request0) : request0;
             if (!enqueue(message) && !isClosed()) {
                 promise.fail(new MailboxFullException(path() + " is full (capacity " + capacity() + "): the request went to dead letters"));
             }
@@ -581,8 +583,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         final ActivationProbe probe = ActivationProbe.current();
         if (probe != null) {
             probe.soCurrent(this);
-            if (TroupeEvents.HOOKS) {
-                probe.onActivation();
+            if (TroupeEvents.HOOKS && probe.cellsCountActivations()) {
+                probe.onActivation(); // a fork-join thread; a work-stealing worker counts its tasks itself
             }
         }
         boolean usedBudget = false;
@@ -640,8 +642,8 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
                 break;
             }
             n++;
-            if (TroupeEvents.HOOKS && probe != null) {
-                probe.soMessageType(message instanceof InternalMessage im ? typeOfPayload(im) : message.getClass()); // for the actor dump
+            if (TroupeEvents.HOOKS) {
+                soMessageType(message instanceof InternalMessage im ? typeOfPayload(im) : message.getClass()); // for the actor dump
             }
             if (TroupeEvents.HOOKS && TroupeEvents.HANDLED_PROBE.isEnabled()) {
                 invokeRecorded(message); // a JFR recording takes troupe.MessageHandled: its own method
@@ -656,6 +658,23 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
             }
         }
         return n == budget;
+    }
+
+    /**
+     * Actor's thread: a message of class {@code type} is about to be handled (for the actor dump).
+     * Kept per actor, not per worker: an actor that receives one kind of message stores nothing
+     * after its first (a worker alternating between two actors of two kinds would store each time,
+     * a GC write barrier each).
+     */
+    private void soMessageType(Class<?> type) {
+        if (messageType != type) { // the actor's thread: a plain read of its own (or a previous turn's, ordered by the turn hand-off) write
+            MESSAGE_TYPE.setOpaque(this, type);
+        }
+    }
+
+    /** Any thread: the class of the message this actor handles now, or handled last; racy. Null before its first. */
+    Class<?> lvMessageType() {
+        return (Class<?>) MESSAGE_TYPE.getOpaque(this);
     }
 
     /** The class of what an internal message carries (an adapter's message), or its own class. */
@@ -694,7 +713,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         try {
             if (message instanceof InternalMessage im) {
                 im.deliver(this);
-            } else if (TroupeEvents.HOOKS && traced) {
+            } else if (TroupeEvents.HOOKS && TraceSpan.anyTracing() && traced) {
                 handleTraced(message, null); // a root span: its own method
             } else {
                 actor.handle(message);
@@ -1429,7 +1448,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         }
         child.traced = options.tracing() != null ? options.tracing() : traced; // published likewise
         if (options.tracing() == Boolean.TRUE) {
-            TraceSpan.anyTracing = true;
+            TraceSpan.enableTracing();
         }
         synchronized (this) {
             if (lifecycle >= STOPPING) {
@@ -1539,7 +1558,7 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
         String messageType = null;
         Duration inHandler = Duration.ZERO;
         if (probe != null) {
-            final Class<?> m = probe.lvMessageType();
+            final Class<?> m = lvMessageType();
             messageType = m == null ? null : m.getName();
             final long since = probe.lvHandlerSinceNanos();
             if (since != Long.MIN_VALUE && nowNanos > since) {
@@ -1884,11 +1903,13 @@ final class ActorCell<M> extends BoundedMailbox<M> implements ActorRef<M>, Actor
 
     private static final java.lang.invoke.VarHandle OVERLOAD;
     private static final java.lang.invoke.VarHandle MUTE_STATE;
+    private static final java.lang.invoke.VarHandle MESSAGE_TYPE;
 
     static {
         try {
             OVERLOAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(ActorCell.class, "overload", Overload.class);
             MUTE_STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(ActorCell.class, "muteState", int.class);
+            MESSAGE_TYPE = java.lang.invoke.MethodHandles.lookup().findVarHandle(ActorCell.class, "messageType", Class.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

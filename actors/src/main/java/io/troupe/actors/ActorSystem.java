@@ -130,7 +130,7 @@ public final class ActorSystem implements AutoCloseable {
         this.settings = settings;
         this.counters = io.troupe.actors.internal.counters.SystemCounters.open(name, settings.countersDirectory());
         if (settings.tracing) {
-            TraceSpan.anyTracing = true;
+            TraceSpan.enableTracing();
         }
         this.deadLetters = new DeadLetters(settings.deadLetterLogsPerSecond, settings.clock, counters);
         this.timerService = new TimerService(settings.clock);
@@ -846,7 +846,7 @@ public final class ActorSystem implements AutoCloseable {
                 final io.troupe.actors.internal.jfr.TroupeEvents.SlowHandler ev = new io.troupe.actors.internal.jfr.TroupeEvents.SlowHandler();
                 final Thread worker = p.thread();
                 ev.path = cell.path();
-                final Class<?> m = p.lvMessageType();
+                final Class<?> m = cell.lvMessageType();
                 ev.messageType = m == null ? null : m.getName();
                 ev.runningNanos = elapsedNanos;
                 ev.worker = worker;

@@ -66,7 +66,7 @@ final class SlowestHandlers {
             if (runs.size() >= CAPACITY) {
                 runs.remove(fastest);
             }
-            final Class<?> m = probe.lvMessageType();
+            final Class<?> m = cell.lvMessageType();
             runs.add(new Run(probe, handled, cell, m == null ? null : m.getName(), elapsedNanos));
         }
     }

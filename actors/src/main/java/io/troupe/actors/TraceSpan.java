@@ -22,11 +22,39 @@ final class TraceSpan {
     private static final System.Logger LOG = System.getLogger("io.troupe.actors.Tracing");
 
     /**
-     * Set once any system or subtree turns tracing on, never cleared: while false, a send pays
-     * one static read and a branch for tracing. Plain: a thread that misses the store sends
-     * untraced, which only a sender outside any traced handler can do anyway.
+     * Whether any system or subtree ever turned tracing on in this JVM: set once, never cleared.
+     * A constant to the JIT: the call site's target is a constant method handle, which compiled
+     * code folds (with a dependency on the call site), so until tracing is turned on the tracing
+     * checks on the send and handle paths cost nothing; turning it on re-targets the site and
+     * deoptimizes the code that folded it (once per JVM). A thread running code compiled before
+     * may see false for a moment after {@link #enableTracing()} returns ({@code syncAll} makes
+     * the change visible to all threads promptly, not atomically): it sends untraced, which only
+     * a sender outside any traced handler can do anyway, and a cell is traced only once its
+     * spawner (after enableTracing) published it.
      */
-    static boolean anyTracing;
+    private static final java.lang.invoke.MutableCallSite ANY_TRACING =
+            new java.lang.invoke.MutableCallSite(java.lang.invoke.MethodHandles.constant(boolean.class, false));
+    private static final java.lang.invoke.MethodHandle ANY_TRACING_VALUE = ANY_TRACING.dynamicInvoker();
+    /** Guarded by TraceSpan.class: whether ANY_TRACING was re-targeted already. */
+    private static boolean tracingEnabled;
+
+    /** Any thread: whether tracing was ever turned on in this JVM; free in compiled code while false. */
+    static boolean anyTracing() {
+        try {
+            return (boolean) ANY_TRACING_VALUE.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t); // a constant handle throws nothing
+        }
+    }
+
+    /** Any thread: tracing is on somewhere from now on (a system or a subtree asked for it). Idempotent. */
+    static synchronized void enableTracing() {
+        if (!tracingEnabled) {
+            tracingEnabled = true;
+            ANY_TRACING.setTarget(java.lang.invoke.MethodHandles.constant(boolean.class, true));
+            java.lang.invoke.MutableCallSite.syncAll(new java.lang.invoke.MutableCallSite[] {ANY_TRACING});
+        }
+    }
 
     final long traceIdHigh;
     final long traceIdLow;
@@ -114,7 +142,7 @@ final class TraceSpan {
 
     /** The current span if any tracing is on, else null without looking: for timers and pipeToSelf. */
     static TraceSpan currentIfTracing() {
-        return anyTracing ? current() : null;
+        return anyTracing() ? current() : null;
     }
 
     @Override

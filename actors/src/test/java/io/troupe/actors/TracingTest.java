@@ -269,7 +269,7 @@ class TracingTest {
             final TestProbe<String> probe = TestProbe.create(plain, "probe");
             scene(plain, SpawnOptions.defaults()).tell(new Go(probe.ref()));
             assertEquals(2, probe.receiveMessages(2, TIMEOUT).size());
-            assertTrue(TraceSpan.anyTracing, "the traced system turned the global switch on: " + traced.name());
+            assertTrue(TraceSpan.anyTracing(), "the traced system turned the global switch on: " + traced.name());
         }
         assertEquals(List.of(), List.copyOf(collector.spans));
     }

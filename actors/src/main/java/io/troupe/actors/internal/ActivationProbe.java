@@ -22,6 +22,12 @@ public final class ActivationProbe {
      * References: Go's sysmon, which detects long-running goroutines by comparing scans.
      */
     private final Thread thread;
+    /**
+     * Whether actor cells count their own activations on this thread (a fork-join pool's thread:
+     * the pool runs them with no hook of its own); a work-stealing worker counts every task it
+     * runs itself, the count it keeps anyway for its event interval.
+     */
+    private final boolean cellsCountActivations;
     private Object current;
     private long handled;
     /** Observability (issue 15): activations run, like `handled` (summed into the counters file). */
@@ -30,22 +36,32 @@ public final class ActivationProbe {
     private long steals;
     private long parks;
     private long polls;
-    /**
-     * The class of the user message being handled (or the last one), for the actor dump; opaque,
-     * racy. A class, not the message: written only when it changes (a worker handling one kind of
-     * message stores nothing), and a reference store per message into this long-lived object
-     * would cost a GC write barrier each time.
-     */
-    private Class<?> messageType;
     /** Written by the watchdog: the `handled` value it saw unchanged since `seenSinceNanos`. */
     private long seenHandled = -1;
     private long seenSinceNanos;
     /** The span of the message being handled (tracing on), or null. Owner thread only: plain. */
     private Object span;
 
-    /** A probe for {@code thread}, the dispatcher thread that owns it. */
-    public ActivationProbe(Thread thread) {
+    /**
+     * A probe for {@code thread}, the dispatcher thread that owns it.
+     *
+     * @param thread the owner
+     * @param cellsCountActivations true if the actor cells it runs count their activations
+     *     ({@link #cellsCountActivations()}); false if the owner calls {@link #onActivation()} itself
+     */
+    public ActivationProbe(Thread thread, boolean cellsCountActivations) {
         this.thread = java.util.Objects.requireNonNull(thread, "thread");
+        this.cellsCountActivations = cellsCountActivations;
+    }
+
+    /** A probe whose owner counts its activations itself. */
+    public ActivationProbe(Thread thread) {
+        this(thread, false);
+    }
+
+    /** Whether an actor cell run on this thread calls {@link #onActivation()}. Owner thread. */
+    public boolean cellsCountActivations() {
+        return cellsCountActivations;
     }
 
     /** The thread that owns this probe; the watchdog samples its state. Any thread. */
@@ -79,9 +95,14 @@ public final class ActivationProbe {
         return (long) HANDLED.getOpaque(this);
     }
 
-    /** Owner thread: one more activation (a turn of an actor) began. */
+    /** Owner thread: one more activation (a turn of an actor, or a task of the runtime) began. */
     public void onActivation() {
         ACTIVATIONS.setOpaque(this, activations + 1);
+    }
+
+    /** Owner thread: its own count of activations (a plain read of its own writes). */
+    public long activations() {
+        return activations;
     }
 
     /** Any thread: activations so far, possibly slightly stale. */
@@ -117,18 +138,6 @@ public final class ActivationProbe {
     /** Any thread: polls so far, possibly slightly stale. */
     public long lvPolls() {
         return (long) POLLS.getOpaque(this);
-    }
-
-    /** Owner thread: a message of class {@code type} is about to be handled (for the actor dump). */
-    public void soMessageType(Class<?> type) {
-        if (messageType != type) { // owner thread: a plain read of its own write
-            MESSAGE.setOpaque(this, type);
-        }
-    }
-
-    /** Any thread: the class of the message being handled, or of the last one handled; racy. */
-    public Class<?> lvMessageType() {
-        return (Class<?>) MESSAGE.getOpaque(this);
     }
 
     /**
@@ -172,7 +181,6 @@ public final class ActivationProbe {
     private static final VarHandle STEALS;
     private static final VarHandle PARKS;
     private static final VarHandle POLLS;
-    private static final VarHandle MESSAGE;
     private static final VarHandle SEEN_HANDLED;
     private static final VarHandle SEEN_SINCE_NANOS;
 
@@ -185,7 +193,6 @@ public final class ActivationProbe {
             STEALS = lookup.findVarHandle(ActivationProbe.class, "steals", long.class);
             PARKS = lookup.findVarHandle(ActivationProbe.class, "parks", long.class);
             POLLS = lookup.findVarHandle(ActivationProbe.class, "polls", long.class);
-            MESSAGE = lookup.findVarHandle(ActivationProbe.class, "messageType", Class.class);
             SEEN_HANDLED = lookup.findVarHandle(ActivationProbe.class, "seenHandled", long.class);
             SEEN_SINCE_NANOS = lookup.findVarHandle(ActivationProbe.class, "seenSinceNanos", long.class);
         } catch (ReflectiveOperationException e) {

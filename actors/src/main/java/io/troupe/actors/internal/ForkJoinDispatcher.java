@@ -130,7 +130,7 @@ public final class ForkJoinDispatcher implements Dispatcher {
     }
 
     private static final class ProbedThread extends ForkJoinWorkerThread implements ActivationProbe.ProbeHolder {
-        private final ActivationProbe probe = new ActivationProbe(this);
+        private final ActivationProbe probe = new ActivationProbe(this, true);
         private final ForkJoinDispatcher owner;
         /** Local schedules made by this thread; owner thread only. */
         private int localSchedules;

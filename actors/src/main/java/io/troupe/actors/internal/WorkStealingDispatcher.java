@@ -233,7 +233,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
         final StringBuilder sb = new StringBuilder(name).append(": injector=").append(injector.size());
         for (Worker w : workers) {
             sb.append(" [").append(w.index).append(" local=").append(w.local.size())
-                    .append(" runs=").append(w.activations).append(" steals=").append(w.probe.lvSteals())
+                    .append(" runs=").append(w.probe.lvActivations()).append(" steals=").append(w.probe.lvSteals())
                     .append(" parks=").append(w.probe.lvParks()).append(']');
         }
         return sb.toString();
@@ -379,7 +379,6 @@ public final class WorkStealingDispatcher implements Dispatcher {
         private boolean inPoll;
         /** The poller this worker is blocked in (or about to block in), or null. */
         private volatile IdlePoller pollingOn;
-        long activations;
 
         Worker(WorkStealingDispatcher dispatcher, int index, String name) {
             super(name);
@@ -458,7 +457,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
                         continue;
                     }
                     runTask(task);
-                    if (activations % EVENT_INTERVAL == 0) {
+                    if (probe.activations() % EVENT_INTERVAL == 0) {
                         pollEventsNow(); // under full load too, readiness is seen within a bounded number of turns
                     }
                 }
@@ -468,7 +467,7 @@ public final class WorkStealingDispatcher implements Dispatcher {
         }
 
         private void runTask(Runnable task) {
-            activations++;
+            probe.onActivation(); // the counters' activations, and this worker's event interval
             try {
                 task.run();
             } catch (VirtualMachineError e) {
