@@ -227,4 +227,51 @@ class CountersMoveTest {
             assertEquals(List.of(0L, 5L, 3L, 2L, 2L, 0L), pending);
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = DispatcherKind.class, names = {"WORK_STEALING", "FORK_JOIN"})
+    void activations_countTurns_notMessages(DispatcherKind kind) throws InterruptedException {
+        // Ten messages queued while the actor is inside a handler run in that same turn: messages handled rise by
+        // ten, activations by at most one (the runtime's own short tasks may add one). Twenty messages each sent
+        // after the last was handled are twenty turns: activations rise by twenty (the runtime's tasks may add two).
+        try (ActorSystem system = Testing.builder(kind).parallelism(1).build()) {
+            final CountDownLatch entered = new CountDownLatch(1);
+            final CountDownLatch gate = new CountDownLatch(1);
+            final CountDownLatch tenDone = new CountDownLatch(10);
+            final Semaphore each = new Semaphore(0);
+            final ActorRef<String> actor = system.spawn(Actor.<String>of((ctx, m) -> {
+                if (m.equals("block")) {
+                    entered.countDown();
+                    await(gate, "the gate");
+                } else if (m.equals("batch")) {
+                    tenDone.countDown();
+                } else {
+                    each.release();
+                }
+            }), "turns");
+            actor.tell("block");
+            await(entered, "the blocking handler");
+            for (int i = 0; i < 10; i++) {
+                actor.tell("batch");
+            }
+            final long handledBefore = counter(system, "messages handled");
+            final long before = counter(system, "activations");
+            gate.countDown();
+            await(tenDone, "the batch");
+            awaitTrue("the batch counted as handled", () -> counter(system, "messages handled") >= handledBefore + 11);
+            final long batchTurns = counter(system, "activations") - before;
+            assertTrue(batchTurns <= 1, "a batch of ten in one turn counted " + batchTurns + " activations");
+
+            final long seqBefore = counter(system, "activations");
+            for (int i = 0; i < 20; i++) {
+                // the last turn has ended (else this message would join it): the dump reads the actor racily, no message
+                awaitTrue("the actor idle", () -> system.dump().find("/user/turns").map(e -> e.state() == ActorDump.State.IDLE).orElse(false));
+                actor.tell("one");
+                take(each, 1);
+            }
+            // each turn is counted as it starts, before its handler releases `each`: all twenty are visible now
+            final long turns = counter(system, "activations") - seqBefore;
+            assertTrue(turns >= 20 && turns <= 22, "twenty turns counted as " + turns + " activations");
+        }
+    }
 }
