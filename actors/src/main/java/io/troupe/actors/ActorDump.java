@@ -73,9 +73,13 @@ public record ActorDump(List<Entry> actors, long omitted) {
      *     (zero if less than one watchdog scan), else zero
      * @param dispatcher the name of its dispatcher
      * @param children how many children it has
+     * @param messagesHandled the user messages it has handled since it was spawned (across
+     *     restarts; counted at the end of each turn, so a running turn's are not in it yet)
+     * @param restarts how many times it was restarted after a failure
      */
     public record Entry(String path, String actorClass, State state, int mailboxDepth, int mailboxCapacity,
-                        String currentMessageType, Duration timeInHandler, String dispatcher, int children) {
+                        String currentMessageType, Duration timeInHandler, String dispatcher, int children,
+                        long messagesHandled, int restarts) {
         /**
          * Checks the fields.
          *
@@ -88,11 +92,16 @@ public record ActorDump(List<Entry> actors, long omitted) {
          * @param timeInHandler how long it has run
          * @param dispatcher its dispatcher's name
          * @param children how many children
+         * @param messagesHandled user messages handled, not negative
+         * @param restarts restarts, not negative
          */
         public Entry {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(timeInHandler, "timeInHandler");
+            if (messagesHandled < 0 || restarts < 0) {
+                throw new IllegalArgumentException("counts must not be negative: " + messagesHandled + ", " + restarts);
+            }
         }
     }
 

@@ -91,4 +91,43 @@ class ActorDumpTest {
         assertEquals(List.of("/user STOPPED", "/system STOPPED"),
                 dump.actors().stream().map(e -> e.path() + " " + e.state()).collect(Collectors.toList()));
     }
+
+    @Test
+    void perActorCounts_messagesHandledAndRestarts_acrossARestart() {
+        // Five messages, one that fails (the restart-always policy restarts the actor), three more: the dump shows
+        // nine handled (the failing one was handled too) and one restart, for that actor only; its idle sibling 0 and 0.
+        try (ActorSystem system = Testing.builder(DispatcherKind.WORK_STEALING).build()) {
+            final java.util.concurrent.Semaphore handled = new java.util.concurrent.Semaphore(0);
+            final ActorRef<String> phoenix = system.spawn(JfrEventsTest.restarting(() -> Actor.<String>of((ctx, m) -> {
+                if (m.equals("boom")) {
+                    throw new IllegalStateException("boom");
+                }
+                handled.release();
+            }).get()), "phoenix");
+            system.spawn(Actor.<String>of((ctx, m) -> { }), "sibling");
+            for (int i = 0; i < 5; i++) {
+                phoenix.tell("m" + i);
+            }
+            phoenix.tell("boom");
+            for (int i = 0; i < 3; i++) {
+                phoenix.tell("after" + i);
+            }
+            try {
+                assertTrue(handled.tryAcquire(8, 10, java.util.concurrent.TimeUnit.SECONDS), "the eight good messages");
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            // counted at the end of each turn: the last turn may still be ending
+            awaitTrue("the dump's counts", () -> {
+                final ActorDump.Entry e = system.dump().find("/user/phoenix").orElseThrow();
+                return e.messagesHandled() == 9 && e.restarts() == 1;
+            });
+            final ActorDump.Entry sibling = system.dump().find("/user/sibling").orElseThrow();
+            assertEquals(0L, sibling.messagesHandled());
+            assertEquals(0, sibling.restarts());
+            final ActorDump.Entry p = system.dump().find("/user/phoenix").orElseThrow();
+            assertEquals(9L, p.messagesHandled(), "no more than nine either");
+            assertEquals(1, p.restarts());
+        }
+    }
 }

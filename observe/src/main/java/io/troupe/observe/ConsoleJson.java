@@ -48,6 +48,8 @@ final class ConsoleJson {
             sb.append(",\"dispatcher\":");
             string(sb, e.dispatcher());
             sb.append(",\"children\":").append(e.children());
+            sb.append(",\"messagesHandled\":").append(e.messagesHandled());
+            sb.append(",\"restarts\":").append(e.restarts());
             sb.append('}');
         }
         return sb.append("]}\n").toString();

@@ -21,12 +21,14 @@ public final class DumpPrinter {
     public static String format(ActorDump dump) {
         Objects.requireNonNull(dump, "dump");
         final StringBuilder sb = new StringBuilder(128 + 96 * dump.actors().size());
-        sb.append(String.format("%-50s %-10s %9s %-24s %s%n", "PATH", "STATE", "MAILBOX", "HANDLING (FOR)", "CLASS"));
+        sb.append(String.format("%-50s %-10s %9s %10s %8s %-24s %s%n", "PATH", "STATE", "MAILBOX", "HANDLED", "RESTARTS",
+                "HANDLING (FOR)", "CLASS"));
         for (ActorDump.Entry e : dump.actors()) {
             final String handling = e.state() == ActorDump.State.RUNNING
                     ? simple(e.currentMessageType()) + " (" + e.timeInHandler().toMillis() + " ms)" : "";
-            sb.append(String.format("%-50s %-10s %9s %-24s %s%n", e.path(), e.state(),
-                    e.mailboxDepth() + "/" + e.mailboxCapacity(), handling, e.actorClass() == null ? "-" : e.actorClass()));
+            sb.append(String.format("%-50s %-10s %9s %10d %8d %-24s %s%n", e.path(), e.state(),
+                    e.mailboxDepth() + "/" + e.mailboxCapacity(), e.messagesHandled(), e.restarts(), handling,
+                    e.actorClass() == null ? "-" : e.actorClass()));
         }
         if (dump.omitted() > 0) {
             sb.append("... and ").append(dump.omitted()).append(" more actors not listed\n");

@@ -273,8 +273,8 @@ class ConsoleTest {
         final String path = "/user/a\"b\\c";
         final String type = "com.example.Msg\"quoted\\back</script><!--&\u2028\u2029\uD83D\uDE00" + controls;
         final ActorDump dump = new ActorDump(List.of(
-                new ActorDump.Entry(path, "com.example.A\\B", ActorDump.State.RUNNING, 1, 16, type, Duration.ofMillis(1500), "d\"1", 0),
-                new ActorDump.Entry("/user/plain", null, ActorDump.State.IDLE, 0, 16, null, Duration.ZERO, "default", 2)), 7);
+                new ActorDump.Entry(path, "com.example.A\\B", ActorDump.State.RUNNING, 1, 16, type, Duration.ofMillis(1500), "d\"1", 0, 12, 1),
+                new ActorDump.Entry("/user/plain", null, ActorDump.State.IDLE, 0, 16, null, Duration.ZERO, "default", 2, 0, 0)), 7);
         final String json = ConsoleJson.dump("sys\"tem\\", 2, dump);
         assertFalse(json.chars().anyMatch(c -> c < 0x20 && c != '\n'), "no raw control character but the newlines between entries");
         assertFalse(json.contains("</script>"), "nothing that closes a script if pasted into HTML");
@@ -292,6 +292,9 @@ class ConsoleTest {
         assertEquals(null, actors.get(1).get("class"));
         assertEquals(null, actors.get(1).get("message"));
         assertEquals(2L, actors.get(1).get("children"));
+        assertEquals(12L, actors.get(0).get("messagesHandled"));
+        assertEquals(1L, actors.get(0).get("restarts"));
+        assertEquals(0L, actors.get(1).get("messagesHandled"));
 
         final Map<String, Long> values = new LinkedHashMap<>();
         values.put("we\"ird\\name\n", 42L);

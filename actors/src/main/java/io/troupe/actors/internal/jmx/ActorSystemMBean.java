@@ -259,15 +259,15 @@ public final class ActorSystemMBean implements DynamicMBean {
         final StringBuilder sb = new StringBuilder(160 + 120 * dump.actors().size());
         sb.append("actor system ").append(systemName).append(": ").append(dump.actors().size()).append(" actors listed, ")
                 .append(dump.omitted()).append(" not listed\n");
-        sb.append(String.format(Locale.ROOT, "%-50s %-10s %11s %-30s %-20s %8s %s%n",
-                "PATH", "STATE", "MAILBOX", "HANDLING (FOR)", "DISPATCHER", "CHILDREN", "CLASS"));
+        sb.append(String.format(Locale.ROOT, "%-50s %-10s %11s %10s %8s %-30s %-20s %8s %s%n",
+                "PATH", "STATE", "MAILBOX", "HANDLED", "RESTARTS", "HANDLING (FOR)", "DISPATCHER", "CHILDREN", "CLASS"));
         for (ActorDump.Entry e : dump.actors()) {
             final String handling = e.state() == ActorDump.State.RUNNING
                     ? (e.currentMessageType() == null ? "(system work)" : e.currentMessageType())
                             + " (" + e.timeInHandler().toMillis() + " ms)"
                     : "";
-            sb.append(String.format(Locale.ROOT, "%-50s %-10s %11s %-30s %-20s %8d %s%n", e.path(), e.state(),
-                    e.mailboxDepth() + "/" + e.mailboxCapacity(), handling, e.dispatcher(), e.children(),
+            sb.append(String.format(Locale.ROOT, "%-50s %-10s %11s %10d %8d %-30s %-20s %8d %s%n", e.path(), e.state(),
+                    e.mailboxDepth() + "/" + e.mailboxCapacity(), e.messagesHandled(), e.restarts(), handling, e.dispatcher(), e.children(),
                     e.actorClass() == null ? "-" : e.actorClass()));
         }
         if (dump.omitted() > 0) {
