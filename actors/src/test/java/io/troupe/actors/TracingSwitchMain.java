@@ -65,21 +65,20 @@ public final class TracingSwitchMain {
     @SuppressWarnings("unchecked")
     private static ActorRef<Hop>[] newPair(ActorSystem system) {
         final ActorRef<Hop>[] peer = new ActorRef[2];
-        peer[0] = system.spawn(Actor.<Hop>of((ctx, h) -> {
-            if (h.left() == 0) {
-                h.done().countDown();
-            } else {
-                peer[1].tell(new Hop(h.left() - 1, h.done()));
-            }
-        }), "a");
-        peer[1] = system.spawn(Actor.<Hop>of((ctx, h) -> {
-            if (h.left() == 0) {
-                h.done().countDown();
-            } else {
-                peer[0].tell(new Hop(h.left() - 1, h.done()));
-            }
-        }), "b");
+        peer[0] = system.spawn(hopper(peer, 1), "a");
+        peer[1] = system.spawn(hopper(peer, 0), "b");
         return peer;
+    }
+
+    /** Counts a hop down and passes it to {@code peer[other]}, or ends it at zero. */
+    private static java.util.function.Supplier<Actor<Hop>> hopper(ActorRef<Hop>[] peer, int other) {
+        return Actor.<Hop>of((ctx, h) -> {
+            if (h.left() == 0) {
+                h.done().countDown();
+            } else {
+                peer[other].tell(new Hop(h.left() - 1, h.done()));
+            }
+        });
     }
 
     private static void fail(String why) {
