@@ -21,15 +21,22 @@ import org.junit.jupiter.api.Timeout;
 class TracingSwitchTest {
     @Test
     void codeCompiledWhileTracingWasOffTracesOnceItIsOn() throws Exception {
-        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final Process p = new ProcessBuilder(List.of(java.toString(), "-Xbatch", "-Xmx256m",
-                "-cp", classPath(), TracingSwitchMain.class.getName()))
-                .redirectErrorStream(true).start();
-        final byte[] out = p.getInputStream().readAllBytes(); // until the child exits (bounded by its own waits)
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM did not exit");
-        final String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), text);
-        assertTrue(text.contains("ok: 3 spans"), text);
+        final Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        final Path out = java.nio.file.Files.createTempFile("tracing-switch", ".log");
+        try {
+            final Process p = new ProcessBuilder(List.of(javaBin.toString(), "-Xbatch", "-Xmx256m",
+                    "-cp", classPath(), TracingSwitchMain.class.getName()))
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(90, TimeUnit.SECONDS)) { // a file, not a pipe: a hung child cannot hang this test
+                p.destroyForcibly();
+                throw new AssertionError("the child JVM did not exit within 90 s: " + java.nio.file.Files.readString(out));
+            }
+            final String text = java.nio.file.Files.readString(out, StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), text);
+            assertTrue(text.contains("ok: 3 spans"), text);
+        } finally {
+            java.nio.file.Files.deleteIfExists(out);
+        }
     }
 
     /** This JVM's class path and module path (surefire puts the module under test on the latter), as one class path. */
