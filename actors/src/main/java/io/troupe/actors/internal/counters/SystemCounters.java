@@ -1,8 +1,7 @@
 package io.troupe.actors.internal.counters;
 
-import io.troupe.actors.internal.ActivationProbe;
 import io.troupe.actors.internal.Dispatcher;
-import io.troupe.actors.internal.ForkJoinDispatcher;
+import io.troupe.actors.internal.WorkerCounts;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -53,6 +52,8 @@ public final class SystemCounters implements AutoCloseable {
     private volatile Supplier<? extends List<Dispatcher>> dispatchers = List::of;
     /** The timer wheel's pending count; set by {@link #attach}. */
     private volatile LongSupplier pendingTimers = () -> 0L;
+    /** The fold's scratch sums; guarded by this. */
+    private final WorkerCounts sums = new WorkerCounts();
 
     /** Messages handled (system messages included), summed from the workers by the watchdog. */
     public final Counter messagesHandled;
@@ -180,34 +181,23 @@ public final class SystemCounters implements AutoCloseable {
 
     /**
      * Sums the workers' plain counts (messages handled, activations, steals, parks, selector
-     * polls; on the fork-join dispatcher steals are its pool's own count and parks are not
+     * polls; each dispatcher's {@link Dispatcher#addCounts}, which keeps the counts of threads
+     * that ended: on the fork-join dispatcher steals are its pool's own count and parks are not
      * counted) and reads the timers pending, and stores them in the counters. Cost: a pass over
      * the workers (a few opaque loads each) and the timer wheel's count; nothing on the workers.
      * Any thread; synchronized, so that two folds do not publish their sums out of order.
      */
     public synchronized void fold() {
-        long handled = 0;
-        long activationCount = 0;
-        long stealCount = 0;
-        long parkCount = 0;
-        long pollCount = 0;
+        final WorkerCounts s = sums;
+        s.clear();
         for (Dispatcher d : dispatchers.get()) {
-            for (ActivationProbe p : d.probes()) {
-                handled += p.lvHandled();
-                activationCount += p.lvActivations();
-                stealCount += p.lvSteals();
-                parkCount += p.lvParks();
-                pollCount += p.lvPolls();
-            }
-            if (d instanceof ForkJoinDispatcher fj) {
-                stealCount += fj.stealCount();
-            }
+            d.addCounts(s);
         }
-        messagesHandled.setRelease(handled);
-        activations.setRelease(activationCount);
-        steals.setRelease(stealCount);
-        parks.setRelease(parkCount);
-        selectorPolls.setRelease(pollCount);
+        messagesHandled.setRelease(s.handled());
+        activations.setRelease(s.activations());
+        steals.setRelease(s.steals());
+        parks.setRelease(s.parks());
+        selectorPolls.setRelease(s.polls());
         timersPending.setRelease(pendingTimers.getAsLong());
     }
 
