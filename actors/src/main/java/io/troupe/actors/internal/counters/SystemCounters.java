@@ -84,8 +84,12 @@ public final class SystemCounters implements AutoCloseable {
     public final Counter askTimeouts;
     /** Slow handlers reported by the watchdog. */
     public final Counter slowHandlers;
-    /** Sockets open (connection actors with a connected channel). */
+    /** Stream sockets open: connection actors (TCP or Unix-domain) with a connected channel. */
     public final Counter socketsOpen;
+    /** Listening sockets open: TCP (or Unix-domain) listeners bound and not yet released. */
+    public final Counter listenersOpen;
+    /** UDP sockets open: bound and not yet released. */
+    public final Counter udpSocketsOpen;
     /** Bytes read from sockets. */
     public final Counter bytesRead;
     /** Bytes written to sockets. */
@@ -118,6 +122,8 @@ public final class SystemCounters implements AutoCloseable {
         this.askTimeouts = newCounter("ask timeouts", CountersLayout.TYPE_SYSTEM);
         this.slowHandlers = newCounter("slow handlers", CountersLayout.TYPE_SYSTEM);
         this.socketsOpen = newCounter("sockets open", CountersLayout.TYPE_SYSTEM);
+        this.listenersOpen = newCounter("listeners open", CountersLayout.TYPE_SYSTEM);
+        this.udpSocketsOpen = newCounter("udp sockets open", CountersLayout.TYPE_SYSTEM);
         this.bytesRead = newCounter("bytes read", CountersLayout.TYPE_SYSTEM);
         this.bytesWritten = newCounter("bytes written", CountersLayout.TYPE_SYSTEM);
         this.steals = newCounter("steals", CountersLayout.TYPE_SYSTEM);
