@@ -764,7 +764,8 @@ public final class ActorSystem implements AutoCloseable {
         final DispatcherKind k = kind == DispatcherKind.DEFAULT ? settings.dispatcher : kind;
         if (k == DispatcherKind.FORK_JOIN) {
             if (forkJoin == null) {
-                forkJoin = new ForkJoinDispatcher(name, settings.parallelism, settings.throughput);
+                forkJoin = new ForkJoinDispatcher(name, settings.parallelism, settings.throughput,
+                        settings.forkJoinKeepAlive);
             }
             return forkJoin;
         }
@@ -910,6 +911,8 @@ public final class ActorSystem implements AutoCloseable {
         private java.nio.file.Path countersDirectory;
         /** Null: on unless the system property troupe.jmx is false. */
         private Boolean jmx;
+        /** How long the fork-join dispatcher's pool keeps an idle thread; package-private knob (tests). */
+        private Duration forkJoinKeepAlive = ForkJoinDispatcher.DEFAULT_KEEP_ALIVE;
 
         private Builder(String name) {
             this.name = SpawnOptions.validateName(name);
@@ -948,6 +951,16 @@ public final class ActorSystem implements AutoCloseable {
          */
         public Builder shutdownOnJvmExit(boolean enabled) {
             this.shutdownOnJvmExit = enabled;
+            return this;
+        }
+
+        /**
+         * Tests only: how long the fork-join dispatcher's pool keeps a thread that has nothing to
+         * run (once every thread is idle it ends one each period) before it ends it. Default: the
+         * pool's own, 60 seconds.
+         */
+        Builder forkJoinKeepAlive(Duration keepAlive) {
+            this.forkJoinKeepAlive = Objects.requireNonNull(keepAlive, "keepAlive");
             return this;
         }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.actors.internal.Dispatcher;
 import io.troupe.actors.internal.IdlePoller;
 import io.troupe.actors.internal.SystemAccess;
 import io.troupe.timers.ManualClock;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * The counters the dispatcher and the timers keep (issue 15) move when, and only when, their
  * event happens: steals when one worker holds queued work another takes, parks when workers go
  * idle, selector polls with each poll of the attached I/O driver, timers pending as timers are
- * scheduled, fire and are cancelled.
+ * scheduled, fire and are cancelled; and the fork-join dispatcher's per-thread counts stay in
+ * the sums when its pool ends idle threads.
  */
 @Timeout(60)
 class CountersMoveTest {
@@ -183,6 +185,68 @@ class CountersMoveTest {
                 dispatcher.detachPoller(poller);
             }
         }
+    }
+
+    @Test
+    void forkJoin_messagesHandled_stayExact_whenThePoolEndsIdleThreads() {
+        // A fork-join pool that ends a thread after 50 ms idle: 1,000 messages raise "messages handled" by exactly
+        // 1,000; once the pool has ended every thread (their probes gone), it still reads that, it never went down
+        // while they ended, and activations did not go down either.
+        try (ActorSystem system = Testing.builder(DispatcherKind.FORK_JOIN).forkJoinKeepAlive(Duration.ofMillis(50)).build()) {
+            final Dispatcher dispatcher = SystemAccess.defaultDispatcher(system);
+            final int n = 1_000;
+            final CountDownLatch warm = new CountDownLatch(1);
+            final CountDownLatch done = new CountDownLatch(n);
+            final ActorRef<String> a = system.spawn(Actor.<String>of((ctx, m) -> {
+                if (m.equals("warm")) {
+                    warm.countDown();
+                } else {
+                    done.countDown();
+                }
+            }), "a");
+            a.tell("warm");
+            await(warm, "the first message");
+            final List<Long> seen = new ArrayList<>();
+            awaitRetired(system, dispatcher, seen);
+            final long base = counter(system, "messages handled");
+            assertTrue(base >= 1, "the first message was counted and kept: " + base);
+
+            for (int i = 0; i < n; i++) {
+                a.tell("m" + i);
+            }
+            await(done, n + " messages");
+            awaitTrue("the last message counted", () -> counter(system, "messages handled") == base + n);
+            final long activationsBefore = counter(system, "activations");
+            assertEquals(base + n, counter(system, "messages handled"), "before the pool ends its threads");
+
+            seen.clear();
+            awaitRetired(system, dispatcher, seen);
+            assertEquals(base + n, counter(system, "messages handled"), "after the pool ended every thread");
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue(seen.get(i) >= seen.get(i - 1), "messages handled went down as threads ended: " + seen);
+            }
+            final long activationsAfter = counter(system, "activations");
+            assertTrue(activationsAfter >= activationsBefore, activationsBefore + " activations, then " + activationsAfter);
+        }
+    }
+
+    /** Waits until the fork-join pool has ended every thread, recording "messages handled" at each look. */
+    private static void awaitRetired(ActorSystem system, Dispatcher dispatcher, List<Long> seen) {
+        awaitTrue("the pool to end its idle threads", () -> {
+            seen.add(counter(system, "messages handled"));
+            return dispatcher.probes().isEmpty() && forkJoinThreads(system).isEmpty();
+        });
+    }
+
+    /** The live fork-join threads of {@code system} (named {@code <system>-fj-<n>}). */
+    private static List<Thread> forkJoinThreads(ActorSystem system) {
+        final List<Thread> ts = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(system.name() + "-fj-") && t.isAlive()) {
+                ts.add(t);
+            }
+        }
+        return ts;
     }
 
     @Test

@@ -116,7 +116,7 @@ class JmxMBeanTest {
             assertEquals(3L, values.get("DeadLetters"));
             assertTrue((Long) values.get("MessagesHandled") >= 31, values.toString());
             assertTrue(values.keySet().containsAll(List.of("Activations", "Steals", "Parks", "SelectorPolls",
-                    "TimersPending", "SocketsOpen", "Restarts", "MailboxOverflows", "HeartbeatEpochMs")), values.keySet().toString());
+                    "TimersPending", "SocketsOpen", "ListenersOpen", "UdpSocketsOpen", "Restarts", "MailboxOverflows", "HeartbeatEpochMs")), values.keySet().toString());
             assertEquals(system.counterValues().get("actors alive"), PLATFORM.getAttribute(name, "ActorsAlive"));
         }
     }

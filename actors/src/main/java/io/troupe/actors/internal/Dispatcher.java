@@ -31,6 +31,20 @@ public interface Dispatcher {
     List<ActivationProbe> probes();
 
     /**
+     * Adds the counts of this dispatcher's threads to {@code into}: its live threads' probes
+     * and, where threads end while the dispatcher runs (the {@code ForkJoinPool} retires idle
+     * ones), the counts those threads left, so that the sums never go down. Cost: a few opaque
+     * loads per thread. Any thread; the system's counters fold calls it.
+     *
+     * @param into the sums to add to
+     */
+    default void addCounts(WorkerCounts into) {
+        for (ActivationProbe p : probes()) {
+            into.add(p);
+        }
+    }
+
+    /**
      * Lets this dispatcher's idle workers drive {@code poller} (see {@link IdlePoller}). At most
      * one poller per dispatcher. Any thread.
      *

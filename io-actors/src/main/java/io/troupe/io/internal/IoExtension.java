@@ -29,6 +29,9 @@ public final class IoExtension {
      * Memory ordering. The map is guarded by the class monitor; `reactors` is final.
      * Shutdown. The manager's postStop runs after every socket actor (its descendants) has
      * stopped; it closes the reactors, which close any channel left and their selectors.
+     * Counters. Reactors with threads of their own count their polls themselves; each is a poll
+     * source of the system's counters from the manager's start until the reactor has closed
+     * (its last count is kept then). Worker-driven polls are the workers' own count.
      * References. Pekko's ActorSystem extensions (IO(Tcp) is one).
      */
     private static final Map<ActorSystem, IoExtension> RUNNING = new HashMap<>();
@@ -37,6 +40,8 @@ public final class IoExtension {
     private final ActorSystem system;
     private final io.troupe.io.IoSettings settings;
     private final Reactor[] reactors;
+    /** The reactor threads' poll counts given to the system's counters (empty when workers drive the I/O). */
+    private final java.util.List<java.util.function.LongSupplier> pollSources;
     private final AtomicInteger nextReactor = new AtomicInteger();
     private final AtomicInteger names = new AtomicInteger();
     private ActorRef<Object> manager;
@@ -49,6 +54,13 @@ public final class IoExtension {
         this.system = system;
         this.settings = settings;
         this.reactors = reactors;
+        final java.util.List<java.util.function.LongSupplier> sources = new java.util.ArrayList<>();
+        for (Reactor r : reactors) {
+            if (!r.isDrivenByWorkers()) {
+                sources.add(r::threadPolls);
+            }
+        }
+        this.pollSources = java.util.List.copyOf(sources); // final: seen by the manager's thread at postStop
     }
 
     /** The system's runtime, started with one reactor if it is not running. Any thread. */
@@ -91,6 +103,7 @@ public final class IoExtension {
                 closeAll(rs);
                 throw e;
             }
+            ext.countPolls();
             ext.addShutdownTasks();
             RUNNING.put(system, ext);
             return ext;
@@ -149,6 +162,15 @@ public final class IoExtension {
         }
     }
 
+    /** Adds each reactor thread's polls to the system's "selector polls" (issue 15). Under the class monitor. */
+    private void countPolls() {
+        final io.troupe.actors.internal.counters.SystemCounters counters =
+                io.troupe.actors.internal.SystemAccess.counters(system);
+        for (java.util.function.LongSupplier polls : pollSources) {
+            counters.addPollSource(polls);
+        }
+    }
+
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
@@ -180,6 +202,11 @@ public final class IoExtension {
                 r.close(REACTOR_CLOSE_MILLIS);
             }
         }
+    }
+
+    /** The reactors, for tests of this package. */
+    java.util.List<Reactor> reactors() {
+        return java.util.List.of(reactors);
     }
 
     /** The number of reactor threads; 0 when workers drive the I/O. */
@@ -270,6 +297,11 @@ public final class IoExtension {
             notifyTask.remove();
         }
         closeAll(reactors);
+        final io.troupe.actors.internal.counters.SystemCounters counters =
+                io.troupe.actors.internal.SystemAccess.counters(system);
+        for (java.util.function.LongSupplier polls : pollSources) {
+            counters.removePollSource(polls); // the reactor threads have ended: their last counts stay in the sum
+        }
         synchronized (IoExtension.class) {
             RUNNING.remove(system, this);
         }

@@ -77,6 +77,11 @@ public final class Reactor implements Runnable, IdlePoller {
      * new one and registers every live registration (`live`, polling thread only) in it with
      * the interest its owner wants, so no owner notices; the worker or thread goes on.
      *
+     * Counting (issue 15). The reactor's own thread counts its turns in `threadPolls` (one
+     * writer: a plain read and an opaque store), which the system's "selector polls" reads
+     * through SystemCounters.addPollSource; workers that drive it count their polls in their
+     * own probes instead, so no poll is counted twice.
+     *
      * References. Netty's NioEventLoop (wakenUp flag, selectNow when tasks are pending);
      * Pekko IO's SelectionHandler; Tokio's mio-based driver (one readiness event per arm).
      */
@@ -118,6 +123,14 @@ public final class Reactor implements Runnable, IdlePoller {
     /** Statistics, written by the reactor thread only, read racily. */
     private volatile long wakeups;
     private volatile long selects;
+    /**
+     * Turns of the reactor's own thread (each a poll of the selector, blocking or not): the
+     * system's "selector polls" counter reads it (issue 15). One writer, the reactor thread: a
+     * plain read and an opaque store, no atomic; read with opaque loads. Workers' polls of a
+     * worker-driven reactor are counted by the workers instead. Not counted under
+     * {@code -Dtroupe.observe.hooks=false}, like the workers' polls.
+     */
+    private long threadPolls;
     /** The current poll's: whether it may block, and the owners told so far. Polling thread only. */
     private boolean pollBlocking;
     private int told;
@@ -209,6 +222,15 @@ public final class Reactor implements Runnable, IdlePoller {
     }
 
     /**
+     * Polls of the selector by this reactor's own thread so far (one per turn: a select, or a
+     * selectNow when commands wait), possibly slightly stale; 0 for a reactor the workers drive
+     * (they count their polls themselves). Any thread.
+     */
+    public long threadPolls() {
+        return (long) THREAD_POLLS.getOpaque(this);
+    }
+
+    /**
      * Stops the reactor: closes every channel still registered and the selector, and waits up
      * to {@code timeoutMillis} for the thread to end. Idempotent; any thread but the reactor's.
      *
@@ -239,6 +261,9 @@ public final class Reactor implements Runnable, IdlePoller {
     public void run() {
         try {
             while (state == RUNNING) {
+                if (io.troupe.actors.internal.jfr.TroupeEvents.HOOKS) { // off with the other per-turn counts
+                    THREAD_POLLS.setOpaque(this, threadPolls + 1);
+                }
                 try {
                     turn(true);
                 } catch (ClosedSelectorException e) {
@@ -562,10 +587,12 @@ public final class Reactor implements Runnable, IdlePoller {
 
     private static final VarHandle SELECTING_HANDLE;
     private static final VarHandle STATE;
+    private static final VarHandle THREAD_POLLS;
 
     static {
         try {
             final MethodHandles.Lookup l = MethodHandles.lookup();
+            THREAD_POLLS = l.findVarHandle(Reactor.class, "threadPolls", long.class);
             SELECTING_HANDLE = l.findVarHandle(Reactor.class, "selecting", int.class);
             STATE = l.findVarHandle(Reactor.class, "state", int.class);
         } catch (ReflectiveOperationException e) {

@@ -1,5 +1,7 @@
 package io.troupe.io.internal;
 
+import io.troupe.actors.internal.SystemAccess;
+import io.troupe.actors.internal.counters.SystemCounters;
 import io.troupe.actors.internal.jfr.TroupeEvents;
 import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
@@ -43,6 +45,8 @@ final class TcpListener extends Actor<Object> {
      *  1. liveConnections <= maxConnections: at the limit OP_ACCEPT stays disarmed (connections
      *     wait in the kernel's backlog) until a connection actor terminates.
      *  2. Live connections survive Unbind; the listener outlives its children.
+     *  3. The system's "listeners open" counts this listener from a successful bind until its
+     *     port is released (Released) or, if that comes first, postStop: once (`countedOpen`).
      *
      * Memory ordering. Actor-confined; the reactor's close callback only tells.
      *
@@ -97,6 +101,10 @@ final class TcpListener extends Actor<Object> {
     private long accepted;
     /** Who waits for CloseAll to finish, or null. */
     private ActorRef<Object> closeAllReplyTo;
+    /** The system's counters (issue 15): listeners open. */
+    private SystemCounters counters;
+    /** Counted in listenersOpen (bound, port not yet released). */
+    private boolean countedOpen;
 
     TcpListener(IoExtension io, SocketAddress address, TcpOptions options,
                 Supplier<? extends Actor<Tcp.Event>> handlerFactory, java.util.function.Function<Object, Object> adapter,
@@ -128,6 +136,9 @@ final class TcpListener extends Actor<Object> {
             return;
         }
         state = BOUND;
+        counters = SystemAccess.counters(context().system());
+        counters.listenersOpen.increment();
+        countedOpen = true;
         reg = reactor.register(channel, self(), SelectionKey.OP_ACCEPT);
         replyTo.tell(new Tcp.Bound(listenerRef(), localAddress));
     }
@@ -149,6 +160,7 @@ final class TcpListener extends Actor<Object> {
             shutdownStep(n.replyTo(), TcpConnection.ShutdownNotice.INSTANCE);
         } else if (message instanceof Released r) {
             released = true;
+            countClosed(); // before Unbound is told: whoever hears it sees the count down
             if (r.replyTo() != null) {
                 r.replyTo().tell(new Tcp.Unbound(localAddress));
             }
@@ -295,8 +307,17 @@ final class TcpListener extends Actor<Object> {
         }
     }
 
+    /** Counts this listener closed in "listeners open", once. */
+    private void countClosed() {
+        if (countedOpen) {
+            countedOpen = false;
+            counters.listenersOpen.decrement();
+        }
+    }
+
     @Override
     protected void postStop() {
+        countClosed(); // the port is released by the reactor shortly, if not yet
         if (reg != null) {
             reg.close(null);
         } else {

@@ -4,6 +4,8 @@ import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.Signal;
 import io.troupe.actors.Terminated;
+import io.troupe.actors.internal.SystemAccess;
+import io.troupe.actors.internal.counters.SystemCounters;
 import io.troupe.io.Udp;
 import io.troupe.io.UdpOptions;
 import java.io.IOException;
@@ -52,6 +54,10 @@ final class UdpSocket extends Actor<Object> {
      * Unconnected sockets get no ICMP errors (without IP_RECVERR); receive errors there are
      * logged and skipped.
      *
+     * Counters. The system's "udp sockets open" counts this socket from a successful bind until
+     * its port is released (Released, before Unbound is told) or, if that comes first, postStop:
+     * once (`countedOpen`).
+     *
      * Memory ordering. Actor-confined except `stopped` (volatile), read by send callbacks.
      *
      * Shutdown. postStop closes the channel through the reactor; queued sends are dropped.
@@ -93,6 +99,10 @@ final class UdpSocket extends Actor<Object> {
     private long blockedGen;
     private long caughtUpGen;
     private volatile boolean stopped;
+    /** The system's counters (issue 15): UDP sockets open. */
+    private SystemCounters counters;
+    /** Counted in udpSocketsOpen (bound, port not yet released). */
+    private boolean countedOpen;
 
     UdpSocket(Reactor reactor, SocketAddress address, UdpOptions options, ActorRef<Udp.Event> handler) {
         this.reactor = reactor;
@@ -120,6 +130,9 @@ final class UdpSocket extends Actor<Object> {
             return;
         }
         state = OPEN;
+        counters = SystemAccess.counters(context().system());
+        counters.udpSocketsOpen.increment();
+        countedOpen = true;
         reg = reactor.register(channel, self(), SelectionKey.OP_READ);
         emit(new Udp.Bound((ActorRef<Udp.Command>) (ActorRef<?>) self(), local));
     }
@@ -164,6 +177,7 @@ final class UdpSocket extends Actor<Object> {
                 reg.close(() -> me.tell(new Released()));
             }
         } else if (message instanceof Released) {
+            countClosed(); // before Unbound is told: whoever hears it sees the count down
             emit(new Udp.Unbound());
             context().stop(self());
         }
@@ -176,8 +190,17 @@ final class UdpSocket extends Actor<Object> {
         }
     }
 
+    /** Counts this socket closed in "udp sockets open", once. */
+    private void countClosed() {
+        if (countedOpen) {
+            countedOpen = false;
+            counters.udpSocketsOpen.decrement();
+        }
+    }
+
     @Override
     protected void postStop() {
+        countClosed(); // the port is released by the reactor shortly, if not yet
         stopped = true;
         if (reg != null) {
             reg.close(null);

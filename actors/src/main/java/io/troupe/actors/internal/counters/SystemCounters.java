@@ -1,8 +1,7 @@
 package io.troupe.actors.internal.counters;
 
-import io.troupe.actors.internal.ActivationProbe;
 import io.troupe.actors.internal.Dispatcher;
-import io.troupe.actors.internal.ForkJoinDispatcher;
+import io.troupe.actors.internal.WorkerCounts;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -25,9 +25,10 @@ import java.util.function.Supplier;
  * <p>Thread safe: every counter is a {@link Counter} updated without locks from any thread.
  * Counters bumped per message or per worker turn are not updated where they happen: messages
  * handled, activations, steals, parks and selector polls are per-worker plain fields
- * ({@code ActivationProbe}) that {@link #fold()} sums into the file, and timers pending is the
- * timer wheel's own count; the system's watchdog folds every scan and {@link #values()} folds
- * before it reads, so the hot path pays nothing.
+ * ({@code ActivationProbe}) that {@link #fold()} sums into the file, the polls of reactors with
+ * threads of their own are each reactor's own count ({@link #addPollSource}), and timers
+ * pending is the timer wheel's own count; the system's watchdog folds every scan and
+ * {@link #values()} folds before it reads, so the hot path pays nothing.
  */
 public final class SystemCounters implements AutoCloseable {
     /*
@@ -35,7 +36,10 @@ public final class SystemCounters implements AutoCloseable {
      * (messagesHandled, activations, steals, parks, selectorPolls, timersPending) only inside
      * fold(), which is synchronized (the watchdog's scan and in-process readers), and the
      * heartbeat only by the watchdog (release stores). Readers in other processes map the file
-     * read-only.
+     * read-only. Poll sources are added from any thread (a copy-on-write list) and removed under
+     * this object's monitor, which fold() holds too: a removed source's last value moves into
+     * `retiredPolls` in the same step, so it is summed exactly once and selector polls never go
+     * down when a reactor closes.
      * Invariants: the header's MAGIC is written last, with a release store, after every counter's
      * metadata; a reader that sees it sees a complete layout.
      * Memory ordering: VarHandle views of the buffer (Counter); no Unsafe, so the core needs no
@@ -53,6 +57,12 @@ public final class SystemCounters implements AutoCloseable {
     private volatile Supplier<? extends List<Dispatcher>> dispatchers = List::of;
     /** The timer wheel's pending count; set by {@link #attach}. */
     private volatile LongSupplier pendingTimers = () -> 0L;
+    /** Polls counted by pollers with threads of their own (reactor threads); see {@link #addPollSource}. */
+    private final List<LongSupplier> pollSources = new CopyOnWriteArrayList<>();
+    /** The last values of the poll sources removed so far; guarded by this. */
+    private long retiredPolls;
+    /** The fold's scratch sums; guarded by this. */
+    private final WorkerCounts sums = new WorkerCounts();
 
     /** Messages handled (system messages included), summed from the workers by the watchdog. */
     public final Counter messagesHandled;
@@ -74,8 +84,12 @@ public final class SystemCounters implements AutoCloseable {
     public final Counter askTimeouts;
     /** Slow handlers reported by the watchdog. */
     public final Counter slowHandlers;
-    /** Sockets open (connection actors with a connected channel). */
+    /** Stream sockets open: connection actors (TCP or Unix-domain) with a connected channel. */
     public final Counter socketsOpen;
+    /** Listening sockets open: TCP (or Unix-domain) listeners bound and not yet released. */
+    public final Counter listenersOpen;
+    /** UDP sockets open: bound and not yet released. */
+    public final Counter udpSocketsOpen;
     /** Bytes read from sockets. */
     public final Counter bytesRead;
     /** Bytes written to sockets. */
@@ -84,7 +98,10 @@ public final class SystemCounters implements AutoCloseable {
     public final Counter steals;
     /** Times a worker parked (or blocked in the I/O driver) with nothing to run, summed by {@link #fold()}. */
     public final Counter parks;
-    /** Polls of the I/O driver's selector by the workers, blocking or not, summed by {@link #fold()}. */
+    /**
+     * Polls of the I/O driver's selectors, blocking or not: by the workers, and by reactors with
+     * threads of their own ({@link #addPollSource}); summed by {@link #fold()}.
+     */
     public final Counter selectorPolls;
     /** Timers scheduled and neither fired nor cancelled, the timer wheel's count, read by {@link #fold()}. */
     public final Counter timersPending;
@@ -105,6 +122,8 @@ public final class SystemCounters implements AutoCloseable {
         this.askTimeouts = newCounter("ask timeouts", CountersLayout.TYPE_SYSTEM);
         this.slowHandlers = newCounter("slow handlers", CountersLayout.TYPE_SYSTEM);
         this.socketsOpen = newCounter("sockets open", CountersLayout.TYPE_SYSTEM);
+        this.listenersOpen = newCounter("listeners open", CountersLayout.TYPE_SYSTEM);
+        this.udpSocketsOpen = newCounter("udp sockets open", CountersLayout.TYPE_SYSTEM);
         this.bytesRead = newCounter("bytes read", CountersLayout.TYPE_SYSTEM);
         this.bytesWritten = newCounter("bytes written", CountersLayout.TYPE_SYSTEM);
         this.steals = newCounter("steals", CountersLayout.TYPE_SYSTEM);
@@ -179,34 +198,53 @@ public final class SystemCounters implements AutoCloseable {
     }
 
     /**
+     * Counts the polls of a selector that a thread of its own drives (an I/O reactor thread) in
+     * "selector polls": each {@link #fold()} adds {@code polls}' current value, a count that only
+     * grows (the reactor's own, one writer, no atomic). The workers' polls are counted without
+     * this. Any thread; rare (once per reactor).
+     *
+     * @param polls the poller's count of its polls so far; read by the folding thread
+     */
+    public void addPollSource(LongSupplier polls) {
+        pollSources.add(Objects.requireNonNull(polls, "polls"));
+    }
+
+    /**
+     * Stops reading {@code polls} (its reactor has closed) and keeps its last value in "selector
+     * polls", which therefore never goes down. Read once more here: call it after the poller's
+     * thread has ended, or its later polls are not counted. Any thread; idempotent.
+     *
+     * @param polls a source given to {@link #addPollSource}
+     */
+    public synchronized void removePollSource(LongSupplier polls) {
+        if (pollSources.remove(polls)) {
+            retiredPolls += polls.getAsLong();
+        }
+    }
+
+    /**
      * Sums the workers' plain counts (messages handled, activations, steals, parks, selector
-     * polls; on the fork-join dispatcher steals are its pool's own count and parks are not
-     * counted) and reads the timers pending, and stores them in the counters. Cost: a pass over
-     * the workers (a few opaque loads each) and the timer wheel's count; nothing on the workers.
-     * Any thread; synchronized, so that two folds do not publish their sums out of order.
+     * polls; each dispatcher's {@link Dispatcher#addCounts}, which keeps the counts of threads
+     * that ended: on the fork-join dispatcher steals are its pool's own count and parks are not
+     * counted), adds the polls of the reactors with threads of their own, reads the timers
+     * pending, and stores them in the counters. Cost: a pass over the workers and reactors (a few
+     * opaque loads each) and the timer wheel's count; nothing on the workers. Any thread;
+     * synchronized, so that two folds do not publish their sums out of order.
      */
     public synchronized void fold() {
-        long handled = 0;
-        long activationCount = 0;
-        long stealCount = 0;
-        long parkCount = 0;
-        long pollCount = 0;
+        final WorkerCounts s = sums;
+        s.clear();
         for (Dispatcher d : dispatchers.get()) {
-            for (ActivationProbe p : d.probes()) {
-                handled += p.lvHandled();
-                activationCount += p.lvActivations();
-                stealCount += p.lvSteals();
-                parkCount += p.lvParks();
-                pollCount += p.lvPolls();
-            }
-            if (d instanceof ForkJoinDispatcher fj) {
-                stealCount += fj.stealCount();
-            }
+            d.addCounts(s);
         }
-        messagesHandled.setRelease(handled);
-        activations.setRelease(activationCount);
-        steals.setRelease(stealCount);
-        parks.setRelease(parkCount);
+        long pollCount = s.polls() + retiredPolls;
+        for (LongSupplier source : pollSources) {
+            pollCount += source.getAsLong();
+        }
+        messagesHandled.setRelease(s.handled());
+        activations.setRelease(s.activations());
+        steals.setRelease(s.steals());
+        parks.setRelease(s.parks());
         selectorPolls.setRelease(pollCount);
         timersPending.setRelease(pendingTimers.getAsLong());
     }
