@@ -161,6 +161,10 @@ public final class RemoteNode implements AutoCloseable {
     // ---- test hooks (package-private, null unless a test sets them; one volatile read where used)
     /** Runs on the node thread at the start of each turn: a test holds the thread there, or makes it fail. */
     volatile Runnable agentTurnHook;
+    /** Runs on the node thread with a pending message just before flush offers it to the publication. */
+    volatile java.util.function.Consumer<Object> beforePendingOfferHook;
+    /** Runs on the unwatching thread after the watches changed and before the reconcile is queued. */
+    volatile Runnable afterUnwatchChangeHook;
 
     // ---- agent thread only
     private final ArrayList<Association> agentAssociations = new ArrayList<>();
@@ -539,6 +543,10 @@ public final class RemoteNode implements AutoCloseable {
     void unwatch(RemoteRef<?> ref, ActorRef<?> watcher) {
         final Association a = ref.association;
         if (a.removeWatch(ref, watcher)) {
+            final Runnable hook = afterUnwatchChangeHook;
+            if (hook != null) {
+                hook.run();
+            }
             commands.add(() -> reconcileWatch(a, ref));
         }
     }
@@ -827,6 +835,10 @@ public final class RemoteNode implements AutoCloseable {
                 continue;
             }
             putLong(m.frame(), 16, a.peerUid);
+            final java.util.function.Consumer<Object> hook = beforePendingOfferHook;
+            if (hook != null) {
+                hook.accept(m.message());
+            }
             final long r = p.offer(new UnsafeBuffer(m.frame()));
             if (r < 0) {
                 if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {
