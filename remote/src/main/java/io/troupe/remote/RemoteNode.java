@@ -921,6 +921,9 @@ public final class RemoteNode implements AutoCloseable {
     private void established(Association a) {
         a.established = true;
         a.helloNonce = null;
+        // both sides started a handshake: the peer's AUTH can come before ours is sent; sending
+        // ours then must not establish (log, reset the detector) a second time
+        a.establishOnAuthSent = false;
         a.detector = new PhiAccrualFailureDetector(settings.phiThreshold, 200, settings.heartbeatInterval.toNanos() / 4,
                 settings.acceptableHeartbeatPause.toNanos(), settings.heartbeatInterval.toNanos());
         final long now = System.nanoTime();
@@ -940,6 +943,7 @@ public final class RemoteNode implements AutoCloseable {
         a.incarnation = new Association.Incarnation(); // refs resolved from now on belong to whoever comes next
         a.detector = null;
         a.helloNonce = null;
+        a.establishOnAuthSent = false; // its AUTH, if queued, goes with the control frames
         a.control.clear();
         a.watchSent.clear();
         failPending(a, "node " + a.address + " is down: " + why);
