@@ -43,6 +43,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -100,8 +101,8 @@ public final class RemoteNode implements AutoCloseable {
      * agent and waits for its thread to end (it fails what waits and tells watchers), fails what
      * was queued meanwhile, then closes Aeron and the embedded driver (on the closing thread: the
      * node thread is gone), and deletes the driver's directory. If the agent stops without close()
-     * (its thread interrupted, or an Error out of a turn, which AgentRunner rethrows without
-     * onClose), the agent sets `closed` and fails what waits itself; Aeron stays open until
+     * (its thread interrupted, an Error out of a turn, which AgentRunner rethrows without
+     * onClose, or the Aeron client or driver closed itself), the agent sets `closed` and fails what waits itself; Aeron stays open until
      * close(). Senders, asks and watches check `closed` after queueing (and fail what they queued
      * themselves if it is set): either they or the agent/close() see the other's write.
      * Test hooks (`*Hook` fields): package-private, null in production, read once where used.
@@ -693,6 +694,12 @@ public final class RemoteNode implements AutoCloseable {
             // timer checks) keeps the backoff short but does not keep the node out of deep idle
             int driverWork = driverInvoker != null ? driverInvoker.invoke() : 0;
             driverWork += clientInvoker.invoke();
+            if (clientInvoker.isClosed() || (driverInvoker != null && driverInvoker.isClosed())) {
+                // the client's conductor or the driver closed itself (the thread stalled past the
+                // client liveness timeout, the driver went away, an interrupt): the subscription
+                // and the publications are gone for good, so the node stops (onClose: closed)
+                throw new AgentTerminationException("the Aeron client or media driver of remote node " + address + " closed");
+            }
             int work = 0;
             Runnable c;
             while ((c = commands.poll()) != null) {

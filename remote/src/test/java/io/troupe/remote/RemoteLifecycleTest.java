@@ -175,4 +175,49 @@ class RemoteLifecycleTest {
             }
         }
     }
+
+    /**
+     * The node thread stalls (a slow codec or dead-letter subscriber run on it) past the Aeron
+     * client liveness timeout: its own driver drops the client and the client's conductor closes
+     * itself, with the node's subscription and publications. The node must then stop and behave
+     * as closed, not run on deaf (nothing received, ever) while sends queue and asks wait.
+     */
+    @Test
+    void nodeThreadStallsPastTheClientLivenessTimeout_theNodeStopsAsClosed() throws Exception {
+        final String property = "aeron.client.liveness.timeout";
+        try (ActorSystem a = ActorSystem.create("a")) {
+            final RemoteNode na;
+            System.setProperty(property, "1500ms"); // read by the embedded driver's context, in start
+            try {
+                na = RemoteNode.start(a, settings());
+            } finally {
+                System.clearProperty(property);
+            }
+            try {
+                final AtomicBoolean stalled = new AtomicBoolean();
+                final CountDownLatch stalling = new CountDownLatch(1);
+                final Thread[] nodeThread = new Thread[1];
+                na.agentTurnHook = () -> {
+                    if (stalled.compareAndSet(false, true)) {
+                        nodeThread[0] = Thread.currentThread();
+                        stalling.countDown();
+                        // the stall itself (the scenario, not a synchronisation): 2.5 s on the node thread
+                        final long until = System.nanoTime() + 2_500_000_000L;
+                        while (System.nanoTime() - until < 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+                        }
+                    }
+                };
+                assertTrue(stalling.await(10, TimeUnit.SECONDS));
+                assertTrue(Await.until(() -> !nodeThread[0].isAlive(), Duration.ofSeconds(20)),
+                        "the node thread stops once its Aeron client has closed");
+                final ActorRef<Object> far = na.resolve("troupe://b@127.0.0.1:9/user/nobody");
+                final CompletableFuture<Object> reply = far.ask(replyTo -> "ping", Duration.ofSeconds(120)).toCompletableFuture();
+                final ExecutionException failed = assertThrows(ExecutionException.class, () -> reply.get(10, TimeUnit.SECONDS));
+                assertInstanceOf(RemoteDeliveryException.class, failed.getCause());
+            } finally {
+                na.close();
+            }
+        }
+    }
 }
