@@ -43,6 +43,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -95,10 +96,16 @@ public final class RemoteNode implements AutoCloseable {
      * restart never addresses the new incarnation with a message for the old one.
      * Watches: callers change Association.watches, then queue reconcileWatch; the agent sends
      * WATCH/UNWATCH so that `watchSent` follows the watches held when it runs.
-     * Shutdown. close() sets `closed`, stops the agent (it fails what waits and tells watchers),
-     * fails what was queued meanwhile, then closes Aeron and the embedded driver, and deletes the
-     * driver's directory. Senders, asks and watches check `closed` after queueing (and fail what
-     * they queued themselves if it is set): either they or close() see the other's write.
+     * Shutdown. close() (under `closeLock`: a second caller must not pass AgentRunner.close(), which
+     * returns at once to it, and close Aeron under the running thread) sets `closed`, stops the
+     * agent and waits for its thread to end (it fails what waits and tells watchers), fails what
+     * was queued meanwhile, then closes Aeron and the embedded driver (on the closing thread: the
+     * node thread is gone), and deletes the driver's directory. If the agent stops without close()
+     * (its thread interrupted, an Error out of a turn, which AgentRunner rethrows without
+     * onClose, or the Aeron client or driver closed itself), the agent sets `closed` and fails what waits itself; Aeron stays open until
+     * close(). Senders, asks and watches check `closed` after queueing (and fail what they queued
+     * themselves if it is set): either they or the agent/close() see the other's write.
+     * Test hooks (`*Hook` fields): package-private, null in production, read once where used.
      */
     private static final System.Logger LOG = System.getLogger(RemoteNode.class.getName());
     /** The Aeron stream of UDP nodes. */
@@ -143,8 +150,22 @@ public final class RemoteNode implements AutoCloseable {
     private final ThreadLocal<ExpandableArrayBuffer> encodeBuffers = ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(512));
     private final RefCodec refs = new Refs();
     private final AtomicLong refusedFrames = new AtomicLong();
-    /** Set by close() before the agent stops; whoever queues work for the agent checks it after queueing. */
+    /**
+     * Set by close() before the agent stops, and by the agent when it stops for any other reason
+     * (its thread died of an Error, or was interrupted): whoever queues work for the agent checks
+     * it after queueing.
+     */
     private volatile boolean closed;
+    /** Held by close() while it runs. */
+    private final Object closeLock = new Object();
+
+    // ---- test hooks (package-private, null unless a test sets them; one volatile read where used)
+    /** Runs on the node thread at the start of each turn: a test holds the thread there, or makes it fail. */
+    volatile Runnable agentTurnHook;
+    /** Runs on the node thread with a pending message just before flush offers it to the publication. */
+    volatile java.util.function.Consumer<Object> beforePendingOfferHook;
+    /** Runs on the unwatching thread after the watches changed and before the reconcile is queued. */
+    volatile Runnable afterUnwatchChangeHook;
 
     // ---- agent thread only
     private final ArrayList<Association> agentAssociations = new ArrayList<>();
@@ -208,24 +229,26 @@ public final class RemoteNode implements AutoCloseable {
             }
             this.subscription = sub;
             this.address = new NodeAddress(system.name(), settings.host, port);
+            this.driver = d;
+            this.aeron = a;
+            this.driverInvoker = d != null ? d.sharedAgentInvoker() : null;
+            this.clientInvoker = a.conductorAgentInvoker();
+            this.assembler = new ControlledFragmentAssembler(this::onFragment);
+            this.idle = idleStrategy(settings);
+            this.runner = new AgentRunner(idle,
+                    t -> LOG.log(System.Logger.Level.ERROR, "remote node " + address + " agent", t), null, new NodeAgent());
+            // if this fails (no thread to be had), the node thread never ran: this thread alone
+            // has invoked the driver and the client, so the catch below may close them
+            AgentRunner.startOnThread(runner, r -> {
+                final Thread t = new Thread(r, "troupe-remote-" + system.name());
+                t.setDaemon(true);
+                return t;
+            });
         } catch (RuntimeException | Error e) {
             CloseHelper.quietClose(a);
             CloseHelper.quietClose(d);
             throw e;
         }
-        this.driver = d;
-        this.aeron = a;
-        this.driverInvoker = d != null ? d.sharedAgentInvoker() : null;
-        this.clientInvoker = a.conductorAgentInvoker();
-        this.assembler = new ControlledFragmentAssembler(this::onFragment);
-        this.idle = idleStrategy(settings);
-        this.runner = new AgentRunner(idle,
-                t -> LOG.log(System.Logger.Level.ERROR, "remote node " + address + " agent", t), null, new NodeAgent());
-        AgentRunner.startOnThread(runner, r -> {
-            final Thread t = new Thread(r, "troupe-remote-" + system.name());
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /**
@@ -328,11 +351,26 @@ public final class RemoteNode implements AutoCloseable {
     /**
      * Stops the node: its thread, Aeron, and the embedded driver. What waited to be sent becomes
      * dead letters; local watchers of remote actors get {@code Terminated}. Idempotent; blocks
-     * for up to a few seconds.
+     * for up to a few seconds; a second caller returns once the first one's close is done.
+     *
+     * @throws IllegalStateException on the node's own thread (a dead-letter subscriber or a codec
+     *     run by it): the thread cannot wait for itself to stop
      */
     @Override
     public void close() {
+        if (Thread.currentThread() == runner.thread()) {
+            throw new IllegalStateException("a remote node cannot be closed from its own thread (" + Thread.currentThread().getName() + ")");
+        }
         closed = true;
+        // one closer at a time: AgentRunner.close() returns at once to a second caller while the
+        // first still waits for the node thread to stop; that caller would then close Aeron and
+        // the driver under the running thread (two threads in the driver's agents, unmapped buffers)
+        synchronized (closeLock) {
+            closeOnce();
+        }
+    }
+
+    private void closeOnce() {
         CloseHelper.quietClose(runner);
         // no sender may be inside a publication's offer when Aeron unmaps its log (see sendMessage)
         final long deadline = System.nanoTime() + 5_000_000_000L;
@@ -506,6 +544,10 @@ public final class RemoteNode implements AutoCloseable {
     void unwatch(RemoteRef<?> ref, ActorRef<?> watcher) {
         final Association a = ref.association;
         if (a.removeWatch(ref, watcher)) {
+            final Runnable hook = afterUnwatchChangeHook;
+            if (hook != null) {
+                hook.run();
+            }
             commands.add(() -> reconcileWatch(a, ref));
         }
     }
@@ -627,11 +669,37 @@ public final class RemoteNode implements AutoCloseable {
     private final class NodeAgent implements Agent {
         @Override
         public int doWork() {
+            try {
+                return turn();
+            } catch (Error e) {
+                // AgentRunner rethrows an Error and the thread ends without onClose: nothing would
+                // ever run the driver, fail asks or tell watchers again. Treat it as a close (the
+                // resources stay for close()), then let the Error go on.
+                try {
+                    onClose();
+                } catch (Throwable suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
+
+        private int turn() {
+            final Runnable hook = agentTurnHook;
+            if (hook != null) {
+                hook.run();
+            }
             // the driver's and the client's duty cycles first: what the driver received is then
             // polled below in the same turn; their own periodic work (heartbeats, status messages,
             // timer checks) keeps the backoff short but does not keep the node out of deep idle
             int driverWork = driverInvoker != null ? driverInvoker.invoke() : 0;
             driverWork += clientInvoker.invoke();
+            if (clientInvoker.isClosed() || (driverInvoker != null && driverInvoker.isClosed())) {
+                // the client's conductor or the driver closed itself (the thread stalled past the
+                // client liveness timeout, the driver went away, an interrupt): the subscription
+                // and the publications are gone for good, so the node stops (onClose: closed)
+                throw new AgentTerminationException("the Aeron client or media driver of remote node " + address + " closed");
+            }
             int work = 0;
             Runnable c;
             while ((c = commands.poll()) != null) {
@@ -666,12 +734,15 @@ public final class RemoteNode implements AutoCloseable {
 
         @Override
         public void onClose() {
-            for (Association a : agentAssociations) {
-                failPending(a, "remote node " + address + " closed");
-                notifyTerminated(a.takeAllWatches());
-                for (AskRef<?> ask : a.asks) {
-                    ask.fail(new ActorTerminatedException("remote node " + address + " closed before " + ask.target + " replied"));
-                }
+            // the agent stops: by close(), or its thread was interrupted or died; either way
+            // nothing runs the node any more, so whoever queues from now on fails what it queued
+            if (!closed) {
+                closed = true;
+                LOG.log(System.Logger.Level.ERROR, "remote node " + address + " stopped without close(): what is sent to it"
+                        + " now fails; close it to free Aeron and its media driver");
+            }
+            for (Association a : associations.values()) {
+                failAfterClose(a);
             }
         }
 
@@ -771,6 +842,10 @@ public final class RemoteNode implements AutoCloseable {
                 continue;
             }
             putLong(m.frame(), 16, a.peerUid);
+            final java.util.function.Consumer<Object> hook = beforePendingOfferHook;
+            if (hook != null) {
+                hook.accept(m.message());
+            }
             final long r = p.offer(new UnsafeBuffer(m.frame()));
             if (r < 0) {
                 if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {
@@ -853,6 +928,9 @@ public final class RemoteNode implements AutoCloseable {
     private void established(Association a) {
         a.established = true;
         a.helloNonce = null;
+        // both sides started a handshake: the peer's AUTH can come before ours is sent; sending
+        // ours then must not establish (log, reset the detector) a second time
+        a.establishOnAuthSent = false;
         a.detector = new PhiAccrualFailureDetector(settings.phiThreshold, 200, settings.heartbeatInterval.toNanos() / 4,
                 settings.acceptableHeartbeatPause.toNanos(), settings.heartbeatInterval.toNanos());
         final long now = System.nanoTime();
@@ -872,6 +950,7 @@ public final class RemoteNode implements AutoCloseable {
         a.incarnation = new Association.Incarnation(); // refs resolved from now on belong to whoever comes next
         a.detector = null;
         a.helloNonce = null;
+        a.establishOnAuthSent = false; // its AUTH, if queued, goes with the control frames
         a.control.clear();
         a.watchSent.clear();
         failPending(a, "node " + a.address + " is down: " + why);
