@@ -177,6 +177,8 @@ public final class RemoteNode implements AutoCloseable {
     private final java.util.ArrayDeque<AskRef<?>> lingering = new java.util.ArrayDeque<>();
     private final ExpandableArrayBuffer controlBuffer = new ExpandableArrayBuffer(256);
     private long nextTickNanos;
+    /** Heartbeat frames among those polled in this turn (not activity for the idle strategy). */
+    private int heartbeatsPolled;
     private final HashMap<String, Long> lastRefusalLog = new HashMap<>();
 
     private RemoteNode(ActorSystem system, RemoteSettings settings) {
@@ -393,6 +395,11 @@ public final class RemoteNode implements AutoCloseable {
     @Override
     public String toString() {
         return "RemoteNode[" + address + "]";
+    }
+
+    /** Tests: the deep parks the node's thread has taken (it is idle in the deep sense). Any thread. */
+    long deepParks() {
+        return idle.deepParks();
     }
 
     // ===================================================================== sending (any thread)
@@ -706,8 +713,12 @@ public final class RemoteNode implements AutoCloseable {
                 c.run();
                 work++;
             }
-            work += subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
-            boolean sent = false;
+            heartbeatsPolled = 0;
+            final int polled = subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+            work += polled;
+            // heartbeats (the peer's, polled here, and ours, sent in tick) are not activity: an
+            // idle pair exchanging them must still reach its deep parks
+            boolean moved = polled > heartbeatsPolled;
             final ArrayList<Association> list = agentAssociations;
             for (int i = 0, n = list.size(); i < n; i++) {
                 final Association a = list.get(i);
@@ -717,11 +728,11 @@ public final class RemoteNode implements AutoCloseable {
                     final long position = p.position();
                     if (position != a.lastPosition) {
                         a.lastPosition = position;
-                        sent = true;
+                        moved = true;
                     }
                 }
             }
-            if (work > 0 || sent) {
+            if (moved || work > polled) { // a message moved, or a command ran or a frame was flushed
                 idle.activity();
             }
             final long now = System.nanoTime();
@@ -903,7 +914,10 @@ public final class RemoteNode implements AutoCloseable {
                     final ExpandableArrayBuffer b = controlBuffer;
                     final int o = Wire.header(b, 0, Wire.HEARTBEAT, (byte) 0, uid, a.peerUid);
                     if (a.control.isEmpty()) {
-                        a.publication.offer(b, 0, o); // a lost heartbeat is what the detector is for
+                        final long before = a.publication.position();
+                        if (a.publication.offer(b, 0, o) > 0 && before == a.lastPosition) { // a lost heartbeat is what the detector is for
+                            a.lastPosition = a.publication.position(); // our heartbeat is not activity (a sender's message since the turn's look still is)
+                        }
                     }
                 }
                 if (a.detector != null && !a.detector.isAvailable(now)) {
@@ -1015,6 +1029,7 @@ public final class RemoteNode implements AutoCloseable {
             case Wire.MESSAGE:
                 return onMessage(a, b, body, end, verb);
             case Wire.HEARTBEAT:
+                heartbeatsPolled++;
                 if (a.detector != null) {
                     final long now = System.nanoTime();
                     a.detector.heartbeat(now);

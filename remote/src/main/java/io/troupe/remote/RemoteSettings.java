@@ -229,10 +229,10 @@ public final class RemoteSettings {
      * How the node's thread (which also runs the embedded driver) waits when there is nothing to
      * do. While work is recent it backs off (yield, then park 1 us doubling to 1 ms); after
      * {@code deepAfter} without a message or frame moving it parks {@code deepPark} at a time
-     * (the embedded driver's own periodic work does not count, and its conductor checks its
-     * timers every 100 ms instead of every 1 ms). Default 200 ms and 4 ms. Measured on a quiet
-     * 2-core host with two associated idle nodes ({@code RemoteIdleCpu}): about 0.9% of one core
-     * per node. The price: the first message after a silence may wait up to {@code deepPark} at
+     * (heartbeats and the embedded driver's own periodic work do not count, and the driver's
+     * conductor checks its timers every 100 ms instead of every 1 ms). Default 200 ms and 4 ms.
+     * Measured on a quiet 2-core host with two associated idle nodes ({@code RemoteIdleCpu}):
+     * about 1% of one core per node thread. The price: the first message after a silence may wait up to {@code deepPark} at
      * each node on its way (the sender's, to send it; the receiver's, to receive it).
      * {@link #withResponsiveIdle()} never deepens.
      *
@@ -256,7 +256,7 @@ public final class RemoteSettings {
     /**
      * Never deepen the idle parks (at most 1 ms) and keep Aeron's 1 ms driver timer: the lowest
      * latency after a silence, for far more idle CPU (measured: about 29% of one core per node
-     * on a quiet 2-core host, against 0.9% with the default).
+     * on a quiet 2-core host, against about 1% with the default).
      *
      * @return a copy that never parks deeper than 1 ms
      */

@@ -34,6 +34,8 @@ public final class DeepeningIdleStrategy implements IdleStrategy {
     private final java.util.function.LongSupplier clock;
     private final java.util.function.LongConsumer deepParker;
     private long idleSinceNanos;
+    /** Deep parks so far: written by the owner thread only, read by tests (volatile: one writer). */
+    private volatile long deepParks;
 
     /**
      * @param maxParkNanos the backoff's longest park
@@ -63,6 +65,15 @@ public final class DeepeningIdleStrategy implements IdleStrategy {
         }
     }
 
+    /**
+     * How many deep parks the owner thread has taken. Any thread; for tests and diagnostics.
+     *
+     * @return the count so far
+     */
+    public long deepParks() {
+        return deepParks;
+    }
+
     /** Messages or frames moved in this turn: the deep parks wait for another silence. */
     public void activity() {
         idleSinceNanos = 0;
@@ -75,6 +86,7 @@ public final class DeepeningIdleStrategy implements IdleStrategy {
             idleSinceNanos = now;
         }
         if (now - idleSinceNanos >= deepAfterNanos) {
+            deepParks++; // one writer
             deepParker.accept(deepParkNanos);
         } else {
             backoff.idle();
