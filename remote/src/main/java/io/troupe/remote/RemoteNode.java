@@ -326,12 +326,15 @@ public final class RemoteNode implements AutoCloseable {
 
     /**
      * The nodes this node is associated with now: the handshake done both ways, and not declared
-     * down. A snapshot; any thread.
+     * down; none once the node is closed. A snapshot; any thread.
      *
      * @return their addresses
      */
     public Set<NodeAddress> connectedNodes() {
         final Set<NodeAddress> connected = new HashSet<>();
+        if (closed) {
+            return connected; // closed (or its thread ended): associated with nobody
+        }
         for (Association a : associations.values()) {
             if (a.established) {
                 connected.add(a.address);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
 import io.troupe.actors.ActorTerminatedException;
@@ -218,6 +219,24 @@ class RemoteLifecycleTest {
             } finally {
                 na.close();
             }
+        }
+    }
+
+    @Test
+    void closedNode_isAssociatedWithNobody() throws Exception {
+        try (ActorSystem a = ActorSystem.create("a"); ActorSystem b = ActorSystem.create("b");
+             RemoteNode nb = RemoteNode.start(b, settings())) {
+            final RemoteNode na = RemoteNode.start(a, settings());
+            try {
+                final LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
+                b.spawn(Actor.<String>of((ctx, m) -> got.add(m)), "sink");
+                na.resolve(nb.address() + "/user/sink").tell("hello");
+                assertEquals("hello", got.poll(20, TimeUnit.SECONDS));
+                assertTrue(Await.until(() -> na.connectedNodes().contains(nb.address()), Duration.ofSeconds(10)), "associated");
+            } finally {
+                na.close();
+            }
+            assertEquals(java.util.Set.of(), na.connectedNodes(), "a closed node is associated with nobody");
         }
     }
 }
