@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Handlers and helpers shared by the socket tests. */
-final class TestHandlers {
+public final class TestHandlers {
     static final Duration WAIT = Duration.ofSeconds(10);
     static final InetSocketAddress ANY_LOCAL_PORT = new InetSocketAddress("127.0.0.1", 0);
 
@@ -44,7 +44,7 @@ final class TestHandlers {
     }
 
     /** Echoes what it receives; closes when the peer does; stops when closed. */
-    static final class Echo extends Actor<Tcp.Event> {
+    public static final class Echo extends Actor<Tcp.Event> {
         private ActorRef<Tcp.Command> connection;
 
         @Override

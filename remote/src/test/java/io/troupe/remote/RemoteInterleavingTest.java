@@ -3,10 +3,8 @@ package io.troupe.remote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.actors.Actor;
 import io.troupe.actors.ActorRef;
 import io.troupe.actors.ActorSystem;
-import io.troupe.actors.Signal;
 import io.troupe.actors.Terminated;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,32 +20,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class RemoteInterleavingTest {
     static final String SECRET = "secret-cookie";
-
-    /** Records what it receives and its signals; watches a ref it is told about; stops on "stop". */
-    static final class Recorder extends Actor<Object> {
-        private final LinkedBlockingQueue<Object> got;
-
-        Recorder(LinkedBlockingQueue<Object> got) {
-            this.got = got;
-        }
-
-        @Override
-        protected void receive(Object m) {
-            if (m instanceof ActorRef<?> ref) {
-                context().watch(ref);
-                got.add("watching");
-            } else if ("stop".equals(m)) {
-                context().stop(context().self());
-            } else {
-                got.add(m);
-            }
-        }
-
-        @Override
-        protected void onSignal(Signal signal) {
-            got.add(signal);
-        }
-    }
 
     static RemoteSettings settings() {
         return RemoteSettings.udp(0).withSecret(SECRET);
@@ -65,7 +37,7 @@ class RemoteInterleavingTest {
         final LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
         try (ActorSystem a = ActorSystem.create("a"); ActorSystem b = ActorSystem.create("b");
              RemoteNode na = RemoteNode.start(a, settings()); RemoteNode nb = RemoteNode.start(b, settings())) {
-            b.spawn(() -> new Recorder(got), "sink");
+            b.spawn(() -> new RemoteRaceTest.Recorder(got), "sink");
             final ActorRef<Object> sink = na.resolve(nb.address() + "/user/sink");
             final AtomicBoolean told = new AtomicBoolean();
             // on the node thread, at the moment flush is about to offer "first": the same sender
@@ -96,9 +68,9 @@ class RemoteInterleavingTest {
         final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
         try (ActorSystem a = ActorSystem.create("a"); ActorSystem b = ActorSystem.create("b");
              RemoteNode na = RemoteNode.start(a, settings()); RemoteNode nb = RemoteNode.start(b, settings())) {
-            b.spawn(() -> new Recorder(new LinkedBlockingQueue<>()), "sink");
-            final ActorRef<Object> w1 = a.spawn(() -> new Recorder(new LinkedBlockingQueue<>()), "w1");
-            final ActorRef<Object> w2 = a.spawn(() -> new Recorder(events), "w2");
+            b.spawn(() -> new RemoteRaceTest.Recorder(new LinkedBlockingQueue<>()), "sink");
+            final ActorRef<Object> w1 = a.spawn(() -> new RemoteRaceTest.Recorder(new LinkedBlockingQueue<>()), "w1");
+            final ActorRef<Object> w2 = a.spawn(() -> new RemoteRaceTest.Recorder(events), "w2");
             final RemoteRef<Object> sink = (RemoteRef<Object>) na.<Object>resolve(nb.address() + "/user/sink");
             // a's node thread held: the commands below run, and the frames go, in the order they were queued
             final RemoteLifecycleTest.Hold hold = new RemoteLifecycleTest.Hold();

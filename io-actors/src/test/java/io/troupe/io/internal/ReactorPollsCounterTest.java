@@ -84,7 +84,7 @@ class ReactorPollsCounterTest {
             assertEquals(idle[0], idle[1], "selector polls = the reactor threads' polls");
 
             final Tcp.Bound bound = Tcp.bind(system, new InetSocketAddress("127.0.0.1", 0), TcpOptions.defaults(),
-                    EchoOnce::new).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    io.troupe.io.TestHandlers.Echo::new).toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             try (Socket s = new Socket()) {
                 s.connect(bound.localAddress(), (int) WAIT.toMillis());
                 s.setSoTimeout((int) WAIT.toMillis());
@@ -106,23 +106,5 @@ class ReactorPollsCounterTest {
         final long last = threadPolls(reactors);
         assertTrue(last >= busy[0], "polls only grow");
         assertEquals(last, counter(system), "the closed reactors' polls stay in the counter");
-    }
-
-    /** Echoes each read, closes when the peer does. */
-    private static final class EchoOnce extends io.troupe.actors.Actor<Tcp.Event> {
-        private io.troupe.actors.ActorRef<Tcp.Command> connection;
-
-        @Override
-        protected void receive(Tcp.Event event) {
-            if (event instanceof Tcp.Connected c) {
-                connection = c.connection();
-            } else if (event instanceof Tcp.Received r) {
-                connection.tell(Tcp.Write.of(r.data()));
-            } else if (event instanceof Tcp.PeerClosed) {
-                connection.tell(new Tcp.Close());
-            } else if (event instanceof Tcp.ConnectionClosed) {
-                context().stop(self());
-            }
-        }
     }
 }
