@@ -29,12 +29,7 @@ class RemoteIdleTest {
         try (ActorSystem a = ActorSystem.create("idle-a"); ActorSystem b = ActorSystem.create("idle-b");
              RemoteNode na = RemoteNode.start(a, settings);
              RemoteNode nb = RemoteNode.start(b, settings)) {
-            a.spawn(() -> new Actor<String>() {
-                @Override
-                protected void receive(String m) {
-                    got.add(m);
-                }
-            }, "sink");
+            a.spawn(Actor.<String>of((ctx, m) -> got.add(m)), "sink");
             final ActorRef<String> sink = nb.resolve(na.address() + "/user/sink");
             sink.tell("first");
             assertEquals("first", got.poll(20, TimeUnit.SECONDS));
